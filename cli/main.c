@@ -1,0 +1,116 @@
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/err.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(const struct cli_globals *g, int argc, char **argv);
+    const char *help;
+} groups[] = {
+    {"container", cli_container_main, "Manage containers"},
+    {"image", cli_image_main, "Manage images"},
+    {"runtime", cli_runtime_main, "OCI runtime commands (create, start, state, kill, delete, ...)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: hoist [--root DIR] [--runroot DIR] COMMAND ...\n\nCommands:\n");
+    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+        fprintf(f, "  %-10s %s\n", groups[i].name, groups[i].help);
+    fprintf(f, "\nGlobal options:\n"
+               "  --root DIR           persistent state (default /var/lib/hoist, $HOIST_ROOT)\n"
+               "  --runroot DIR        runtime state (default /run/hoist, $HOIST_RUNROOT)\n"
+               "  --cgroup-parent NAME parent cgroup of containers (default hoist)\n"
+               "  --version            print the version\n");
+}
+
+int cli_report(const struct herr *e, int def)
+{
+    char buf[HERR_MSG_MAX + 128];
+    fprintf(stderr, "hoist: %s\n", herr_str(e, buf, sizeof(buf)));
+    return e->exit ? e->exit : def;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "hoist %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nSee 'hoist %s --help'.\n", cmd);
+    return 125;
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : def;
+}
+
+int main(int argc, char **argv)
+{
+    static char self[PATH_MAX];
+    struct cli_globals g = {
+        .root = env_or("HOIST_ROOT", "/var/lib/hoist"),
+        .runroot = env_or("HOIST_RUNROOT", "/run/hoist"),
+        .cgroup_parent = env_or("HOIST_CGROUP_PARENT", "hoist"),
+        .self = self,
+    };
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n < 0) {
+        perror("hoist: readlink /proc/self/exe");
+        return 125;
+    }
+    self[n] = '\0';
+
+    static const struct option opts[] = {
+        {"root", required_argument, NULL, 'r'},
+        {"runroot", required_argument, NULL, 'R'},
+        {"cgroup-parent", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'v'},
+        {0},
+    };
+    int c;
+    /* '+' stops at the first command word: the rest belongs to the command. */
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            g.root = optarg;
+            break;
+        case 'R':
+            g.runroot = optarg;
+            break;
+        case 'c':
+            g.cgroup_parent = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'v':
+            printf("hoist version %s\n", HOIST_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 125;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 125;
+    }
+    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+        if (strcmp(argv[optind], groups[i].name) == 0)
+            return groups[i].fn(&g, argc - optind, argv + optind);
+    }
+    fprintf(stderr, "hoist: unknown command \"%s\"\nSee 'hoist --help'.\n", argv[optind]);
+    return 125;
+}

@@ -1,0 +1,28 @@
+/* The error object: filled by fallible functions, printed once by cli/. */
+#ifndef HOIST_COMMON_ERR_H
+#define HOIST_COMMON_ERR_H
+
+#include <errno.h>
+#include <stddef.h>
+
+#define HERR_MSG_MAX 1024
+
+struct herr {
+    int errnum; /* errno of the failing call, 0 when the cause is not a system error */
+    int exit;   /* exit status cli/ should use; 0 means "the default for the command" */
+    char msg[HERR_MSG_MAX];
+};
+
+/* Every setter returns -1 so callers can write `return herr_set(e, ...)`. A NULL
+ * error object is accepted and ignored, for callers that only want the code. */
+int herr_set(struct herr *e, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Same, with errno captured at the call. */
+#define herr_sys(e, ...) herr_set((e), errno, __VA_ARGS__)
+/* Prefix the existing message with context: "container abc: <old message>". */
+int herr_wrap(struct herr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void herr_clear(struct herr *e);
+/* "message: strerror(errnum)", written into buf. */
+const char *herr_str(const struct herr *e, char *buf, size_t len);
+
+#endif
