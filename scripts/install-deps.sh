@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install every package hoist needs to build, test and benchmark on Debian 12.
+set -eu
+[ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+pkgs="build-essential cmake pkg-config clang-format python3
+libyaml-dev libjansson-dev libcap-dev libseccomp-dev libnl-3-dev libnl-route-3-dev
+libcurl4-openssl-dev libarchive-dev nettle-dev libcmocka-dev
+bats busybox-static iproute2 util-linux procps runc"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing
+fi
