@@ -4,6 +4,7 @@
 #define HOIST_ENGINE_SECCOMP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct herr;
 struct seccomp_prog;
@@ -14,8 +15,14 @@ struct seccomp_prog;
 json_t *seccomp_default_oci(char *const *caps);
 /* The same conversion for a Docker-format JSON profile given as text. */
 json_t *seccomp_docker_to_oci(const char *profile_text, char *const *caps, struct herr *e);
+/* Names this runtime accepts in an OCI linux.seccomp section: actions (SCMP_ACT_NOTIFY is
+ * not supported), argument operators and filter flags. */
+bool seccomp_action_known(const char *name);
+bool seccomp_op_known(const char *name);
+bool seccomp_flag_known(const char *name);
 /* Compile an OCI linux.seccomp section. Done before fork so errors are reported
- * while nothing has been created; the result is loaded in the child. */
+ * while nothing has been created; the result is loaded in the child. A NULL section
+ * (no seccomp) gives a NULL program, which installs nothing. */
 int seccomp_prepare(const json_t *linux_seccomp, struct seccomp_prog **out, struct herr *e);
 /* Install the filter into the calling process (after no_new_privs when requested). */
 int seccomp_install(struct seccomp_prog *prog, struct herr *e);
