@@ -582,7 +582,10 @@ static int parse_syscall(const json_t *sc, size_t i, struct policy *p, struct he
     if (args && !json_is_null(args) && !json_is_array(args))
         return herr_set(e, 0, "linux.seccomp.syscalls[%zu].args: not an array", i);
     size_t nargs = json_array_size(args);
-    struct cond conds[nargs + 1];
+    if (nargs > 64)
+        return herr_set(e, 0, "linux.seccomp.syscalls[%zu].args: %zu conditions, at most 64", i,
+                        nargs);
+    struct cond conds[64];
     bool seen[6] = {false}, same_index = false;
     for (size_t k = 0; k < nargs; k++) {
         if (parse_cond(json_array_get(args, k), i, k, &conds[k], e) < 0)

@@ -381,6 +381,16 @@ static void test_prepare_errors(void **state)
                          "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_KILL\",\"errnoRet\":1}]}",
                          "syscalls[0].action: an errno is only valid");
 
+    json_t *many = json_array();
+    for (int k = 0; k < 65; k++)
+        json_array_append_new(many,
+                              json_pack("{sisiss}", "index", 0, "value", k, "op", "SCMP_CMP_EQ"));
+    _cleanup_json_ json_t *sec =
+        json_pack("{sss[{s[s]ssso}]}", "defaultAction", "SCMP_ACT_ALLOW", "syscalls", "names",
+                  "read", "action", "SCMP_ACT_ERRNO", "args", many);
+    _cleanup_free_ char *text = json_dumps(sec, 0);
+    expect_prepare_error(text, "syscalls[0].args: 65 conditions, at most 64");
+
     struct herr e = {0};
     struct seccomp_prog *prog = (struct seccomp_prog *)&e;
     assert_int_equal(seccomp_prepare(NULL, &prog, &e), 0);
@@ -545,8 +555,8 @@ static void test_filter_args(void **state)
     (void)state;
     int status = run_in_child(
         "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
-        "\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"
-        "\"syscalls\":["
+        "\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\","
+        "\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\",\"SECCOMP_FILTER_FLAG_TSYNC\"],\"syscalls\":["
         "{\"names\":[\"getpriority\",\"no_such_syscall_xyz\"],\"action\":\"SCMP_ACT_ERRNO\","
         "\"errnoRet\":13,\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},"
         "{\"index\":1,\"value\":987654,\"op\":\"SCMP_CMP_EQ\"}]},"
