@@ -279,8 +279,14 @@ static int enable_v2(const struct hier *h, const char *rel, const char *ctrl, st
             on = (t == cur || t[-1] == ' ') && (t[n] == ' ' || t[n] == '\n' || !t[n]);
         if (!on) {
             _cleanup_free_ char *plus = xasprintf("+%s", ctrl);
-            if (write_file(path, "cgroup.subtree_control", plus, rel, e) < 0)
-                return herr_wrap(e, "controller \"%s\" in %s", ctrl, path);
+            if (write_file(path, "cgroup.subtree_control", plus, rel, NULL) < 0) {
+                if (errno == ENOENT)
+                    return herr_set(e, 0,
+                                    "cgroup \"/%s\": controller \"%s\" is not available in %s", rel,
+                                    ctrl, path);
+                return herr_sys(e, "cgroup \"/%s\": enable controller \"%s\" in %s", rel, ctrl,
+                                path);
+            }
         }
         size_t len = strcspn(c, "/");
         if (!c[len])

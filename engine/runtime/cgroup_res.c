@@ -34,9 +34,10 @@ char *cg_rel_path(const char *path, struct herr *e)
 {
     if (!path || !*path)
         return herr_set(e, 0, "cgroup path is empty"), NULL;
-    while (*path == '/')
-        path++;
-    _cleanup_free_ char *rel = xstrdup(path);
+    const char *start = path;
+    while (*start == '/')
+        start++;
+    _cleanup_free_ char *rel = xstrdup(start);
     size_t len = strlen(rel);
     while (len > 0 && rel[len - 1] == '/')
         rel[--len] = '\0';
