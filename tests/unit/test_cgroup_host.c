@@ -451,8 +451,9 @@ static void test_v1_only_tree(void **state)
     (void)state;
     struct herr e = {0};
     char *root = scratch_mount("tmpfs", "mode=755");
-    const char *subs[][2] = {{"pids", "pids"}, {"systemd", "none,name=systemd"}};
-    for (size_t i = 0; i < 2; i++) {
+    const char *subs[][2] = {
+        {"pids", "pids"}, {"freezer", "freezer"}, {"systemd", "none,name=systemd"}};
+    for (size_t i = 0; i < 3; i++) {
         _cleanup_free_ char *p = xasprintf("%s/%s", root, subs[i][0]);
         assert_int_equal(mkdir(p, 0755), 0);
         if (mount("cgroup", p, "cgroup", 0, subs[i][1]) < 0)
@@ -474,12 +475,26 @@ static void test_v1_only_tree(void **state)
     assert_int_equal(cg_create(root, other, mem, 0, &e), -1);
     assert_non_null(strstr(e.msg, "controller \"memory\" (for memory.limit_in_bytes) is not "
                                   "mounted"));
-    /* SIGKILL on v1 without cgroup.kill or a freezer: signalled pid by pid. */
+    int out[2];
+    ask(&c, 'f', out);
+    assert_int_equal(out[0], 4);
+    expect_pids(root, path, 7, c.pid);
+    /* SIGKILL on v1 has no cgroup.kill: freeze, signal pid by pid, thaw. */
     assert_int_equal(cg_kill(root, path, SIGKILL, &e), 0);
     int status = reap(&c);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    expect_file("THAWED", "%s/freezer%s/freezer.state", root, path);
+    for (int i = 0; i < 100; i++) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 1;
+        assert_int_equal(cg_pids(root, path, &pids, &n, &e), 0);
+        if (n == 0)
+            break;
+        usleep(10000);
+    }
+    expect_pids(root, path, 0, 0);
     assert_int_equal(cg_destroy(root, path, &e), 0);
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++) {
         _cleanup_free_ char *p = xasprintf("%s/%s/%s", root, subs[i][0], parent);
         struct stat st;
         assert_int_equal(stat(p, &st), 0);
