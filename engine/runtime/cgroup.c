@@ -124,7 +124,7 @@ static int detect(const char *fsroot, struct layout *l, struct herr *e)
         } else {
             char *slash = strrchr(mnt, '/');
             if (!slash || (size_t)(slash - mnt) != (rlen == 1 ? 0 : rlen) ||
-                strncmp(mnt, root, rlen) != 0 || strchr(slash + 1, '/'))
+                strncmp(mnt, root, rlen) != 0)
                 continue;
             drop_mount(l, mnt);
         }

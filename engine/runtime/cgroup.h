@@ -12,20 +12,25 @@ enum cg_mode { CG_MODE_V1, CG_MODE_HYBRID, CG_MODE_V2 };
 
 /* fsroot is normally "/sys/fs/cgroup"; tests pass a cgroup2 mount of their own. */
 int cg_detect(const char *fsroot, enum cg_mode *mode, struct herr *e);
-/* Create the cgroup `path` (OCI linux.cgroupsPath, e.g. "/hoist/<id>") in every
- * hierarchy, apply OCI linux.resources (memory, cpu, pids, devices, ...) and move pid
- * into it. Partial creation is undone on failure. */
+/* Create the cgroup `path` (OCI linux.cgroupsPath, e.g. "/hoist/<id>"; relative paths are
+ * taken from the hierarchy roots too) in every hierarchy, missing parents included, apply
+ * OCI linux.resources (memory, cpu, pids, devices, hugepageLimits, unified; NULL for none)
+ * and move pid into it (pid <= 0: no move). An existing cgroup is reused. Partial creation
+ * is undone on failure. On hybrid hosts the v1 controllers take the limits and the v2
+ * hierarchy gets the cgroup too, for cgroup.kill and process tracking. */
 int cg_create(const char *fsroot, const char *path, const json_t *resources, pid_t pid,
               struct herr *e);
 /* Move another process (an exec'd one) into an existing container cgroup. */
 int cg_enter(const char *fsroot, const char *path, pid_t pid, struct herr *e);
-/* Signal every process in the cgroup. */
+/* Signal every process in the cgroup and below it (SIGKILL through cgroup.kill when the
+ * kernel has it); a cgroup that does not exist has nothing to signal. */
 int cg_kill(const char *fsroot, const char *path, int sig, struct herr *e);
-/* Pids in the cgroup; *pids is owned by the caller. */
+/* Pids in the cgroup and below it; *pids is owned by the caller. */
 int cg_pids(const char *fsroot, const char *path, pid_t **pids, size_t *n, struct herr *e);
-/* Whether the kernel OOM-killed a process of this cgroup. */
+/* Whether the kernel OOM-killed a process of this cgroup; ask before cg_destroy. */
 bool cg_oom_killed(const char *fsroot, const char *path);
-/* Remove the cgroup everywhere (processes must be gone); missing is not an error. */
+/* Remove the cgroup and any below it everywhere, waiting up to 2 s for exiting processes
+ * to leave; missing is not an error. Parents are left for other containers. */
 int cg_destroy(const char *fsroot, const char *path, struct herr *e);
 
 #endif
