@@ -439,9 +439,12 @@ static void test_v2_mount(void **state)
     _cleanup_free_ char *top = xasprintf("%s/%s", mnt, parent);
     rm_cgroups(top);
     if (huge && !strstr(before, "hugetlb")) {
+        /* Best effort: a concurrent user of hugetlb below the root keeps it enabled (EBUSY),
+         * which is theirs to undo, not a fault of the code under test. */
         _cleanup_free_ char *ctl = xasprintf("%s/cgroup.subtree_control", mnt);
         _cleanup_close_ int fd = open(ctl, O_WRONLY | O_CLOEXEC);
-        assert_int_equal(write(fd, "-hugetlb", 8), 8);
+        if (write(fd, "-hugetlb", 8) != 8 && errno != EBUSY)
+            fail_msg("restore %s: %s", ctl, strerror(errno));
     }
     drop_mount(mnt);
 }
