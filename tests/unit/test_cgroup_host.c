@@ -508,6 +508,68 @@ static void test_v1_only_tree(void **state)
     drop_mount(root);
 }
 
+/* A hybrid tree without v1 devices or hugetlb hierarchies: those limits go to the v2
+ * side (an eBPF device program, hugetlb.<size>.max), the v1 pids hierarchy takes its own. */
+static void test_hybrid_tree(void **state)
+{
+    (void)state;
+    struct herr e = {0};
+    char *root = scratch_mount("tmpfs", "mode=755");
+    const char *subs[][3] = {{"pids", "cgroup", "pids"}, {"unified", "cgroup2", NULL}};
+    for (size_t i = 0; i < 2; i++) {
+        _cleanup_free_ char *p = xasprintf("%s/%s", root, subs[i][0]);
+        assert_int_equal(mkdir(p, 0755), 0);
+        if (mount("cgroup", p, subs[i][1], 0, subs[i][2]) < 0)
+            fail_msg("mount %s: %s", subs[i][1], strerror(errno));
+    }
+    enum cg_mode mode;
+    assert_int_equal(cg_detect(root, &mode, &e), 0);
+    assert_int_equal(mode, CG_MODE_HYBRID);
+    _cleanup_free_ char *v2root = xasprintf("%s/unified", root);
+    _cleanup_free_ char *before = slurp("%s/cgroup.subtree_control", v2root);
+    _cleanup_free_ char *avail = slurp("%s/cgroup.controllers", v2root);
+    bool huge = strstr(avail, "hugetlb") != NULL;
+    _cleanup_free_ char *path = xasprintf("/%s/hy", parent);
+    _cleanup_json_ json_t *res =
+        parse(huge ? "{\"pids\": {\"limit\": 9},"
+                     " \"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 2097152}],"
+                     " \"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
+                     "  {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3}]}"
+                   : "{\"pids\": {\"limit\": 9},"
+                     " \"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
+                     "  {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3}]}");
+    struct child c = spawn();
+    if (cg_create(root, path, res, c.pid, &e) < 0)
+        fail_msg("cg_create: %s", e.msg);
+    expect_file("9", "%s/pids%s/pids.max", root, path);
+    if (huge)
+        expect_file("2097152", "%s%s/hugetlb.2MB.max", v2root, path);
+    int out[2];
+    ask(&c, 'd', out);
+    assert_int_equal(out[0], 0);
+    assert_int_equal(out[1], EPERM);
+    expect_pids(root, path, 1, c.pid);
+    assert_int_equal(cg_kill(root, path, SIGKILL, &e), 0);
+    int status = reap(&c);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    assert_int_equal(cg_destroy(root, path, &e), 0);
+    for (size_t i = 0; i < 2; i++) {
+        _cleanup_free_ char *p = xasprintf("%s/%s/%s", root, subs[i][0], parent);
+        rm_cgroups(p);
+    }
+    if (huge && !strstr(before, "hugetlb")) {
+        _cleanup_free_ char *ctl = xasprintf("%s/cgroup.subtree_control", v2root);
+        _cleanup_close_ int fd = open(ctl, O_WRONLY | O_CLOEXEC);
+        if (write(fd, "-hugetlb", 8) != 8 && errno != EBUSY)
+            fail_msg("restore %s: %s", ctl, strerror(errno));
+    }
+    for (size_t i = 0; i < 2; i++) {
+        _cleanup_free_ char *m = xasprintf("%s/%s", root, subs[i][0]);
+        assert_int_equal(umount2(m, 0), 0);
+    }
+    drop_mount(root);
+}
+
 int main(void)
 {
     if (geteuid() != 0) {
@@ -524,6 +586,7 @@ int main(void)
         cmocka_unit_test_teardown(test_host_errors, teardown),
         cmocka_unit_test_teardown(test_v2_mount, teardown),
         cmocka_unit_test_teardown(test_v1_only_tree, teardown),
+        cmocka_unit_test_teardown(test_hybrid_tree, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
