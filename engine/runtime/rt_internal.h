@@ -1,0 +1,120 @@
+/* Shared between the runtime's own files only (rt_*.c); not part of the module API. */
+#ifndef HOIST_ENGINE_RT_INTERNAL_H
+#define HOIST_ENGINE_RT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+
+struct seccomp_prog;
+
+#define RT_CGROUP_FSROOT "/sys/fs/cgroup"
+
+/* The parsed OCI `process` object. */
+struct rt_rlimit {
+    int resource;
+    struct rlimit lim;
+};
+
+struct rt_proc {
+    char **args, **env;
+    char *cwd;
+    bool terminal, no_new_privs;
+    uid_t uid;
+    gid_t gid;
+    gid_t *groups;
+    size_t ngroups;
+    bool has_umask;
+    mode_t umask;
+    bool has_caps;
+    uint64_t bounding, effective, permitted, inheritable, ambient;
+    struct rt_rlimit *rlimits;
+    size_t nrlimits;
+    bool has_oom;
+    int oom_score_adj;
+};
+
+int rt_proc_parse(const json_t *process, struct rt_proc *p, struct herr *e);
+void rt_proc_free(struct rt_proc *p);
+
+/* Child side, after namespaces and rootfs: rlimits, umask, early seccomp (without
+ * no_new_privs it needs CAP_SYS_ADMIN, so before caps drop), capabilities, user, cwd,
+ * the executable's path in PATH, no_new_privs. e->exit is 127/126/1 on failure. */
+int rt_proc_setup(const struct rt_proc *p, struct seccomp_prog *sp, char **exe, struct herr *e);
+/* Late seccomp (with no_new_privs) then execve; returns only on failure. */
+int rt_proc_exec(const struct rt_proc *p, struct seccomp_prog *sp, const char *exe, struct herr *e);
+/* Make the calling process a session leader with a fresh pty from ptmx_fd (an open
+ * /dev/ptmx) as its controlling terminal and stdio; the master goes over console_fd.
+ * *slave_out (may be NULL) receives a dup of the slave. */
+int rt_tty_setup(int ptmx_fd, int console_fd, int *slave_out, struct herr *e);
+/* Connect to the --console-socket path. */
+int rt_console_connect(const char *path, struct herr *e);
+
+/* Parent/child sync over a SOCK_SEQPACKET pair; the child's end is close-on-exec, so
+ * EOF after the last message means the execve succeeded. */
+enum rt_msg_kind { RT_MSG_GO = 1, RT_MSG_READY, RT_MSG_ERROR };
+int rt_sync_send(int fd, enum rt_msg_kind kind, const struct herr *err);
+/* Returns the kind, 0 on EOF, -1 on error; an RT_MSG_ERROR fills e. */
+int rt_sync_recv(int fd, struct herr *e);
+/* Report err to the parent and exit with err->exit (or 1). */
+__attribute__((noreturn)) void rt_child_fail(int sync_fd, struct herr *err);
+
+/* Namespaces of linux.namespaces. */
+struct rt_ns {
+    int flag; /* CLONE_NEW* */
+    int fd;   /* joined by path: open fd, else -1 */
+};
+#define RT_NS_MAX 6
+struct rt_nsset {
+    struct rt_ns ns[RT_NS_MAX];
+    size_t n;
+    unsigned long new_flags; /* namespaces created fresh */
+};
+int rt_ns_parse(const json_t *namespaces, struct rt_nsset *s, struct herr *e);
+void rt_ns_close(struct rt_nsset *s);
+const char *rt_ns_name(int flag);
+
+/* What the container init needs; filled by the parent before clone. */
+struct rt_init {
+    const char *id;
+    const json_t *config;
+    char *rootfs; /* absolute */
+    char *bundle; /* absolute */
+    struct rt_proc proc;
+    struct rt_nsset ns;
+    struct seccomp_prog *seccomp;
+    int sync_fd;
+    int state_dirfd; /* create: exec.fifo lives here; run: -1 */
+    int console_fd;  /* -1 without terminal */
+    bool no_pivot;
+};
+
+/* rt_mount.c: mounts, /dev, masked/read-only paths, sysctls, console, pivot_root. On
+ * return the process is inside the container root. */
+int rt_rootfs_setup(struct rt_init *c, struct herr *e);
+
+/* State directory records (rt_state.c). */
+struct rt_state {
+    char *id, *bundle, *cgroup_path, *created;
+    pid_t pid;
+    unsigned long long starttime;
+    json_t *annotations;
+};
+int rt_state_read(const char *root, const char *id, struct rt_state *st, struct herr *e);
+void rt_state_free(struct rt_state *st);
+int rt_state_write(int dirfd, const struct rt_state *st, struct herr *e);
+/* "created", "running" or "stopped", from the process and the exec fifo. */
+const char *rt_state_status(const char *root, const struct rt_state *st);
+bool rt_pid_alive(pid_t pid, unsigned long long starttime);
+unsigned long long rt_pid_starttime(pid_t pid);
+json_t *rt_state_json(const char *root, const struct rt_state *st);
+/* The cgroup path of a container: linux.cgroupsPath or "/hoist/<id>". */
+char *rt_cgroup_path(const json_t *config, const char *id);
+/* Wait for the child, forwarding the usual terminating signals; 128+sig if killed. */
+int rt_wait_forward(pid_t pid);
+
+#endif
