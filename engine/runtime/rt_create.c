@@ -306,12 +306,13 @@ int rt_start(const char *root, const char *id, struct herr *e)
         return -1;
     const char *status = rt_state_status(root, &st);
     int ret = 0;
+    _cleanup_free_ char *fifo = xasprintf("%s/%s/exec.fifo", root, id);
+    _cleanup_close_ int fd = -1;
     if (strcmp(status, "created") != 0) {
         ret = herr_set(e, 0, "container \"%s\" is %s, not created", id, status);
         goto out;
     }
-    _cleanup_free_ char *fifo = xasprintf("%s/%s/exec.fifo", root, id);
-    _cleanup_close_ int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         ret = herr_sys(e, "container \"%s\": open exec.fifo", id);
         goto out;

@@ -72,6 +72,7 @@ int rt_delete(const char *root, const char *id, bool force, struct herr *e)
     if (rt_state_read(root, id, &st, e) < 0)
         return -1;
     int ret = 0;
+    _cleanup_free_ char *dir = xasprintf("%s/%s", root, id);
     const char *status = rt_state_status(root, &st);
     if (strcmp(status, "running") == 0 && !force) {
         ret = herr_set(e, 0, "container \"%s\" is running: stop it first or use --force", id);
@@ -92,7 +93,6 @@ int rt_delete(const char *root, const char *id, bool force, struct herr *e)
         ret = herr_wrap(e, "container \"%s\": remove cgroup", id);
         goto out;
     }
-    _cleanup_free_ char *dir = xasprintf("%s/%s", root, id);
     if (fs_rm_rf(dir, e) < 0)
         ret = herr_wrap(e, "container \"%s\"", id);
 out:
@@ -215,6 +215,7 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
     struct seccomp_prog *sp = NULL;
     int nsfd[N_EXEC_NS];
     _cleanup_close_ int console = -1;
+    _cleanup_close_ int sync = -1;
     for (size_t i = 0; i < N_EXEC_NS; i++)
         nsfd[i] = -1;
     if (rt_proc_parse(pj, &p, e) < 0)
@@ -263,7 +264,7 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
         exec_child(sv[1], nsfd, &p, sp, console);
     }
     close(sv[1]);
-    _cleanup_close_ int sync = sv[0];
+    sync = sv[0];
     if (pid < 0) {
         herr_sys(e, "fork");
         goto out;
