@@ -14,6 +14,7 @@ static const struct {
     int (*fn)(const struct cli_globals *g, int argc, char **argv);
     const char *help;
 } groups[] = {
+    {"config", cli_config_main, "Show the normalized compose model"},
     {"container", cli_container_main, "Manage containers"},
     {"image", cli_image_main, "Manage images"},
     {"runtime", cli_runtime_main, "OCI runtime commands (create, start, state, kill, delete, ...)"},

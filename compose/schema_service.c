@@ -1,0 +1,713 @@
+/* The service schema: every key compose defines, each with its typed handler. */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "compose/internal.h"
+
+static int sc_environment(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    if (n->kind == CN_SEQ) {
+        /* Without "=" the value comes from the environment at run time: null. */
+        json_t *o = json_object();
+        for (size_t i = 0; i < n->n; i++) {
+            const struct cnode *it = n->v[i];
+            char sub[512];
+            if (it->kind != CN_SCALAR || !*it->str || it->str[0] == '=') {
+                json_decref(o);
+                return cerr(s->c, it, sc_ipath(sub, sizeof(sub), path, i),
+                            "must be a \"KEY=VALUE\" string");
+            }
+            const char *eq = strchr(it->str, '=');
+            _cleanup_free_ char *k = eq ? xstrndup(it->str, eq - it->str) : xstrdup(it->str);
+            json_object_set_new(o, k, eq ? json_string(eq + 1) : json_null());
+        }
+        *out = o;
+        return 0;
+    }
+    if (n->kind != CN_MAP)
+        return cerr(s->c, n, path, "must be a mapping or a list of \"KEY=VALUE\", not %s",
+                    cn_kind_name(n));
+    json_t *o = json_object();
+    for (size_t i = 0; i < n->n; i++) {
+        const struct cnode *v = n->v[i];
+        char sub[512];
+        if (v->kind == CN_MAP || v->kind == CN_SEQ) {
+            json_decref(o);
+            return cerr(s->c, v, sc_path(sub, sizeof(sub), path, n->k[i]->str),
+                        "must be a string, number, boolean or null, not %s", cn_kind_name(v));
+        }
+        json_object_set_new(o, n->k[i]->str,
+                            v->kind == CN_NULL ? json_null() : json_string(v->str));
+    }
+    *out = o;
+    return 0;
+}
+
+/* env_file: string, list of strings, or list of {path, required, format}. */
+static int sc_env_file(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {
+        {"path", sc_str}, {"required", sc_bool}, {"format", sc_str}, {NULL, NULL}};
+    json_t *a = json_array();
+    const struct cnode *items = n;
+    struct cnode one = {.kind = CN_SEQ, .n = 1, .v = (struct cnode **)&n};
+    if (n->kind == CN_SCALAR)
+        items = &one;
+    else if (sc_need(s, n, path, CN_SEQ) < 0)
+        goto fail;
+    for (size_t i = 0; i < items->n; i++) {
+        const struct cnode *it = items->v[i];
+        char sub[512];
+        sc_ipath(sub, sizeof(sub), path, i);
+        json_t *o;
+        if (it->kind == CN_SCALAR) {
+            o = json_pack("{s:s,s:b}", "path", it->str, "required", 1);
+        } else {
+            if (sc_object(s, it, sub, f, &o) < 0)
+                goto fail;
+            if (!hj_str(o, "path")) {
+                json_decref(o);
+                cerr(s->c, it, sub, "missing required key \"path\"");
+                goto fail;
+            }
+            if (!json_object_get(o, "required"))
+                json_object_set_new(o, "required", json_true());
+        }
+        json_array_append_new(a, o);
+    }
+    *out = a;
+    return 0;
+fail:
+    json_decref(a);
+    return -1;
+}
+
+static int sc_build(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {
+        {"context", sc_str},
+        {"dockerfile", sc_str},
+        {"dockerfile_inline", sc_str},
+        {"args", sc_kv},
+        {"ssh", sc_str_or_strs},
+        {"cache_from", sc_strs},
+        {"cache_to", sc_strs},
+        {"extra_hosts", sc_any},
+        {"isolation", sc_str},
+        {"labels", sc_kv},
+        {"network", sc_str},
+        {"no_cache", sc_bool},
+        {"pull", sc_bool},
+        {"platforms", sc_strs},
+        {"privileged", sc_bool},
+        {"secrets", sc_any},
+        {"shm_size", sc_size},
+        {"tags", sc_strs},
+        {"target", sc_str},
+        {"ulimits", sc_any},
+        {"additional_contexts", sc_kv},
+        {"entitlements", sc_strs},
+        {"provenance", sc_any},
+        {"sbom", sc_any},
+        {NULL, NULL},
+    };
+    if (n->kind == CN_SCALAR) {
+        *out = json_pack("{s:s,s:s}", "context", n->str, "dockerfile", "Dockerfile");
+        return 0;
+    }
+    if (sc_object(s, n, path, f, out) < 0)
+        return -1;
+    if (!json_object_get(*out, "context"))
+        json_object_set_new(*out, "context", json_string(s->workdir));
+    if (!json_object_get(*out, "dockerfile") && !json_object_get(*out, "dockerfile_inline"))
+        json_object_set_new(*out, "dockerfile", json_string("Dockerfile"));
+    return 0;
+}
+
+static int sc_depends_on(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {
+        {"condition", sc_str}, {"required", sc_bool}, {"restart", sc_bool}, {NULL, NULL}};
+    json_t *o = json_object();
+    char sub[512];
+    for (size_t i = 0; i < n->n; i++) {
+        const struct cnode *key = n->kind == CN_MAP ? n->k[i] : n->v[i];
+        if (n->kind == CN_SEQ)
+            sc_ipath(sub, sizeof(sub), path, i);
+        else if (n->kind == CN_MAP)
+            sc_path(sub, sizeof(sub), path, key->str);
+        if (key->kind != CN_SCALAR) {
+            json_decref(o);
+            return cerr(s->c, key, sub, "must be a service name, not %s", cn_kind_name(key));
+        }
+        json_t *d = NULL;
+        if (n->kind == CN_MAP && n->v[i]->kind != CN_NULL &&
+            sc_object(s, n->v[i], sub, f, &d) < 0) {
+            json_decref(o);
+            return -1;
+        }
+        if (!d)
+            d = json_object();
+        const char *cond = hj_str(d, "condition");
+        if (!cond)
+            json_object_set_new(d, "condition", json_string("service_started"));
+        else if (strcmp(cond, "service_started") && strcmp(cond, "service_healthy") &&
+                 strcmp(cond, "service_completed_successfully")) {
+            cerr(s->c, cn_get(n->v[i], "condition"), sub,
+                 "invalid condition \"%s\" (service_started, service_healthy, "
+                 "service_completed_successfully)",
+                 cond);
+            json_decref(d);
+            json_decref(o);
+            return -1;
+        }
+        if (!json_object_get(d, "required"))
+            json_object_set_new(d, "required", json_true());
+        if (!json_object_get(d, "restart"))
+            json_object_set_new(d, "restart", json_false());
+        json_object_set_new(o, key->str, d);
+    }
+    if (n->kind != CN_MAP && n->kind != CN_SEQ) {
+        json_decref(o);
+        return cerr(s->c, n, path, "must be a list of services or a mapping, not %s",
+                    cn_kind_name(n));
+    }
+    *out = o;
+    return 0;
+}
+
+static int sc_healthcheck(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {
+        {"test", sc_any},         {"interval", sc_dur},
+        {"timeout", sc_dur},      {"retries", sc_uint},
+        {"start_period", sc_dur}, {"start_interval", sc_dur},
+        {"disable", sc_bool},     {NULL, NULL},
+    };
+    json_t *o;
+    if (sc_object(s, n, path, f, &o) < 0)
+        return -1;
+    const struct cnode *t = cn_get(n, "test");
+    char sub[512];
+    sc_path(sub, sizeof(sub), path, "test");
+    if (t && t->kind == CN_SCALAR) {
+        json_object_set_new(o, "test", json_pack("[s,s]", "CMD-SHELL", t->str));
+    } else if (t && t->kind == CN_SEQ) {
+        json_t *a;
+        if (sc_strs(s, t, sub, &a) < 0) {
+            json_decref(o);
+            return -1;
+        }
+        const char *first = json_string_value(json_array_get(a, 0));
+        if (!first ||
+            (strcmp(first, "CMD") && strcmp(first, "CMD-SHELL") && strcmp(first, "NONE"))) {
+            json_decref(a);
+            json_decref(o);
+            return cerr(s->c, t, sub, "must start with \"CMD\", \"CMD-SHELL\" or \"NONE\"");
+        }
+        if (!strcmp(first, "CMD-SHELL") && json_array_size(a) != 2) {
+            json_decref(a);
+            json_decref(o);
+            return cerr(s->c, t, sub, "\"CMD-SHELL\" takes exactly one command string");
+        }
+        json_object_set_new(o, "test", a);
+    } else if (t && t->kind != CN_NULL) {
+        json_decref(o);
+        return cerr(s->c, t, sub, "must be a string or a list, not %s", cn_kind_name(t));
+    }
+    const char *first = json_string_value(json_array_get(json_object_get(o, "test"), 0));
+    if (hj_bool(o, "disable", false) || (first && !strcmp(first, "NONE"))) {
+        json_decref(o);
+        o = json_pack("{s:b}", "disable", 1);
+    }
+    *out = o;
+    return 0;
+}
+
+static int sc_net_attach(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {
+        {"aliases", sc_strs},       {"ipv4_address", sc_str},
+        {"ipv6_address", sc_str},   {"link_local_ips", sc_strs},
+        {"priority", sc_int},       {"gw_priority", sc_int},
+        {"mac_address", sc_str},    {"driver_opts", sc_kv},
+        {"interface_name", sc_str}, {NULL, NULL},
+    };
+    return sc_object(s, n, path, f, out);
+}
+
+static int sc_svc_networks(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    json_t *o = json_object();
+    char sub[512];
+    if (n->kind != CN_SEQ && n->kind != CN_MAP) {
+        json_decref(o);
+        return cerr(s->c, n, path, "must be a list of networks or a mapping, not %s",
+                    cn_kind_name(n));
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const struct cnode *key = n->kind == CN_MAP ? n->k[i] : n->v[i];
+        json_t *v = json_null();
+        if (key->kind != CN_SCALAR) {
+            json_decref(o);
+            return cerr(s->c, key, sc_ipath(sub, sizeof(sub), path, i),
+                        "must be a network name, not %s", cn_kind_name(key));
+        }
+        if (n->kind == CN_MAP && n->v[i]->kind != CN_NULL &&
+            sc_net_attach(s, n->v[i], sc_path(sub, sizeof(sub), path, key->str), &v) < 0) {
+            json_decref(o);
+            return -1;
+        }
+        json_object_set_new(o, key->str, v);
+    }
+    *out = o;
+    return 0;
+}
+
+static int sc_resources(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {
+        {"cpus", sc_real},   {"memory", sc_size},           {"pids", sc_int},
+        {"devices", sc_any}, {"generic_resources", sc_any}, {NULL, NULL}};
+    return sc_object(s, n, path, f, out);
+}
+
+static int sc_res_pair(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {
+        {"limits", sc_resources}, {"reservations", sc_resources}, {NULL, NULL}};
+    return sc_object(s, n, path, f, out);
+}
+
+static int sc_restart_policy(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {{"condition", sc_str},
+                                      {"delay", sc_dur},
+                                      {"max_attempts", sc_uint},
+                                      {"window", sc_dur},
+                                      {NULL, NULL}};
+    if (sc_object(s, n, path, f, out) < 0)
+        return -1;
+    const char *c = hj_str(*out, "condition");
+    if (c && strcmp(c, "none") && strcmp(c, "on-failure") && strcmp(c, "any")) {
+        char sub[512];
+        cerr(s->c, cn_get(n, "condition"), sc_path(sub, sizeof(sub), path, "condition"),
+             "invalid condition \"%s\" (none, on-failure or any)", c);
+        json_decref(*out);
+        return -1;
+    }
+    return 0;
+}
+
+static int sc_deploy(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {
+        {"mode", sc_str},
+        {"replicas", sc_uint},
+        {"labels", sc_kv},
+        {"resources", sc_res_pair},
+        {"restart_policy", sc_restart_policy},
+        {"placement", sc_any},
+        {"update_config", sc_any},
+        {"rollback_config", sc_any},
+        {"endpoint_mode", sc_str},
+        {NULL, NULL},
+    };
+    return sc_object(s, n, path, f, out);
+}
+
+static int sc_logging(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {{"driver", sc_str}, {"options", sc_kv}, {NULL, NULL}};
+    return sc_object(s, n, path, f, out);
+}
+
+static int sc_ulimits(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {{"soft", sc_int}, {"hard", sc_int}, {NULL, NULL}};
+    if (sc_need(s, n, path, CN_MAP) < 0)
+        return -1;
+    json_t *o = json_object();
+    for (size_t i = 0; i < n->n; i++) {
+        char sub[512];
+        sc_path(sub, sizeof(sub), path, n->k[i]->str);
+        json_t *v;
+        if (n->v[i]->kind == CN_SCALAR) {
+            json_t *iv;
+            if (sc_int(s, n->v[i], sub, &iv) < 0)
+                goto fail;
+            v = json_pack("{s:O,s:O}", "soft", iv, "hard", iv);
+            json_decref(iv);
+        } else {
+            if (sc_object(s, n->v[i], sub, f, &v) < 0)
+                goto fail;
+            if (!json_object_get(v, "soft") || !json_object_get(v, "hard")) {
+                json_decref(v);
+                cerr(s->c, n->v[i], sub, "needs both \"soft\" and \"hard\"");
+                goto fail;
+            }
+            if (hj_int(v, "soft", 0) > hj_int(v, "hard", 0)) {
+                json_decref(v);
+                cerr(s->c, n->v[i], sub, "soft limit is greater than the hard limit");
+                goto fail;
+            }
+        }
+        json_object_set_new(o, n->k[i]->str, v);
+    }
+    *out = o;
+    return 0;
+fail:
+    json_decref(o);
+    return -1;
+}
+
+static int sc_refs(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {{"source", sc_str}, {"target", sc_str}, {"uid", sc_str},
+                                      {"gid", sc_str},    {"mode", sc_mode},  {NULL, NULL}};
+    if (sc_need(s, n, path, CN_SEQ) < 0)
+        return -1;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n->n; i++) {
+        char sub[512];
+        sc_ipath(sub, sizeof(sub), path, i);
+        json_t *o;
+        if (n->v[i]->kind == CN_SCALAR) {
+            o = json_pack("{s:s}", "source", n->v[i]->str);
+        } else {
+            if (sc_object(s, n->v[i], sub, f, &o) < 0) {
+                json_decref(a);
+                return -1;
+            }
+            if (!hj_str(o, "source")) {
+                json_decref(o);
+                json_decref(a);
+                return cerr(s->c, n->v[i], sub, "missing required key \"source\"");
+            }
+        }
+        json_array_append_new(a, o);
+    }
+    *out = a;
+    return 0;
+}
+
+static int sc_hooks(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const struct sfield f[] = {{"command", sc_cmd},
+                                      {"user", sc_str},
+                                      {"privileged", sc_bool},
+                                      {"working_dir", sc_str},
+                                      {"environment", sc_environment},
+                                      {NULL, NULL}};
+    if (sc_need(s, n, path, CN_SEQ) < 0)
+        return -1;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n->n; i++) {
+        char sub[512];
+        json_t *o;
+        if (sc_object(s, n->v[i], sc_ipath(sub, sizeof(sub), path, i), f, &o) < 0) {
+            json_decref(a);
+            return -1;
+        }
+        if (!json_object_get(o, "command")) {
+            json_decref(o);
+            json_decref(a);
+            return cerr(s->c, n->v[i], sub, "missing required key \"command\"");
+        }
+        json_array_append_new(a, o);
+    }
+    *out = a;
+    return 0;
+}
+
+static int sc_extra_hosts(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    json_t *a = json_array();
+    char sub[512];
+    if (n->kind == CN_MAP) {
+        for (size_t i = 0; i < n->n; i++) {
+            const struct cnode *v = n->v[i];
+            sc_path(sub, sizeof(sub), path, n->k[i]->str);
+            for (size_t j = 0; j < (v->kind == CN_SEQ ? v->n : 1); j++) {
+                const struct cnode *ip = v->kind == CN_SEQ ? v->v[j] : v;
+                if (ip->kind != CN_SCALAR) {
+                    json_decref(a);
+                    return cerr(s->c, ip, sub, "must be an IP address");
+                }
+                json_array_append_new(a, json_sprintf("%s=%s", n->k[i]->str, ip->str));
+            }
+        }
+    } else if (n->kind == CN_SEQ) {
+        for (size_t i = 0; i < n->n; i++) {
+            const struct cnode *it = n->v[i];
+            sc_ipath(sub, sizeof(sub), path, i);
+            const char *sep = it->kind == CN_SCALAR ? strpbrk(it->str, "=:") : NULL;
+            if (!sep || sep == it->str || !sep[1]) {
+                json_decref(a);
+                return cerr(s->c, it, sub, "invalid extra host %s%s%s (use \"HOST=IP\")",
+                            it->kind == CN_SCALAR ? "\"" : "",
+                            it->kind == CN_SCALAR ? it->str : cn_kind_name(it),
+                            it->kind == CN_SCALAR ? "\"" : "");
+            }
+            json_array_append_new(a,
+                                  json_sprintf("%.*s=%s", (int)(sep - it->str), it->str, sep + 1));
+        }
+    } else {
+        json_decref(a);
+        return cerr(s->c, n, path, "must be a list or a mapping, not %s", cn_kind_name(n));
+    }
+    *out = a;
+    return 0;
+}
+
+static int sc_restart(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    if (sc_str(s, n, path, out) < 0)
+        return -1;
+    const char *r = n->str;
+    long long max;
+    if (!strcmp(r, "no") || !strcmp(r, "always") || !strcmp(r, "unless-stopped") ||
+        !strcmp(r, "on-failure") ||
+        (str_has_prefix(r, "on-failure:") && str_parse_ll(r + 11, &max) == 0))
+        return 0;
+    json_decref(*out);
+    return cerr(s->c, n, path,
+                "invalid restart policy \"%s\" (no, always, on-failure[:N], unless-stopped)", r);
+}
+
+static int sc_pull_policy(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    static const char *const ok[] = {"always",         "never",   "missing",
+                                     "if_not_present", "build",   "daily",
+                                     "weekly",         "refresh", NULL};
+    if (sc_str(s, n, path, out) < 0)
+        return -1;
+    for (size_t i = 0; ok[i]; i++) {
+        if (!strcmp(ok[i], n->str))
+            return 0;
+    }
+    if (str_has_prefix(n->str, "every_"))
+        return 0;
+    json_decref(*out);
+    return cerr(s->c, n, path,
+                "invalid pull policy \"%s\" (always, never, missing, build, daily, weekly)",
+                n->str);
+}
+
+static int sc_devices(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    if (sc_need(s, n, path, CN_SEQ) < 0)
+        return -1;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n->n; i++) {
+        const struct cnode *it = n->v[i];
+        char sub[512];
+        sc_ipath(sub, sizeof(sub), path, i);
+        if (it->kind == CN_MAP) {
+            const struct cnode *src = cn_get(it, "source"), *tgt = cn_get(it, "target"),
+                               *perm = cn_get(it, "permissions");
+            if (!cn_is_str(src)) {
+                json_decref(a);
+                return cerr(s->c, it, sub, "missing required key \"source\"");
+            }
+            json_array_append_new(a, json_sprintf("%s:%s:%s", src->str,
+                                                  cn_is_str(tgt) ? tgt->str : src->str,
+                                                  cn_is_str(perm) ? perm->str : "rwm"));
+        } else {
+            json_t *v;
+            if (sc_str(s, it, sub, &v) < 0) {
+                json_decref(a);
+                return -1;
+            }
+            json_array_append_new(a, v);
+        }
+    }
+    *out = a;
+    return 0;
+}
+
+static int sc_reject_extends(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+{
+    (void)out;
+    return cerr(s->c, n, path, "extends was not resolved");
+}
+
+static const struct sfield service_fields[] = {
+    {"annotations", sc_kv},
+    {"attach", sc_bool},
+    {"blkio_config", sc_any},
+    {"build", sc_build},
+    {"cap_add", sc_strs},
+    {"cap_drop", sc_strs},
+    {"cgroup", sc_str},
+    {"cgroup_parent", sc_str},
+    {"command", sc_cmd},
+    {"configs", sc_refs},
+    {"container_name", sc_str},
+    {"cpu_count", sc_uint},
+    {"cpu_percent", sc_uint},
+    {"cpu_period", sc_int},
+    {"cpu_quota", sc_int},
+    {"cpu_rt_period", sc_int},
+    {"cpu_rt_runtime", sc_int},
+    {"cpu_shares", sc_int},
+    {"cpus", sc_real},
+    {"cpuset", sc_str},
+    {"credential_spec", sc_any},
+    {"depends_on", sc_depends_on},
+    {"deploy", sc_deploy},
+    {"develop", sc_any},
+    {"device_cgroup_rules", sc_strs},
+    {"devices", sc_devices},
+    {"dns", sc_str_or_strs},
+    {"dns_opt", sc_strs},
+    {"dns_search", sc_str_or_strs},
+    {"domainname", sc_str},
+    {"entrypoint", sc_cmd},
+    {"env_file", sc_env_file},
+    {"environment", sc_environment},
+    {"expose", sc_expose},
+    {"extends", sc_reject_extends},
+    {"external_links", sc_strs},
+    {"extra_hosts", sc_extra_hosts},
+    {"gpus", sc_any},
+    {"group_add", sc_strs},
+    {"healthcheck", sc_healthcheck},
+    {"hostname", sc_str},
+    {"image", sc_str},
+    {"init", sc_bool},
+    {"ipc", sc_str},
+    {"isolation", sc_str},
+    {"label_file", sc_str_or_strs},
+    {"labels", sc_kv},
+    {"links", sc_strs},
+    {"logging", sc_logging},
+    {"mac_address", sc_str},
+    {"mem_limit", sc_size},
+    {"mem_reservation", sc_size},
+    {"mem_swappiness", sc_int},
+    {"memswap_limit", sc_size},
+    {"models", sc_any},
+    {"network_mode", sc_str},
+    {"networks", sc_svc_networks},
+    {"oom_kill_disable", sc_bool},
+    {"oom_score_adj", sc_int},
+    {"pid", sc_str},
+    {"pids_limit", sc_int},
+    {"platform", sc_str},
+    {"ports", sc_ports},
+    {"post_start", sc_hooks},
+    {"pre_stop", sc_hooks},
+    {"privileged", sc_bool},
+    {"profiles", sc_strs},
+    {"provider", sc_any},
+    {"pull_policy", sc_pull_policy},
+    {"pull_refresh_after", sc_str},
+    {"read_only", sc_bool},
+    {"restart", sc_restart},
+    {"runtime", sc_str},
+    {"scale", sc_uint},
+    {"secrets", sc_refs},
+    {"security_opt", sc_strs},
+    {"shm_size", sc_size},
+    {"stdin_open", sc_bool},
+    {"stop_grace_period", sc_dur},
+    {"stop_signal", sc_str},
+    {"storage_opt", sc_any},
+    {"sysctls", sc_kv},
+    {"tmpfs", sc_str_or_strs},
+    {"tty", sc_bool},
+    {"ulimits", sc_ulimits},
+    {"use_api_socket", sc_bool},
+    {"user", sc_str},
+    {"userns_mode", sc_str},
+    {"uts", sc_str},
+    {"volumes", sc_volumes},
+    {"volumes_from", sc_strs},
+    {"working_dir", sc_str},
+    {NULL, NULL},
+};
+
+/* env_file contents go under `environment`, which wins over them. */
+static int resolve_env_files(struct sctx *s, const struct cnode *svc, const char *path, json_t *o)
+{
+    json_t *files = json_object_get(o, "env_file");
+    if (!files)
+        return 0;
+    json_t *env = json_object();
+    size_t i;
+    json_t *f;
+    json_array_foreach(files, i, f)
+    {
+        const char *p = hj_str(f, "path");
+        if (access(p, F_OK) != 0) {
+            if (!hj_bool(f, "required", true))
+                continue;
+            char sub[512];
+            json_decref(env);
+            return cerr(s->c, cn_get(svc, "env_file"), sc_path(sub, sizeof(sub), path, "env_file"),
+                        "env file %s not found", p);
+        }
+        struct cenv vars = {0};
+        if (cenv_parse_file(s->c, p, s->env, &vars) < 0) {
+            cenv_free(&vars);
+            json_decref(env);
+            return -1;
+        }
+        for (size_t k = 0; k < vars.n; k++)
+            json_object_set_new(env, vars.names[k], json_string(vars.values[k]));
+        cenv_free(&vars);
+    }
+    json_object_update(env, json_object_get(o, "environment"));
+    json_object_set_new(o, "environment", env);
+    json_object_del(o, "env_file");
+    return 0;
+}
+
+/* Keys given twice (top-level and under deploy) must agree. */
+static int check_conflicts(struct sctx *s, const struct cnode *svc, const char *path, json_t *o)
+{
+    static const struct {
+        const char *key, *deploy;
+    } pairs[] = {
+        {"mem_limit", "resources.limits.memory"},
+        {"cpus", "resources.limits.cpus"},
+        {"pids_limit", "resources.limits.pids"},
+        {"mem_reservation", "resources.reservations.memory"},
+        {"scale", "replicas"},
+    };
+    json_t *deploy = json_object_get(o, "deploy");
+    for (size_t i = 0; deploy && i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        json_t *a = json_object_get(o, pairs[i].key), *b = hj_path(deploy, pairs[i].deploy);
+        if (a && b && !json_equal(a, b)) {
+            char sub[512];
+            return cerr(s->c, cn_get(svc, pairs[i].key),
+                        sc_path(sub, sizeof(sub), path, pairs[i].key), "conflicts with deploy.%s",
+                        pairs[i].deploy);
+        }
+    }
+    return 0;
+}
+
+int schema_service(struct cctx *c, const char *name, const struct cnode *svc, const char *workdir,
+                   const struct cenv *env, json_t **out)
+{
+    struct sctx s = {.c = c, .svc = name, .workdir = workdir, .env = env};
+    char path[512];
+    snprintf(path, sizeof(path), "services.%s", name);
+    if (svc->kind == CN_NULL)
+        return cerr(c, svc, path, "service definition is empty");
+    json_t *o;
+    if (sc_object(&s, svc, path, service_fields, &o) < 0)
+        return -1;
+    if (resolve_env_files(&s, svc, path, o) < 0 || check_conflicts(&s, svc, path, o) < 0) {
+        json_decref(o);
+        return -1;
+    }
+    *out = o;
+    return 0;
+}
