@@ -162,7 +162,7 @@ static int ip_expand(struct ip *p, const char *s, size_t len, struct sbuf *out)
             sb_add(out, "$", 1);
             i++;
         } else if (i < len && s[i] == '{') {
-            size_t used;
+            size_t used = 0;
             if (ip_braced(p, s + i + 1, len - i - 1, &used, out) < 0)
                 return -1;
             i += 1 + used;

@@ -227,16 +227,22 @@ static int load_file(struct loader *L, const char *path, const char *display, co
         return -1;
     if (!docs[0])
         return herr_set(c->e, 0, "%s: empty compose file", display);
-    struct cnode *doc = cn_new(c, CN_MAP, file, 1, 1);
+    /* The first document is kept as is: merging would consume its !reset and !override
+     * tags, which must reach the merge with earlier files. */
+    struct cnode *doc = NULL;
     for (struct cnode **d = docs; *d; d++) {
         if ((*d)->kind == CN_NULL)
             continue;
         if ((*d)->kind != CN_MAP)
             return cerr(c, *d, NULL, "top-level object must be a mapping, not %s",
                         cn_kind_name(*d));
-        if (merge_docs(c, doc, *d) < 0)
+        if (!doc)
+            doc = *d;
+        else if (merge_docs(c, doc, *d) < 0)
             return -1;
     }
+    if (!doc)
+        doc = cn_new(c, CN_MAP, file, 1, 1);
     if (cn_get(doc, "version"))
         cwarn(c, "%s: the attribute `version` is obsolete, it will be ignored", display);
     if (!L->o->no_interpolate && interp_tree(c, env, doc) < 0)
@@ -571,12 +577,19 @@ static int load(struct loader *L, struct compose_project *p)
         strv_push(&envfiles, path_join(L->workdir, *f));
     struct cenv env = {0};
     int r = project_env(L, o->env_files ? envfiles : NULL, p->workdir, &env);
-    struct cnode *doc = cn_new(c, CN_MAP, "", 1, 1);
+    struct cnode *doc = NULL;
     for (char **f = files; r == 0 && *f; f++) {
         _cleanup_free_ char *disp = strcmp(*f, "-") ? display_name(L->workdir, *f) : xstrdup("-");
         struct cnode *d;
+        char real[PATH_MAX];
+        strv_free(L->include_stack);
+        L->include_stack = NULL;
+        if (strcmp(*f, "-") && realpath(*f, real))
+            strv_push(&L->include_stack, xstrdup(real));
         r = load_file(L, *f, disp, p->workdir, &env, &d);
-        if (r == 0)
+        if (r == 0 && !doc)
+            doc = d;
+        else if (r == 0)
             r = merge_docs(c, doc, d);
         strv_push(&p->files, xstrdup(*f));
     }

@@ -51,10 +51,6 @@ static void resolve_service(struct cctx *c, struct cnode *svc, const char *base,
         set_path(c, b, base, env);
     if (b && b->kind == CN_MAP) {
         struct cnode *ctxn = cn_get(b, "context");
-        if (!ctxn) {
-            ctxn = cn_scalar(c, ".", b);
-            cn_set(c, b, "context", ctxn);
-        }
         if (cn_is_str(ctxn) && !is_remote(ctxn->str))
             set_path(c, ctxn, base, env);
     }

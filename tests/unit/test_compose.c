@@ -498,15 +498,13 @@ static void test_hash(void **state)
 /* ---- fixture directories ---- */
 
 /* "$DIR" in expected output stands for the fixture directory. */
-static json_t *load_expected(const char *path, const char *dir)
+static char *subst_dir(const char *text, const char *dir)
 {
-    _cleanup_free_ char *text = NULL;
-    size_t len;
-    struct herr e = {0};
-    if (fs_read_all(AT_FDCWD, path, &text, &len, &e) < 0)
-        return NULL;
-    size_t cap = len * 2 + strlen(dir) * 64 + 1, n = 0;
-    _cleanup_free_ char *out = xmalloc(cap);
+    size_t n = 0, count = 0;
+    for (const char *s = text; (s = strstr(s, "$DIR")); s += 4)
+        count++;
+    size_t cap = strlen(text) + count * strlen(dir) + 1;
+    char *out = xmalloc(cap);
     for (const char *s = text; *s;) {
         if (!strncmp(s, "$DIR", 4)) {
             n += snprintf(out + n, cap - n, "%s", dir);
@@ -516,6 +514,17 @@ static json_t *load_expected(const char *path, const char *dir)
         }
     }
     out[n] = '\0';
+    return out;
+}
+
+static json_t *load_expected(const char *path, const char *dir)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+    struct herr e = {0};
+    if (fs_read_all(AT_FDCWD, path, &text, &len, &e) < 0)
+        return NULL;
+    _cleanup_free_ char *out = subst_dir(text, dir);
     return hj_load_str(out, path, &e);
 }
 
@@ -571,10 +580,11 @@ static void run_fixture(const char *dir, const char *name)
     _cleanup_free_ char *errp = xasprintf("%s/error", dir);
     _cleanup_free_ char *jsonp = xasprintf("%s/expected.json", dir);
     if (access(errp, F_OK) == 0) {
-        _cleanup_free_ char *want = NULL;
+        _cleanup_free_ char *raw = NULL, *want = NULL;
         size_t len;
-        assert_int_equal(fs_read_all(AT_FDCWD, errp, &want, &len, &e), 0);
-        want[strcspn(want, "\n")] = '\0';
+        assert_int_equal(fs_read_all(AT_FDCWD, errp, &raw, &len, &e), 0);
+        raw[strcspn(raw, "\n")] = '\0';
+        want = subst_dir(raw, dir);
         if (r == 0 || strcmp(e.msg, want)) {
             fprintf(stderr, "fixture %s:\nwant: %s\ngot:  %s\n", name, want,
                     r == 0 ? "(loaded)" : e.msg);
