@@ -70,7 +70,6 @@ static char *render_list(struct compose_project *p, int what, const char *hash, 
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
-    json_t *svcs = json_object_get(p->model, "services");
     const char *k;
     json_t *v;
     int r = 0;
@@ -86,13 +85,12 @@ static char *render_list(struct compose_project *p, int what, const char *hash, 
         print_keys(out, json_object_get(p->model, "networks"), NULL);
         break;
     case L_IMAGES:
-        json_object_foreach(svcs, k, v)
-        {
-            const char *img = hj_str(v, "image");
+        for (size_t i = 0; i < p->nservices; i++) {
+            const char *img = hj_str(p->services[i].cfg, "image");
             if (img)
                 fprintf(out, "%s\n", img);
             else
-                fprintf(out, "%s-%s\n", p->name, k);
+                fprintf(out, "%s-%s\n", p->name, p->services[i].name);
         }
         break;
     case L_PROFILES:
@@ -113,7 +111,8 @@ static char *render_list(struct compose_project *p, int what, const char *hash, 
     case L_HASH: {
         _cleanup_strv_ char **names = NULL;
         if (!strcmp(hash, "*")) {
-            json_object_foreach(svcs, k, v) strv_push(&names, xstrdup(k));
+            for (size_t i = 0; i < p->nservices; i++)
+                strv_push(&names, xstrdup(p->services[i].name));
         } else {
             _cleanup_free_ char *tmp = xstrdup(hash);
             for (char *s = tmp, *tok; (tok = strsep(&s, ","));)

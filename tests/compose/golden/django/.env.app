@@ -1,0 +1,2 @@
+DEBUG=1
+DATABASE_URL=postgres://postgres:postgres@db/app
