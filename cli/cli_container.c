@@ -1,7 +1,383 @@
-#include "cli/cli.h"
+/* `hoist container ...`: create, run and start here, the other verbs in
+ * cli_container_ops.c and cli_container_logs.c. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli_container_int.h"
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/str.h"
+
+void cli_ctr_ctx(const struct cli_globals *g, struct ctr_ctx *c)
+{
+    *c = (struct ctr_ctx){
+        .root = g->root, .runroot = g->runroot, .cgroup_parent = g->cgroup_parent, .self = g->self};
+}
+
+static int env_file(const char *path, char ***env, struct herr *e)
+{
+    _cleanup_file_ FILE *f = fopen(path, "re");
+    if (!f)
+        return herr_sys(e, "open env file %s", path);
+    _cleanup_free_ char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        line[strcspn(line, "\r\n")] = '\0';
+        const char *p = line + strspn(line, " \t");
+        if (*p && *p != '#')
+            strv_push(env, xstrdup(p));
+    }
+    return 0;
+}
+
+enum {
+    OPT_RM = 256,
+    OPT_ENV_FILE,
+    OPT_NAME,
+    OPT_ENTRYPOINT,
+    OPT_RESTART,
+    OPT_MEMSWAP,
+    OPT_CPUS,
+    OPT_CPUSHARES,
+    OPT_PIDS,
+    OPT_CAPADD,
+    OPT_CAPDROP,
+    OPT_PRIV,
+    OPT_RO,
+    OPT_SECOPT,
+    OPT_ULIMIT,
+    OPT_SYSCTL,
+    OPT_NETWORK,
+    OPT_STOPSIG,
+    OPT_STOPTIMEOUT,
+    OPT_LABEL,
+    OPT_HELP,
+};
+
+struct run_args {
+    struct ctr_opts o;
+    bool detach;
+};
+
+static void free_opts(struct ctr_opts *o)
+{
+    strv_free(o->cmd), strv_free(o->env), strv_free(o->cap_add), strv_free(o->cap_drop);
+    strv_free(o->security_opt), strv_free(o->ulimits), strv_free(o->sysctls);
+    strv_free(o->labels);
+}
+
+static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra, bool run)
+{
+    static const struct option opts[] = {
+        {"detach", no_argument, NULL, 'd'},
+        {"rm", no_argument, NULL, OPT_RM},
+        {"interactive", no_argument, NULL, 'i'},
+        {"tty", no_argument, NULL, 't'},
+        {"env", required_argument, NULL, 'e'},
+        {"env-file", required_argument, NULL, OPT_ENV_FILE},
+        {"workdir", required_argument, NULL, 'w'},
+        {"user", required_argument, NULL, 'u'},
+        {"hostname", required_argument, NULL, 'h'},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+        {"restart", required_argument, NULL, OPT_RESTART},
+        {"memory", required_argument, NULL, 'm'},
+        {"memory-swap", required_argument, NULL, OPT_MEMSWAP},
+        {"cpus", required_argument, NULL, OPT_CPUS},
+        {"cpu-shares", required_argument, NULL, OPT_CPUSHARES},
+        {"pids-limit", required_argument, NULL, OPT_PIDS},
+        {"cap-add", required_argument, NULL, OPT_CAPADD},
+        {"cap-drop", required_argument, NULL, OPT_CAPDROP},
+        {"privileged", no_argument, NULL, OPT_PRIV},
+        {"read-only", no_argument, NULL, OPT_RO},
+        {"security-opt", required_argument, NULL, OPT_SECOPT},
+        {"ulimit", required_argument, NULL, OPT_ULIMIT},
+        {"sysctl", required_argument, NULL, OPT_SYSCTL},
+        {"network", required_argument, NULL, OPT_NETWORK},
+        {"net", required_argument, NULL, OPT_NETWORK},
+        {"stop-signal", required_argument, NULL, OPT_STOPSIG},
+        {"stop-timeout", required_argument, NULL, OPT_STOPTIMEOUT},
+        {"label", required_argument, NULL, OPT_LABEL},
+        {"help", no_argument, NULL, OPT_HELP},
+        {0},
+    };
+    struct ctr_opts *o = &ra->o;
+    *ra = (struct run_args){.o = {.stop_timeout = -1}};
+    struct herr e = {0};
+    long long v;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+dite:w:u:h:m:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            if (!run)
+                return cli_usage_error(cmd, "unknown flag: -d");
+            ra->detach = true;
+            break;
+        case OPT_RM:
+            o->rm = true;
+            break;
+        case 'i':
+            o->interactive = true;
+            break;
+        case 't':
+            o->tty = true;
+            break;
+        case 'e':
+            strv_push(&o->env, xstrdup(optarg));
+            break;
+        case OPT_ENV_FILE:
+            if (env_file(optarg, &o->env, &e) < 0)
+                return cli_report(&e, 125);
+            break;
+        case 'w':
+            o->workdir = optarg;
+            break;
+        case 'u':
+            o->user = optarg;
+            break;
+        case 'h':
+            o->hostname = optarg;
+            break;
+        case OPT_NAME:
+            o->name = optarg;
+            break;
+        case OPT_ENTRYPOINT:
+            o->entrypoint = optarg;
+            break;
+        case OPT_RESTART:
+            o->restart = optarg;
+            break;
+        case 'm':
+        case OPT_MEMSWAP:
+            if (c == OPT_MEMSWAP && strcmp(optarg, "-1") == 0) {
+                o->memory_swap = -1;
+                break;
+            }
+            if (str_parse_size(optarg, &v) < 0)
+                return cli_usage_error(cmd, "invalid size \"%s\" for --%s", optarg,
+                                       c == 'm' ? "memory" : "memory-swap");
+            *(c == 'm' ? &o->memory : &o->memory_swap) = v;
+            break;
+        case OPT_CPUS: {
+            char *end;
+            double d = strtod(optarg, &end);
+            if (*end || end == optarg || d <= 0 || d > 4096)
+                return cli_usage_error(cmd, "invalid value \"%s\" for --cpus", optarg);
+            o->nano_cpus = (long long)(d * 1e9);
+            break;
+        }
+        case OPT_CPUSHARES:
+        case OPT_PIDS:
+            if (c == OPT_PIDS && strcmp(optarg, "-1") == 0) {
+                o->pids_limit = -1;
+                break;
+            }
+            if (str_parse_ll(optarg, &v) < 0 || v <= 0)
+                return cli_usage_error(cmd, "invalid value \"%s\" for --%s", optarg,
+                                       c == OPT_PIDS ? "pids-limit" : "cpu-shares");
+            *(c == OPT_PIDS ? &o->pids_limit : &o->cpu_shares) = v;
+            break;
+        case OPT_CAPADD:
+            strv_push(&o->cap_add, xstrdup(optarg));
+            break;
+        case OPT_CAPDROP:
+            strv_push(&o->cap_drop, xstrdup(optarg));
+            break;
+        case OPT_PRIV:
+            o->privileged = true;
+            break;
+        case OPT_RO:
+            o->read_only = true;
+            break;
+        case OPT_SECOPT:
+            strv_push(&o->security_opt, xstrdup(optarg));
+            break;
+        case OPT_ULIMIT:
+            strv_push(&o->ulimits, xstrdup(optarg));
+            break;
+        case OPT_SYSCTL:
+            strv_push(&o->sysctls, xstrdup(optarg));
+            break;
+        case OPT_NETWORK:
+            o->network = optarg;
+            break;
+        case OPT_STOPSIG:
+            o->stop_signal = optarg;
+            break;
+        case OPT_STOPTIMEOUT:
+            if (str_parse_ll(optarg, &v) < 0 || v > 1000000)
+                return cli_usage_error(cmd, "invalid value \"%s\" for --stop-timeout", optarg);
+            o->stop_timeout = (int)v;
+            break;
+        case OPT_LABEL:
+            strv_push(&o->labels, xstrdup(optarg));
+            break;
+        case OPT_HELP:
+            printf("Usage: hoist container %s [OPTIONS] IMAGE [COMMAND] [ARG...]\n", cmd);
+            return -2;
+        default:
+            return cli_usage_error(cmd, "unknown or incomplete flag \"%s\"", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(cmd, "requires at least 1 argument (IMAGE)");
+    o->image = argv[optind++];
+    if (optind < argc) {
+        o->cmd = xcalloc(1, sizeof(char *));
+        for (int i = optind; i < argc; i++)
+            strv_push(&o->cmd, xstrdup(argv[i]));
+    }
+    return 0;
+}
+
+static void print_warnings(char **w)
+{
+    for (char **p = w; p && *p; p++)
+        fprintf(stderr, "WARNING: %s\n", *p);
+}
+
+static int cmd_create(const struct ctr_ctx *c, int argc, char **argv, bool run)
+{
+    struct run_args ra;
+    int r = parse_run(argv[0], argc, argv, &ra, run);
+    if (r != 0) {
+        free_opts(&ra.o);
+        return r == -2 ? 0 : r;
+    }
+    struct herr e = {0};
+    _cleanup_free_ char *id = NULL;
+    _cleanup_strv_ char **warnings = NULL;
+    r = ctr_create(c, &ra.o, run, &id, &warnings, &e);
+    print_warnings(warnings);
+    if (r < 0) {
+        free_opts(&ra.o);
+        return cli_report(&e, 125);
+    }
+    if (!run) {
+        free_opts(&ra.o);
+        printf("%s\n", id);
+        return 0;
+    }
+    bool attach = !ra.detach;
+    bool tty = ra.o.tty;
+    free_opts(&ra.o);
+    int sock = -1;
+    pid_t pid = 0;
+    if (ctr_start(c, id, attach, &sock, &pid, &e) < 0)
+        return cli_report(&e, 125);
+    if (!attach) {
+        printf("%s\n", id);
+        return 0;
+    }
+    int code = cli_ctr_attach_loop(sock, tty, &e);
+    close(sock);
+    return code < 0 ? cli_report(&e, 125) : code;
+}
+
+static int cmd_start(const struct ctr_ctx *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"attach", no_argument, NULL, 'a'}, {0}};
+    bool attach = false;
+    int ch;
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
+        if (ch != 'a')
+            return cli_usage_error("start", "unknown flag \"%s\"", argv[optind - 1]);
+        attach = true;
+    }
+    if (optind >= argc)
+        return cli_usage_error("start", "requires at least 1 argument");
+    if (attach && argc - optind != 1)
+        return cli_usage_error("start", "you cannot start and attach multiple containers");
+    int status = 0;
+    for (int i = optind; i < argc; i++) {
+        struct herr e = {0};
+        _cleanup_free_ char *id = NULL;
+        int sock = -1;
+        pid_t pid;
+        if (ctr_resolve(c, argv[i], &id, &e) < 0 || ctr_start(c, id, attach, &sock, &pid, &e) < 0) {
+            status = cli_report(&e, 1);
+            continue;
+        }
+        if (!attach) {
+            printf("%s\n", argv[i]);
+            continue;
+        }
+        if (sock < 0)
+            return 0;
+        _cleanup_json_ json_t *rec = ctr_inspect(c, id, &e);
+        int code = cli_ctr_attach_loop(
+            sock, rec && json_is_true(json_object_get(json_object_get(rec, "Config"), "Tty")), &e);
+        close(sock);
+        return code < 0 ? cli_report(&e, 1) : code;
+    }
+    return status;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: hoist container COMMAND\n\nCommands:\n"
+               "  create   Create a new container\n"
+               "  run      Create and run a new container\n"
+               "  start    Start stopped containers\n"
+               "  ps       List containers\n"
+               "  stop     Stop running containers\n"
+               "  kill     Kill running containers\n"
+               "  rm       Remove containers\n"
+               "  logs     Fetch the logs of a container\n"
+               "  exec     Execute a command in a running container\n"
+               "  inspect  Display detailed information on containers\n"
+               "  wait     Block until containers stop, then print their exit codes\n"
+               "  top      Display the running processes of a container\n"
+               "  diff     Inspect changes to files on a container's filesystem\n");
+}
 
 int cli_container_main(const struct cli_globals *g, int argc, char **argv)
 {
-    (void)g;
-    return cli_usage_error("container", "unknown command \"%s\"", argc > 1 ? argv[1] : "");
+    struct ctr_ctx c;
+    cli_ctr_ctx(g, &c);
+    if (argc < 2) {
+        usage(stderr);
+        return 125;
+    }
+    const char *v = argv[1];
+    argc--, argv++;
+    if (strcmp(v, "--help") == 0 || strcmp(v, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(v, "create") == 0)
+        return cmd_create(&c, argc, argv, false);
+    if (strcmp(v, "run") == 0)
+        return cmd_create(&c, argc, argv, true);
+    if (strcmp(v, "start") == 0)
+        return cmd_start(&c, argc, argv);
+    if (strcmp(v, "ps") == 0 || strcmp(v, "ls") == 0 || strcmp(v, "list") == 0)
+        return cli_ctr_ps(&c, argc, argv);
+    if (strcmp(v, "stop") == 0)
+        return cli_ctr_stop(&c, argc, argv);
+    if (strcmp(v, "kill") == 0)
+        return cli_ctr_kill(&c, argc, argv);
+    if (strcmp(v, "rm") == 0 || strcmp(v, "remove") == 0)
+        return cli_ctr_rm(&c, argc, argv);
+    if (strcmp(v, "logs") == 0)
+        return cli_ctr_logs(&c, argc, argv);
+    if (strcmp(v, "inspect") == 0)
+        return cli_ctr_inspect(&c, argc, argv);
+    if (strcmp(v, "wait") == 0)
+        return cli_ctr_wait(&c, argc, argv);
+    if (strcmp(v, "exec") == 0)
+        return cli_ctr_exec(&c, argc, argv);
+    if (strcmp(v, "top") == 0)
+        return cli_ctr_top(&c, argc, argv);
+    if (strcmp(v, "diff") == 0)
+        return cli_ctr_diff(&c, argc, argv);
+    return cli_usage_error("container", "unknown command \"%s\"", v);
 }

@@ -1,0 +1,133 @@
+/* `container top` (processes of the container's cgroup) and `container diff` (the
+ * overlay upper dir against the image layers). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cli/cli_container_int.h"
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "engine/runtime/cgroup.h"
+
+static void proc_row(pid_t pid)
+{
+    _cleanup_free_ char *stat = NULL, *cmdline = NULL, *status = NULL;
+    char path[64];
+    size_t len = 0;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (fs_read_all(AT_FDCWD, path, &stat, NULL, NULL) < 0)
+        return;
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    fs_read_all(AT_FDCWD, path, &status, NULL, NULL);
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+    fs_read_all(AT_FDCWD, path, &cmdline, &len, NULL);
+    const char *rp = strrchr(stat, ')');
+    int ppid = 0;
+    if (rp)
+        sscanf(rp + 2, "%*c %d", &ppid);
+    long uid = -1;
+    const char *u = status ? strstr(status, "\nUid:") : NULL;
+    if (u)
+        uid = strtol(u + 5, NULL, 10);
+    for (size_t i = 0; cmdline && len && i < len - 1; i++) {
+        if (cmdline[i] == '\0')
+            cmdline[i] = ' ';
+    }
+    if (!cmdline || !len) {
+        const char *lp = strchr(stat, '(');
+        free(cmdline);
+        cmdline = lp && rp ? xasprintf("[%.*s]", (int)(rp - lp - 1), lp + 1) : xstrdup("?");
+    }
+    printf("%-8ld %-8d %-8d %s\n", uid, (int)pid, ppid, cmdline);
+}
+
+int cli_ctr_top(const struct ctr_ctx *c, int argc, char **argv)
+{
+    if (argc != 2)
+        return cli_usage_error("top", "requires exactly 1 argument");
+    struct herr e = {0};
+    _cleanup_free_ char *id = NULL;
+    if (ctr_resolve(c, argv[1], &id, &e) < 0)
+        return cli_report(&e, 1);
+    _cleanup_json_ json_t *rec = ctr_inspect(c, id, &e);
+    if (!rec)
+        return cli_report(&e, 1);
+    if (strcmp(ctr_status(rec), "running") != 0) {
+        herr_set(&e, 0, "container %s is not running", argv[1]);
+        return cli_report(&e, 1);
+    }
+    _cleanup_free_ char *cg = xasprintf("/%s/%s", c->cgroup_parent, id);
+    _cleanup_free_ pid_t *pids = NULL;
+    size_t n = 0;
+    if (cg_pids("/sys/fs/cgroup", cg, &pids, &n, &e) < 0)
+        return cli_report(&e, 1);
+    printf("%-8s %-8s %-8s %s\n", "UID", "PID", "PPID", "CMD");
+    for (size_t i = 0; i < n; i++)
+        proc_row(pids[i]);
+    return 0;
+}
+
+/* Whether path exists in any image layer (top first, stopping at whiteouts). */
+static bool in_lower(char **layers, const char *rel)
+{
+    for (char **l = layers; l && *l; l++) {
+        _cleanup_free_ char *p = xasprintf("%s/%s", *l, rel);
+        struct stat st;
+        if (lstat(p, &st) == 0)
+            return !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
+    }
+    return false;
+}
+
+static void walk(const char *upper, const char *rel, char **layers)
+{
+    _cleanup_free_ char *dir = xasprintf("%s%s", upper, rel);
+    _cleanup_dir_ DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        _cleanup_free_ char *r = xasprintf("%s/%s", rel, de->d_name);
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+            printf("D %s\n", r);
+            continue;
+        }
+        printf("%c %s\n", in_lower(layers, r + 1) ? 'C' : 'A', r);
+        if (S_ISDIR(st.st_mode))
+            walk(upper, r, layers);
+    }
+}
+
+int cli_ctr_diff(const struct ctr_ctx *c, int argc, char **argv)
+{
+    if (argc != 2)
+        return cli_usage_error("diff", "requires exactly 1 argument");
+    struct herr e = {0};
+    _cleanup_free_ char *id = NULL;
+    if (ctr_resolve(c, argv[1], &id, &e) < 0)
+        return cli_report(&e, 1);
+    _cleanup_json_ json_t *rec = ctr_inspect(c, id, &e);
+    if (!rec)
+        return cli_report(&e, 1);
+    const json_t *gd = hj_path(rec, "GraphDriver.Data");
+    _cleanup_strv_ char **layers = xcalloc(1, sizeof(char *));
+    _cleanup_free_ char *lower = xstrdup(hj_str(gd, "LowerDir") ? hj_str(gd, "LowerDir") : "");
+    char *save = NULL;
+    for (char *t = strtok_r(lower, ":", &save); t; t = strtok_r(NULL, ":", &save))
+        strv_push(&layers, xstrdup(t));
+    const char *upper = hj_str(gd, "UpperDir");
+    if (upper)
+        walk(upper, "", layers);
+    return 0;
+}

@@ -1,0 +1,22 @@
+/* Shared by the cli_container_*.c files. */
+#ifndef HOIST_CLI_CONTAINER_INT_H
+#define HOIST_CLI_CONTAINER_INT_H
+
+#include "cli/cli.h"
+#include "engine/container/container.h"
+
+void cli_ctr_ctx(const struct cli_globals *g, struct ctr_ctx *c);
+int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv);
+int cli_ctr_stop(const struct ctr_ctx *c, int argc, char **argv);
+int cli_ctr_kill(const struct ctr_ctx *c, int argc, char **argv);
+int cli_ctr_rm(const struct ctr_ctx *c, int argc, char **argv);
+int cli_ctr_logs(const struct ctr_ctx *c, int argc, char **argv);
+int cli_ctr_inspect(const struct ctr_ctx *c, int argc, char **argv);
+int cli_ctr_wait(const struct ctr_ctx *c, int argc, char **argv);
+int cli_ctr_exec(const struct ctr_ctx *c, int argc, char **argv);
+int cli_ctr_top(const struct ctr_ctx *c, int argc, char **argv);
+int cli_ctr_diff(const struct ctr_ctx *c, int argc, char **argv);
+/* Copy between the terminal and a foreground container until it exits. */
+int cli_ctr_attach_loop(int sock, bool tty, struct herr *e);
+
+#endif

@@ -1,0 +1,105 @@
+/* Containers: records under <root>/containers/<id>/, the OCI bundle generated from an
+ * image and docker-style options, and the lifecycle driven through hoist-monitor. */
+#ifndef HOIST_ENGINE_CONTAINER_H
+#define HOIST_ENGINE_CONTAINER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct herr;
+
+struct ctr_ctx {
+    const char *root;          /* hoist --root */
+    const char *runroot;       /* hoist --runroot */
+    const char *cgroup_parent; /* "hoist" by default */
+    const char *self;          /* path of the hoist executable (for `hoist runtime`) */
+};
+
+/* docker run/create options; unset strings are NULL, unset numbers 0 / -1 as noted. */
+struct ctr_opts {
+    const char *image;
+    char **cmd; /* after IMAGE; NULL = image default */
+    const char *name;
+    bool rm, interactive, tty;
+    char **env; /* K=V (K alone passes the CLI's environment value through) */
+    const char *workdir, *user, *hostname;
+    const char *entrypoint;           /* NULL: image's; "" clears it */
+    const char *restart;              /* no|always|on-failure[:N]|unless-stopped */
+    long long memory, memory_swap;    /* bytes, 0 unset; swap -1 unlimited */
+    long long cpu_shares, pids_limit; /* 0 unset */
+    long long nano_cpus;
+    char **cap_add, **cap_drop;
+    bool privileged, read_only;
+    char **security_opt;
+    char **ulimits;      /* name=soft[:hard] */
+    char **sysctls;      /* k=v */
+    char **labels;       /* k=v */
+    const char *network; /* none|host; NULL = none */
+    const char *stop_signal;
+    int stop_timeout; /* -1 unset */
+};
+
+/* Validate options, make the record, bundle and overlay dirs. Leaves nothing behind on
+ * failure. *id_out is the new 64-hex id; *warnings collects non-fatal notes. With
+ * will_start the rootfs stays mounted for the ctr_start that follows. */
+int ctr_create(const struct ctr_ctx *c, const struct ctr_opts *o, bool will_start, char **id_out,
+               char ***warnings, struct herr *e);
+
+/* Resolve a full id, unique id prefix or name (with or without "/") to a full id. */
+int ctr_resolve(const struct ctr_ctx *c, const char *ref, char **id_out, struct herr *e);
+
+/* The record (config.json) merged with the current State, docker-inspect shaped. */
+json_t *ctr_inspect(const struct ctr_ctx *c, const char *id, struct herr *e);
+/* All container ids (unordered). */
+int ctr_list(const struct ctr_ctx *c, char ***ids, struct herr *e);
+
+/* Start a created or exited container under a new monitor. With attach, the monitor
+ * writes output to this process's stdout/stderr (and reads stdin for -i) and *sock is
+ * a connected control socket on which "exit CODE" arrives. *pid is the init pid. */
+int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, pid_t *pid,
+              struct herr *e);
+/* Connect to a running container's monitor; -1 with ESRCH when it is not running. */
+int ctr_connect(const struct ctr_ctx *c, const char *id, struct herr *e);
+/* Send a message ("kill 9", "resize 24 80", ...) on a monitor connection. */
+int ctr_send(int sock, const char *msg, struct herr *e);
+/* Wait for "exit CODE" on a monitor connection; returns the code. */
+int ctr_wait_exit(int sock, struct herr *e);
+
+/* Stop: stop signal, SIGKILL after timeout seconds (< 0: the container's default). */
+int ctr_stop(const struct ctr_ctx *c, const char *id, int timeout, struct herr *e);
+int ctr_kill(const struct ctr_ctx *c, const char *id, int sig, struct herr *e);
+/* Wait for a running container to stop; returns its exit code. */
+int ctr_wait(const struct ctr_ctx *c, const char *id, struct herr *e);
+/* Remove; a running one only with force (it is killed first). */
+int ctr_remove(const struct ctr_ctx *c, const char *id, bool force, struct herr *e);
+
+/* Status string of a record as docker shows it ("running", "exited", "created",
+ * "restarting"), from the state file and the monitor's liveness. */
+const char *ctr_status(const json_t *inspect);
+
+/* Signal names and numbers ("TERM", "SIGTERM", "15"); -1 when unknown. */
+int ctr_parse_signal(const char *s);
+/* Restart policy text to (name, max retries); -1 on a bad value. */
+int ctr_parse_restart(const char *s, char *name, size_t len, int *max, struct herr *e);
+
+/* `hoist runtime` (or $HOIST_OCI_RUNTIME) argv prefix with its state root. */
+char **ctr_runtime_argv(const struct ctr_ctx *c);
+
+struct ctr_user {
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[64];
+    int ngroups;
+    char home[256];
+};
+
+/* Resolve "name|uid[:group|gid]" ("" = root) against etc/passwd and etc/group inside
+ * the root directory fd, never leaving it. */
+int ctr_user_resolve(int rootfd, const char *spec, struct ctr_user *u, struct herr *e);
+
+/* Paths. */
+char *ctr_dir(const struct ctr_ctx *c, const char *id);
+char *ctr_run_dir(const struct ctr_ctx *c, const char *id);
+
+#endif

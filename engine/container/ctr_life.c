@@ -1,0 +1,329 @@
+/* Lifecycle: the overlay rootfs, starting a monitor, and talking to it. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "engine/container/container.h"
+#include "engine/container/ctr_internal.h"
+#include "engine/monitor/monitor.h"
+
+static bool is_mountpoint(const char *path)
+{
+    struct stat a, b;
+    _cleanup_free_ char *parent = xasprintf("%s/..", path);
+    return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+int ctr_mount_rootfs(const struct ctr_ctx *c, const char *id, const char *lowerdir, struct herr *e)
+{
+    _cleanup_free_ char *run = ctr_run_dir(c, id);
+    _cleanup_free_ char *merged = xasprintf("%s/rootfs", run);
+    _cleanup_free_ char *dir = ctr_dir(c, id);
+    if (fs_mkdir_p(merged, 0700, e) < 0)
+        return -1;
+    if (is_mountpoint(merged))
+        return 0;
+    _cleanup_free_ char *data =
+        xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lowerdir, dir, dir);
+    if (mount("overlay", merged, "overlay", 0, data) < 0)
+        return herr_sys(e, "mount the rootfs of container %s", id);
+    return 0;
+}
+
+void ctr_umount_rootfs(const struct ctr_ctx *c, const char *id)
+{
+    _cleanup_free_ char *run = ctr_run_dir(c, id);
+    _cleanup_free_ char *merged = xasprintf("%s/rootfs", run);
+    umount2(merged, MNT_DETACH);
+    rmdir(merged);
+    rmdir(run);
+}
+
+static char *monitor_path(struct herr *e)
+{
+    char dir[4096];
+    if (fs_self_dir(dir, sizeof(dir), e) < 0)
+        return NULL;
+    char *p = xasprintf("%s/hoist-monitor", dir);
+    if (access(p, X_OK) == 0)
+        return p;
+    free(p);
+    p = xasprintf("%s/hoist-monitor", HOIST_LIBEXECDIR);
+    if (access(p, X_OK) == 0)
+        return p;
+    free(p);
+    herr_set(e, 0, "hoist-monitor not found next to hoist or in %s", HOIST_LIBEXECDIR);
+    return NULL;
+}
+
+static char **monitor_argv(const struct ctr_ctx *c, const json_t *rec, const char *mon, int fd,
+                           bool attach)
+{
+    const char *id = hj_str(rec, "Id");
+    const json_t *cfg = json_object_get(rec, "Config");
+    const json_t *hc = json_object_get(rec, "HostConfig");
+    const json_t *rp = json_object_get(hc, "RestartPolicy");
+    _cleanup_free_ char *names = ctr_names_dir(c);
+    char **v = xcalloc(1, sizeof(char *));
+    strv_push(&v, xstrdup(mon));
+    strv_push(&v, xasprintf("--id=%s", id));
+    strv_push(&v, xasprintf("--ctr-dir=%s/containers/%s", c->root, id));
+    strv_push(&v, xasprintf("--run-dir=%s/containers/%s", c->runroot, id));
+    strv_push(&v, xasprintf("--sync-fd=%d", fd));
+    strv_push(&v, xasprintf("--restart=%s", hj_str(rp, "Name") ? hj_str(rp, "Name") : "no"));
+    strv_push(&v, xasprintf("--max-retries=%lld", hj_int(rp, "MaximumRetryCount", 0)));
+    strv_push(&v, xasprintf("--cgroup=/%s/%s", c->cgroup_parent, id));
+    strv_push(&v, xasprintf("--name-link=%s%s", names, hj_str(rec, "Name")));
+    if (hj_bool(cfg, "Tty", false))
+        strv_push(&v, xstrdup("--tty"));
+    if (hj_bool(cfg, "OpenStdin", false))
+        strv_push(&v, xstrdup("--stdin"));
+    if (attach)
+        strv_push(&v, xstrdup("--attach"));
+    if (hj_bool(hc, "AutoRemove", false))
+        strv_push(&v, xstrdup("--rm"));
+    strv_push(&v, xstrdup("--"));
+    _cleanup_strv_ char **rt = ctr_runtime_argv(c);
+    for (char **p = rt; *p; p++)
+        strv_push(&v, xstrdup(*p));
+    return v;
+}
+
+/* Double fork so the monitor is nobody's child but the reaper's, in its own session. */
+static int spawn_monitor(char **argv, int fd, bool attach, bool open_stdin, struct herr *e)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return herr_sys(e, "fork");
+    if (pid == 0) {
+        setsid();
+        if (fork() != 0)
+            _exit(0);
+        int null = open("/dev/null", O_RDWR);
+        if (!attach || !open_stdin)
+            dup2(null, 0);
+        if (!attach) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        fcntl(fd, F_SETFD, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return 0;
+}
+
+int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, pid_t *pid,
+              struct herr *e)
+{
+    *sock = -1;
+    _cleanup_json_ json_t *rec = ctr_inspect(c, id, e);
+    if (!rec)
+        return -1;
+    const char *st = ctr_status(rec);
+    if (strcmp(st, "running") == 0 || strcmp(st, "restarting") == 0) {
+        *pid = (pid_t)hj_int(json_object_get(rec, "State"), "Pid", 0);
+        return 0;
+    }
+    _cleanup_free_ char *mon = monitor_path(e);
+    if (!mon)
+        return -1;
+    const char *lower = hj_str(hj_path(rec, "GraphDriver.Data"), "LowerDir");
+    if (ctr_mount_rootfs(c, id, lower ? lower : "", e) < 0)
+        return -1;
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+        ctr_umount_rootfs(c, id);
+        return herr_sys(e, "socketpair");
+    }
+    _cleanup_close_ int mine = sp[0];
+    _cleanup_strv_ char **argv = monitor_argv(c, rec, mon, sp[1], attach);
+    bool open_stdin = hj_bool(json_object_get(rec, "Config"), "OpenStdin", false);
+    int r = spawn_monitor(argv, sp[1], attach, open_stdin, e);
+    close(sp[1]);
+    if (r < 0) {
+        ctr_umount_rootfs(c, id);
+        return -1;
+    }
+    char msg[MONITOR_MSG_MAX + 1];
+    ssize_t n;
+    while ((n = recv(mine, msg, MONITOR_MSG_MAX, 0)) < 0 && errno == EINTR)
+        ;
+    if (n <= 0)
+        return herr_set(e, 0, "container %s: the monitor exited before starting it", id);
+    msg[n] = '\0';
+    int code = 0, off = 0;
+    if (sscanf(msg, "started %d", pid) == 1) {
+        if (attach)
+            *sock = steal_fd(&mine);
+        return 0;
+    }
+    if (sscanf(msg, "error %d %n", &code, &off) == 1 && off > 0) {
+        const char *text = msg + off;
+        /* The runtime's own "hoist: " prefix would be printed twice. */
+        if (strncmp(text, "hoist: ", 7) == 0)
+            text += 7;
+        herr_set(e, 0, "%s", text);
+        if (e)
+            e->exit = code;
+        return -1;
+    }
+    return herr_set(e, 0, "container %s: unexpected monitor reply \"%s\"", id, msg);
+}
+
+int ctr_connect(const struct ctr_ctx *c, const char *id, struct herr *e)
+{
+    _cleanup_free_ char *run = ctr_run_dir(c, id);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", run, MONITOR_SOCK);
+    if (n >= (int)sizeof(sa.sun_path))
+        return herr_set(e, ENAMETOOLONG, "monitor socket of %s", id);
+    _cleanup_close_ int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return herr_sys(e, "socket");
+    if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        herr_set(e, ESRCH, "container %s is not running", id);
+        if (e)
+            e->errnum = 0;
+        errno = ESRCH;
+        return -1;
+    }
+    return steal_fd(&s);
+}
+
+int ctr_send(int sock, const char *msg, struct herr *e)
+{
+    if (send(sock, msg, strlen(msg), MSG_NOSIGNAL) < 0)
+        return herr_sys(e, "send to monitor");
+    return 0;
+}
+
+int ctr_wait_exit(int sock, struct herr *e)
+{
+    char msg[MONITOR_MSG_MAX + 1];
+    for (;;) {
+        ssize_t n = recv(sock, msg, MONITOR_MSG_MAX, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return herr_set(e, 0, "the container's monitor went away");
+        msg[n] = '\0';
+        int code;
+        if (sscanf(msg, "exit %d", &code) == 1)
+            return code;
+    }
+}
+
+static bool active(const char *st)
+{
+    return strcmp(st, "running") == 0 || strcmp(st, "restarting") == 0;
+}
+
+static int request_and_wait(const struct ctr_ctx *c, const char *id, const char *msg,
+                            struct herr *e)
+{
+    _cleanup_close_ int s = ctr_connect(c, id, e);
+    if (s < 0)
+        return errno == ESRCH ? 0 : -1;
+    if (ctr_send(s, msg, e) < 0)
+        return -1;
+    int r = ctr_wait_exit(s, e);
+    return r < 0 ? -1 : 0;
+}
+
+int ctr_stop(const struct ctr_ctx *c, const char *id, int timeout, struct herr *e)
+{
+    _cleanup_json_ json_t *rec = ctr_inspect(c, id, e);
+    if (!rec)
+        return -1;
+    if (!active(ctr_status(rec)))
+        return 0;
+    const json_t *cfg = json_object_get(rec, "Config");
+    int sig = hj_str(cfg, "StopSignal") ? ctr_parse_signal(hj_str(cfg, "StopSignal")) : SIGTERM;
+    if (timeout < 0)
+        timeout = (int)hj_int(cfg, "StopTimeout", 10);
+    char msg[64];
+    snprintf(msg, sizeof(msg), "stop %d %d", sig > 0 ? sig : SIGTERM, timeout);
+    return request_and_wait(c, id, msg, e);
+}
+
+int ctr_kill(const struct ctr_ctx *c, const char *id, int sig, struct herr *e)
+{
+    _cleanup_json_ json_t *rec = ctr_inspect(c, id, e);
+    if (!rec)
+        return -1;
+    if (!active(ctr_status(rec)))
+        return herr_set(e, 0, "cannot kill container %s: container is not running", id);
+    _cleanup_close_ int s = ctr_connect(c, id, e);
+    if (s < 0)
+        return -1;
+    char msg[32];
+    snprintf(msg, sizeof(msg), "kill %d", sig);
+    return ctr_send(s, msg, e);
+}
+
+int ctr_wait(const struct ctr_ctx *c, const char *id, struct herr *e)
+{
+    _cleanup_json_ json_t *rec = ctr_inspect(c, id, e);
+    if (!rec)
+        return -1;
+    if (active(ctr_status(rec))) {
+        _cleanup_close_ int s = ctr_connect(c, id, NULL);
+        if (s >= 0 && ctr_send(s, "wait", e) == 0) {
+            int code = ctr_wait_exit(s, e);
+            if (code >= 0)
+                return code;
+        }
+        json_decref(rec);
+        rec = ctr_inspect(c, id, e);
+        if (!rec)
+            return -1;
+    }
+    return (int)hj_int(json_object_get(rec, "State"), "ExitCode", 0);
+}
+
+int ctr_remove(const struct ctr_ctx *c, const char *id, bool force, struct herr *e)
+{
+    _cleanup_json_ json_t *rec = ctr_inspect(c, id, e);
+    if (!rec)
+        return -1;
+    if (active(ctr_status(rec))) {
+        if (!force)
+            return herr_set(e, 0,
+                            "cannot remove container %s: container is running: stop the "
+                            "container before removing or force remove",
+                            hj_str(rec, "Name") + 1);
+        if (request_and_wait(c, id, "stop 9 0", e) < 0)
+            return -1;
+    }
+    ctr_umount_rootfs(c, id);
+    _cleanup_free_ char *names = ctr_names_dir(c);
+    _cleanup_free_ char *link = xasprintf("%s%s", names, hj_str(rec, "Name"));
+    char target[128];
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    if (n == 64 && strncmp(target, id, 64) == 0)
+        unlink(link);
+    _cleanup_free_ char *dir = ctr_dir(c, id);
+    if (fs_rm_rf(dir, e) < 0 && errno != ENOENT)
+        return herr_wrap(e, "remove container %s", id);
+    return 0;
+}

@@ -1,0 +1,31 @@
+/* Helpers of hoist-monitor (libc only). */
+#ifndef HOIST_ENGINE_MON_INTERNAL_H
+#define HOIST_ENGINE_MON_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define MON_ZERO_TIME "0001-01-01T00:00:00Z"
+
+/* One partial output line per stream, completed by later reads. */
+struct mon_linebuf {
+    char buf[16384];
+    size_t len;
+};
+
+int mon_write_all(int fd, const void *buf, size_t len);
+/* Escape for a JSON string body; always NUL-terminates, truncating when out is full. */
+void mon_json_escape(const char *s, size_t len, char *out, size_t outlen);
+void mon_now_rfc3339(char *buf, size_t len);
+/* Append output of stream 0 (stdout) or 1 (stderr) to the json-file log, line by line. */
+void mon_linebuf_feed(struct mon_linebuf *lb, int log_fd, int stream, const char *buf, size_t len);
+void mon_linebuf_flush(struct mon_linebuf *lb, int log_fd, int stream);
+int mon_listen(const char *path, int type);
+/* recvmsg with up to maxfds SCM_RIGHTS descriptors (close-on-exec). */
+ssize_t mon_recv_fds(int sock, char *buf, size_t len, int *fds, int maxfds, int *nfds);
+void mon_rm_rf(const char *path);
+/* The kernel's OOM-kill count of a container cgroup ("/parent/id") is non-zero. */
+bool mon_oom_killed(const char *cgroup);
+
+#endif
