@@ -508,19 +508,14 @@ static int build_project(struct loader *L, struct compose_project *p, json_t *mo
     p->nservices = strv_len(order);
     p->services = xcalloc(p->nservices + 1, sizeof(*p->services));
     for (size_t i = 0; i < p->nservices; i++) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(svcs, k, v)
-        {
-            if (strcmp(k, order[i]))
-                continue;
-            p->services[i].name = k;
-            p->services[i].cfg = v;
-            const char *d;
-            json_t *dv;
-            json_object_foreach(json_object_get(v, "depends_on"), d, dv)
-                strv_push(&p->services[i].depends_on, xstrdup(d));
-        }
+        void *it = json_object_iter_at(svcs, order[i]);
+        json_t *v = json_object_iter_value(it);
+        p->services[i].name = json_object_iter_key(it);
+        p->services[i].cfg = v;
+        const char *d;
+        json_t *dv;
+        json_object_foreach(json_object_get(v, "depends_on"), d, dv)
+            strv_push(&p->services[i].depends_on, xstrdup(d));
     }
     return 0;
 }
