@@ -45,6 +45,7 @@ struct cctx {
     size_t nodes;    /* total created, bounded against alias bombs */
     char **warnings; /* owned strv, handed to the project */
     json_t *vars;    /* variables seen by interpolation: name -> {required, default, alt} */
+    bool raw;        /* --no-interpolate: values holding $ stay untyped strings */
 };
 
 #define CN_MAX_NODES 4000000
@@ -140,6 +141,8 @@ int sc_ports(struct sctx *s, const struct cnode *n, const char *path, json_t **o
 int sc_expose(struct sctx *s, const struct cnode *n, const char *path, json_t **out);
 int sc_volumes(struct sctx *s, const struct cnode *n, const char *path, json_t **out);
 int sc_need(struct sctx *s, const struct cnode *n, const char *path, int kind);
+/* Under --no-interpolate a scalar with a variable cannot be typed: kept as a string. */
+bool sc_raw(struct sctx *s, const struct cnode *n, json_t **out);
 /* "base.key" / "base[i]" into buf. */
 const char *sc_path(char *buf, size_t len, const char *base, const char *key);
 const char *sc_ipath(char *buf, size_t len, const char *base, size_t i);

@@ -625,6 +625,7 @@ int compose_load(const struct compose_opts *opts, struct compose_project **out, 
     L.c.a = &L.a;
     L.c.e = e;
     L.c.vars = json_object();
+    L.c.raw = opts->no_interpolate;
     cenv_from_environ(&L.osenv, opts->environ ? opts->environ : environ);
     char cwd[PATH_MAX];
     if (opts->workdir) {

@@ -42,6 +42,14 @@ int sc_need(struct sctx *s, const struct cnode *n, const char *path, int kind)
     return cerr(s->c, n, path, "must be %s, not %s", kind_word(kind), cn_kind_name(n));
 }
 
+bool sc_raw(struct sctx *s, const struct cnode *n, json_t **out)
+{
+    if (!s->c->raw || n->kind != CN_SCALAR || !strchr(n->str, '$'))
+        return false;
+    *out = json_string(n->str);
+    return *out != NULL;
+}
+
 int sc_unknown_key(struct sctx *s, const struct cnode *key, const char *path,
                    const struct sfield *fields)
 {
@@ -77,6 +85,10 @@ int sc_object(struct sctx *s, const struct cnode *n, const char *path, const str
             continue;
         char sub[512];
         json_t *v = NULL;
+        if (sc_raw(s, n->v[i], &v)) {
+            json_object_set_new(o, k, v);
+            continue;
+        }
         if (f->fn(s, n->v[i], sc_path(sub, sizeof(sub), path, k), &v) < 0) {
             json_decref(o);
             return -1;

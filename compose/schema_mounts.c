@@ -174,6 +174,11 @@ int sc_ports(struct sctx *s, const struct cnode *n, const char *path, json_t **o
         char sub[512];
         sc_ipath(sub, sizeof(sub), path, i);
         const struct cnode *it = n->v[i];
+        json_t *raw;
+        if (sc_raw(s, it, &raw)) {
+            json_array_append_new(a, raw);
+            continue;
+        }
         int r = it->kind == CN_MAP      ? long_port(s, it, sub, a)
                 : it->kind == CN_SCALAR ? short_port(s, it, sub, a)
                                         : cerr(s->c, it, sub, "invalid port: %s", cn_kind_name(it));
@@ -344,6 +349,10 @@ int sc_volumes(struct sctx *s, const struct cnode *n, const char *path, json_t *
         sc_ipath(sub, sizeof(sub), path, i);
         const struct cnode *it = n->v[i];
         json_t *v = NULL;
+        if (sc_raw(s, it, &v)) {
+            json_array_append_new(a, v);
+            continue;
+        }
         int r = it->kind == CN_MAP ? long_volume(s, it, sub, &v)
                 : it->kind == CN_SCALAR
                     ? short_volume(s, it, sub, &v)

@@ -146,8 +146,8 @@ static int check_service(struct cctx *c, json_t *model, const struct cnode *doc,
     size_t i;
     json_array_foreach(json_object_get(svc, "volumes"), i, d)
     {
-        const char *src = hj_str(d, "source");
-        if (strcmp(hj_str(d, "type"), "volume") || !src)
+        const char *src = hj_str(d, "source"), *type = hj_str(d, "type");
+        if (!type || strcmp(type, "volume") || !src)
             continue;
         if (!json_object_get(json_object_get(model, "volumes"), src)) {
             snprintf(path, sizeof(path), "services.%s.volumes[%zu]", name, i);

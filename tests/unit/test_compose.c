@@ -271,6 +271,27 @@ static void test_interpolation(void **state)
     compose_project_free(p);
 }
 
+static void test_no_interpolate(void **state)
+{
+    (void)state;
+    char dir[128];
+    snprintf(dir, sizeof(dir), "%s/raw", tmpdir);
+    write_file(dir, "compose.yaml",
+               "services:\n  web:\n    image: nginx:${TAG}\n    ports: [\"${P:-80}:80\"]\n"
+               "    privileged: ${PRIV:-false}\n    volumes: [\"${D}:/d\"]\n");
+    struct compose_opts o = {.workdir = dir, .environ = default_env, .no_interpolate = true};
+    struct herr e = {0};
+    struct compose_project *p;
+    assert_int_equal(compose_load(&o, &p, &e), 0);
+    json_t *web = svc_of(p, "web");
+    assert_string_equal(hj_str(web, "image"), "nginx:${TAG}");
+    assert_string_equal(hj_str(web, "privileged"), "${PRIV:-false}");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(web, "ports"), 0)),
+                        "${P:-80}:80");
+    assert_null(p->warnings);
+    compose_project_free(p);
+}
+
 static void test_dotenv(void **state)
 {
     (void)state;
@@ -660,13 +681,13 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_errors),        cmocka_unit_test(test_ports),
-        cmocka_unit_test(test_interpolation), cmocka_unit_test(test_dotenv),
-        cmocka_unit_test(test_durations),     cmocka_unit_test(test_shell_split),
-        cmocka_unit_test(test_project_name),  cmocka_unit_test(test_discovery),
-        cmocka_unit_test(test_profiles),      cmocka_unit_test(test_graph_order),
-        cmocka_unit_test(test_hash),          cmocka_unit_test(test_fixture_cases),
-        cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_errors),         cmocka_unit_test(test_ports),
+        cmocka_unit_test(test_interpolation),  cmocka_unit_test(test_dotenv),
+        cmocka_unit_test(test_no_interpolate), cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_shell_split),    cmocka_unit_test(test_project_name),
+        cmocka_unit_test(test_discovery),      cmocka_unit_test(test_profiles),
+        cmocka_unit_test(test_graph_order),    cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_fixture_cases),  cmocka_unit_test(test_golden),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
