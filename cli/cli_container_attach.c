@@ -316,9 +316,12 @@ int cli_ctr_exec(const struct ctr_ctx *c, int argc, char **argv)
     if (rfd < 0 || hj_write_atomic(rfd, pname, proc, false, &e) < 0)
         return rfd < 0 ? (herr_sys(&e, "open %s", run), cli_report(&e, 126)) : cli_report(&e, 126);
     _cleanup_close_ int lsock = -1;
+    _cleanup_free_ char *rt_spath = NULL;
     if (tty) {
+        /* Through our fd of the run dir: the full path may not fit in sun_path. */
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", spath);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/exec-%s.sock", rfd, rnd);
+        rt_spath = xasprintf("/proc/%d/fd/%d/exec-%s.sock", (int)getpid(), rfd, rnd);
         lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (lsock < 0 || bind(lsock, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
             listen(lsock, 1) < 0) {
@@ -336,7 +339,7 @@ int cli_ctr_exec(const struct ctr_ctx *c, int argc, char **argv)
     if (tty) {
         strv_push(&rt, xstrdup("--tty"));
         strv_push(&rt, xstrdup("--console-socket"));
-        strv_push(&rt, xstrdup(spath));
+        strv_push(&rt, xstrdup(rt_spath));
     }
     strv_push(&rt, xstrdup(id));
     pid_t pid = fork();

@@ -168,8 +168,10 @@ int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, p
     ssize_t n;
     while ((n = recv(mine, msg, MONITOR_MSG_MAX, 0)) < 0 && errno == EINTR)
         ;
-    if (n <= 0)
+    if (n <= 0) {
+        ctr_umount_rootfs(c, id);
         return herr_set(e, 0, "container %s: the monitor exited before starting it", id);
+    }
     msg[n] = '\0';
     int code = 0, off = 0;
     if (sscanf(msg, "started %d", pid) == 1) {
@@ -183,6 +185,10 @@ int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, p
         if (strncmp(text, "hoist: ", 7) == 0)
             text += 7;
         herr_set(e, 0, "%s", text);
+        /* The monitor closes its end once the failed container is cleaned up. */
+        char rest[MONITOR_MSG_MAX];
+        while (recv(mine, rest, sizeof(rest), 0) > 0 || errno == EINTR)
+            ;
         if (e)
             e->exit = code;
         return -1;
@@ -193,14 +199,14 @@ int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, p
 int ctr_connect(const struct ctr_ctx *c, const char *id, struct herr *e)
 {
     _cleanup_free_ char *run = ctr_run_dir(c, id);
+    /* Through the directory's fd: the full path may not fit in sun_path. */
+    _cleanup_close_ int dfd = open(run, O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", run, MONITOR_SOCK);
-    if (n >= (int)sizeof(sa.sun_path))
-        return herr_set(e, ENAMETOOLONG, "monitor socket of %s", id);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, MONITOR_SOCK);
     _cleanup_close_ int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (s < 0)
         return herr_sys(e, "socket");
-    if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+    if (dfd < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         herr_set(e, ESRCH, "container %s is not running", id);
         if (e)
             e->errnum = 0;

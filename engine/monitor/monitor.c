@@ -42,7 +42,7 @@ static struct {
     int max_retries;
     bool tty, stdin_open, autorm;
 
-    int sig_fd, listen_fd, log_fd;
+    int sig_fd, listen_fd, log_fd, run_fd;
     int out_fd, err_fd, in_fd, master_fd, console_fd;
     struct client clients[MAX_CLIENTS];
     struct winsize ws;
@@ -64,6 +64,7 @@ static struct {
     int nreaped;
 } m = {
     .sig_fd = -1,
+    .run_fd = -1,
     .listen_fd = -1,
     .log_fd = -1,
     .out_fd = -1,
@@ -89,6 +90,19 @@ static char *run_path(const char *name)
     i = (i + 1) % 4;
     snprintf(buf[i], sizeof(buf[i]), "%s/%s", m.run_dir, name);
     return buf[i];
+}
+
+/* Socket paths under the run dir can exceed sun_path (108 bytes): reach them through
+ * the monitor's fd of the directory, from this process or from the runtime. */
+static char *sock_path(const char *name, bool for_runtime)
+{
+    static char buf[2][128];
+    char *b = buf[for_runtime];
+    if (for_runtime)
+        snprintf(b, sizeof(buf[0]), "/proc/%d/fd/%d/%s", (int)getpid(), m.run_fd, name);
+    else
+        snprintf(b, sizeof(buf[0]), "/proc/self/fd/%d/%s", m.run_fd, name);
+    return b;
 }
 
 static void write_state(const char *status, const char *error)
@@ -363,7 +377,7 @@ static int start_once(char *err, size_t errlen)
         ok = ok && pipe2(inp, O_CLOEXEC) == 0;
     if (m.tty) {
         unlink(run_path(MONITOR_CONSOLE_SOCK));
-        m.console_fd = mon_listen(run_path(MONITOR_CONSOLE_SOCK), SOCK_STREAM);
+        m.console_fd = mon_listen(sock_path(MONITOR_CONSOLE_SOCK, false), SOCK_STREAM);
         ok = ok && m.console_fd >= 0;
     }
     unlink(run_path(MONITOR_PID_FILE));
@@ -378,7 +392,7 @@ static int start_once(char *err, size_t errlen)
     int nt = 6;
     if (m.tty) {
         tail[nt++] = "--console-socket";
-        tail[nt++] = run_path(MONITOR_CONSOLE_SOCK);
+        tail[nt++] = sock_path(MONITOR_CONSOLE_SOCK, true);
     }
     tail[nt++] = m.id;
     tail[nt] = NULL;
@@ -721,12 +735,13 @@ int main(int argc, char **argv)
     snprintf(path, sizeof(path), "%s/ctr.log", m.ctr_dir);
     m.log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     unlink(run_path(MONITOR_SOCK));
-    m.listen_fd = mon_listen(run_path(MONITOR_SOCK), SOCK_SEQPACKET);
+    m.run_fd = open(m.run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    m.listen_fd = m.run_fd < 0 ? -1 : mon_listen(sock_path(MONITOR_SOCK, false), SOCK_SEQPACKET);
     if (m.sig_fd < 0 || m.log_fd < 0 || m.listen_fd < 0) {
         char msg[512];
         snprintf(msg, sizeof(msg), "error 125 monitor setup for %s: %s", m.id, strerror(errno));
         send(sync_fd, msg, strlen(msg), MSG_NOSIGNAL);
-        return 1;
+        finish(125);
     }
     struct client *fg = client_add(sync_fd);
     if (attach && fg) {
@@ -759,8 +774,8 @@ int main(int argc, char **argv)
             if (first) {
                 char msg[1200];
                 snprintf(msg, sizeof(msg), "error %d %s", code, err);
+                /* The CLI waits for the close that follows the cleanup. */
                 client_send(fg, msg);
-                client_drop(fg);
             }
             finish(code);
         }

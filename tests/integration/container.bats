@@ -1,0 +1,210 @@
+#!/usr/bin/env bats
+# `hoist container`: lifecycle, logs, exec, restart policies and exit codes.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+    hoist_setup
+    import_busybox
+}
+
+# Milliseconds since the epoch.
+now_ms() {
+    echo $(($(date +%s%N) / 1000000))
+}
+
+state() {
+    hoist container inspect "$1" | jq -r ".[0].State.$2"
+}
+
+@test "run: output, exit code and --rm leaves nothing behind" {
+    run hoist container run --rm busybox echo hello
+    [ "$status" -eq 0 ]
+    [ "$output" = hello ]
+    run hoist container run --rm busybox sh -c 'echo oops >&2; exit 3'
+    [ "$status" -eq 3 ]
+    [ "$output" = oops ]
+    run hoist container ps -aq
+    [ -z "$output" ]
+    [ -z "$(ls "$ROOT/containers")" ]
+}
+
+@test "run: exit codes 125, 126, 127 as docker" {
+    run hoist container run --rm nosuchimage true
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"No such image"* ]]
+    run hoist container run --rm --restart bogus busybox true
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"invalid restart policy"* ]]
+    run hoist container run --rm --memory 12q busybox true
+    [ "$status" -eq 125 ]
+    run hoist container run --rm --cap-add NOPE busybox true
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"unknown capability"* ]]
+    run hoist container run --rm --network bridgeX busybox true
+    [ "$status" -eq 125 ]
+    run hoist container run --rm -u nosuchuser busybox true
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"unable to find user nosuchuser"* ]]
+    run -127 hoist container run --rm busybox /no/such/cmd
+    [ "$status" -eq 127 ]
+    [[ "$output" == *"/no/such/cmd"* ]]
+    run -126 hoist container run --rm busybox /etc
+    # Failed creates leave nothing; failed starts with --rm neither.
+    run hoist container ps -aq
+    [ -z "$output" ]
+}
+
+@test "run -d, ps, logs, stop with a SIGTERM handler is fast" {
+    id=$(hoist container run -d --name web busybox sh -c 'trap "echo bye; exit 0" TERM; echo out; echo err >&2; while :; do sleep 0.1; done')
+    [ ${#id} -eq 64 ]
+    run hoist container ps
+    [[ "$output" == *"web"* ]]
+    [[ "$output" == *"Up "* ]]
+    run hoist container ps --format json
+    [ "$(echo "$output" | jq -r .Names)" = web ]
+    [ "$(echo "$output" | jq -r .State)" = running ]
+    sleep 0.3
+    run --separate-stderr hoist container logs web
+    [ "$output" = out ]
+    [ "$stderr" = err ]
+    t0=$(now_ms)
+    hoist container stop web
+    [ $(($(now_ms) - t0)) -lt 3000 ]
+    [ "$(state web Status)" = exited ]
+    [ "$(state web ExitCode)" = 0 ]
+    run hoist container logs web
+    [[ "$output" == *bye* ]]
+    run hoist container ps
+    [[ "$output" != *web* ]]
+    run hoist container ps -a
+    [[ "$output" == *"Exited (0)"* ]]
+    hoist container rm web
+    [ -z "$(hoist container ps -aq)" ]
+}
+
+@test "stop: a process ignoring SIGTERM is killed after -t" {
+    hoist container run -d --name s1 busybox sleep 100
+    t0=$(now_ms)
+    hoist container stop -t 1 s1
+    dt=$(($(now_ms) - t0))
+    [ "$dt" -ge 900 ]
+    [ "$dt" -lt 4000 ]
+    [ "$(state s1 ExitCode)" = 137 ]
+    hoist container rm s1
+}
+
+@test "kill, wait and rm -f of a running container" {
+    hoist container run -d --name k1 busybox sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done'
+    sleep 0.3
+    hoist container kill -s USR1 k1
+    run hoist container wait k1
+    [ "$output" = 42 ]
+    run hoist container kill k1
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"not running"* ]]
+    hoist container run -d --name k3 busybox sleep 100
+    hoist container kill k3
+    [ "$(hoist container wait k3)" = 137 ]
+    hoist container rm k3
+    run hoist container kill -s NOSIG k1
+    [ "$status" -ne 0 ]
+    hoist container rm k1
+    hoist container run -d --name k2 busybox sleep 100
+    run hoist container rm k2
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"running"* ]]
+    hoist container rm -f k2
+    run hoist container inspect k2
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"No such container"* ]]
+}
+
+@test "names are unique; create then start" {
+    hoist container create --name c1 busybox sh -c 'echo created-run'
+    run hoist container create --name c1 busybox true
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"already in use"* ]]
+    [ "$(state c1 Status)" = created ]
+    hoist container start c1
+    [ "$(hoist container wait c1)" = 0 ]
+    [ "$(hoist container logs c1)" = created-run ]
+    hoist container rm c1
+    hoist container create --name c1 busybox true
+    hoist container rm c1
+}
+
+@test "restart policies: on-failure:N counts, always restarts until stop" {
+    hoist container run -d --name rf --restart on-failure:2 busybox sh -c 'echo run; exit 1'
+    [ "$(hoist container wait rf)" = 1 ]
+    [ "$(hoist container inspect rf | jq '.[0].RestartCount')" = 2 ]
+    [ "$(hoist container logs rf | grep -c run)" = 3 ]
+    hoist container run -d --name ra --restart always busybox sh -c 'exit 0'
+    sleep 1
+    n=$(hoist container inspect ra | jq '.[0].RestartCount')
+    [ "$n" -ge 2 ]
+    hoist container stop ra
+    [ "$(state ra Status)" = exited ]
+    hoist container rm rf ra
+}
+
+@test "logs: --tail, -t, and -f ends when the container stops" {
+    hoist container run -d --name lg busybox sh -c 'for i in 1 2 3 4 5; do echo line$i; done; sleep 1; echo last'
+    sleep 0.3
+    run hoist container logs --tail 2 lg
+    [ "$output" = "$(printf 'line4\nline5')" ]
+    run hoist container logs -t --tail 1 lg
+    [[ "$output" =~ ^20[0-9-]+T[0-9:.]+Z\ line5$ ]]
+    run timeout 10 "$HOIST_BIN" --root "$ROOT" --runroot "$RUNROOT" container logs -f lg
+    [ "$status" -eq 0 ]
+    [[ "$output" == *last* ]]
+    run hoist container logs --tail x lg
+    [ "$status" -ne 0 ]
+    hoist container rm lg
+}
+
+@test "exec: output, env, user, workdir and exit codes" {
+    hoist container run -d --name ex busybox sleep 100
+    run hoist container exec ex echo hi
+    [ "$output" = hi ]
+    run hoist container exec -e FOO=bar ex sh -c 'echo $FOO'
+    [ "$output" = bar ]
+    run hoist container exec -u app -w /tmp ex sh -c 'id -u; pwd'
+    [ "$output" = "$(printf '1000\n/tmp')" ]
+    run hoist container exec ex sh -c 'exit 7'
+    [ "$status" -eq 7 ]
+    run -127 hoist container exec ex nosuchcmd
+    [ "$status" -eq 127 ]
+    run hoist container exec nosuch true
+    [ "$status" -ne 0 ]
+    hoist container rm -f ex
+    run hoist container exec ex true
+    [ "$status" -ne 0 ]
+}
+
+@test "tty: -t gives the container a terminal" {
+    run script -qec "$HOIST_BIN --root $ROOT --runroot $RUNROOT --cgroup-parent $CGPARENT container run --rm -t busybox sh -c 'tty; echo \$TERM'" /dev/null
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"/dev/pts/0"* ]]
+    [[ "$output" == *xterm* ]]
+    run script -qec "echo 'echo typed; exit 5' | $HOIST_BIN --root $ROOT --runroot $RUNROOT --cgroup-parent $CGPARENT container run --rm -i busybox sh" /dev/null
+    [ "$status" -eq 5 ]
+    [[ "$output" == *typed* ]]
+}
+
+@test "inspect and diff" {
+    hoist container run --name d1 -e A=1 -w /srv --label x=y busybox sh -c 'touch /tmp/new; rm /etc/group; echo >> /etc/hosts.allow'
+    run hoist container inspect d1
+    [ "$(echo "$output" | jq -r '.[0].Name')" = /d1 ]
+    [ "$(echo "$output" | jq -r '.[0].Config.Labels.x')" = y ]
+    [ "$(echo "$output" | jq -r '.[0].Config.WorkingDir')" = /srv ]
+    [ "$(echo "$output" | jq -r '.[0].Config.Env[]' | grep -c '^A=1$')" = 1 ]
+    [ "$(echo "$output" | jq -r '.[0].State.Running')" = false ]
+    [[ "$(echo "$output" | jq -r '.[0].Image')" == sha256:* ]]
+    run hoist container diff d1
+    [[ "$output" == *"A /tmp/new"* ]]
+    [[ "$output" == *"D /etc/group"* ]]
+    [[ "$output" == *"C /etc"* ]]
+    hoist container rm d1
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# `hoist container run`: Docker's default confinement, checked from inside.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+    hoist_setup
+    import_busybox
+}
+
+in_ctr() {
+    run hoist container run --rm "$@"
+}
+
+@test "default capabilities and seccomp" {
+    in_ctr busybox grep -E '^(CapEff|Seccomp):' /proc/self/status
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"CapEff:	00000000a80425fb"* ]]
+    [[ "$output" == *"Seccomp:	2"* ]]
+}
+
+@test "mount, unshare and kernel keyrings are denied" {
+    in_ctr busybox mount -t tmpfs none /mnt
+    [ "$status" -ne 0 ]
+    in_ctr busybox unshare -m true
+    [ "$status" -ne 0 ]
+    in_ctr busybox sh -c 'cat /proc/keys'
+    [ -z "$output" ] || [ "$status" -ne 0 ]
+}
+
+@test "masked and read-only paths" {
+    in_ctr busybox sh -c 'wc -c < /proc/kcore'
+    [ "$output" = 0 ]
+    in_ctr busybox sh -c 'touch /sys/x'
+    [ "$status" -ne 0 ]
+    in_ctr busybox sh -c 'echo 1 > /proc/sys/kernel/domainname'
+    [ "$status" -ne 0 ]
+    in_ctr --read-only busybox touch /x
+    [ "$status" -ne 0 ]
+}
+
+@test "another container's processes are invisible" {
+    hoist container run -d --name other busybox sleep 100
+    in_ctr busybox ps -o pid,comm
+    [[ "$output" != *sleep* ]]
+    [ "$(echo "$output" | wc -l)" -eq 2 ]
+    hoist container rm -f other
+}
+
+@test "--pids-limit stops a fork bomb" {
+    in_ctr --pids-limit 20 busybox sh -c 'for i in $(seq 40); do sleep 5 & done 2>/dev/null; sleep 0.5; ps | grep -c "sleep 5"'
+    [ "${lines[-1]}" -lt 20 ]
+}
+
+@test "--memory OOM kill is reported" {
+    run hoist container run --name hog --memory 16m --memory-swap 16m busybox sh -c 'x=a; while :; do x=$x$x; done'
+    [ "$status" -eq 137 ]
+    [ "$(hoist container inspect hog | jq .[0].State.OOMKilled)" = true ]
+    hoist container rm hog
+}
+
+@test "--privileged and --cap-add really add, --cap-drop removes" {
+    in_ctr --privileged busybox grep CapEff /proc/self/status
+    [[ "$output" == *"000001ffffffffff"* ]]
+    in_ctr --privileged busybox sh -c 'mount -t tmpfs none /mnt && echo mounted'
+    [ "$output" = mounted ]
+    in_ctr --cap-add SYS_ADMIN busybox grep CapEff /proc/self/status
+    [[ "$output" == *"00000000a82425fb"* ]]
+    in_ctr --cap-drop ALL --cap-add CHOWN busybox grep CapEff /proc/self/status
+    [[ "$output" == *"0000000000000001"* ]]
+    in_ctr --security-opt seccomp=unconfined busybox grep Seccomp: /proc/self/status
+    [[ "$output" == *"Seccomp:	0"* ]]
+}
+
+@test "user, hostname, env and ulimits" {
+    in_ctr -u app -h box -e FOO=bar --ulimit nofile=100:200 busybox sh -c 'id -u; id -G; hostname; echo $FOO; ulimit -n; echo $HOME'
+    [ "${lines[0]}" = 1000 ]
+    [[ "${lines[1]}" == *1000* ]]
+    [ "${lines[2]}" = box ]
+    [ "${lines[3]}" = bar ]
+    [ "${lines[4]}" = 100 ]
+    [ "${lines[5]}" = /home/app ]
+    in_ctr -u 4242:4343 busybox sh -c 'id -u; id -g'
+    [ "$output" = "$(printf '4242\n4343')" ]
+    in_ctr --ulimit nofile=5:1 busybox true
+    [ "$status" -eq 125 ]
+}
