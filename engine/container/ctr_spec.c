@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -146,6 +147,9 @@ static char **effective_caps(const json_t *hc)
     const char *const *base = all ? ctr_all_caps : default_caps;
     bool drop_all = strv_has(drop, "ALL");
     for (i = 0; base[i]; i++) {
+        /* "All" is what this process may grant: its bounding set can be narrower. */
+        if (all && prctl(PR_CAPBSET_READ, (unsigned long)i, 0, 0, 0) != 1)
+            continue;
         if (!drop_all && !strv_has(drop, base[i]))
             strv_push(&caps, xstrdup(base[i]));
     }

@@ -21,8 +21,9 @@ in_ctr() {
 }
 
 @test "mount, unshare and kernel keyrings are denied" {
-    in_ctr busybox mount -t tmpfs none /mnt
+    in_ctr busybox mount -t tmpfs none /tmp
     [ "$status" -ne 0 ]
+    [[ "$output" == *"denied"* ]] || [[ "$output" == *"not permitted"* ]]
     in_ctr busybox unshare -m true
     [ "$status" -ne 0 ]
     in_ctr busybox sh -c 'cat /proc/keys'
@@ -30,8 +31,12 @@ in_ctr() {
 }
 
 @test "masked and read-only paths" {
-    in_ctr busybox sh -c 'wc -c < /proc/kcore'
+    # /proc/kcore is absent on some kernels: timer_list is masked the same way.
+    [ "$(wc -c </proc/timer_list)" -gt 0 ]
+    in_ctr busybox sh -c 'wc -c < /proc/timer_list'
     [ "$output" = 0 ]
+    in_ctr busybox sh -c '[ ! -e /proc/kcore ] || [ "$(wc -c < /proc/kcore)" = 0 ] && echo masked'
+    [ "$output" = masked ]
     in_ctr busybox sh -c 'touch /sys/x'
     [ "$status" -ne 0 ]
     in_ctr busybox sh -c 'echo 1 > /proc/sys/kernel/domainname'
@@ -49,8 +54,10 @@ in_ctr() {
 }
 
 @test "--pids-limit stops a fork bomb" {
-    in_ctr --pids-limit 20 busybox sh -c 'for i in $(seq 40); do sleep 5 & done 2>/dev/null; sleep 0.5; ps | grep -c "sleep 5"'
-    [ "${lines[-1]}" -lt 20 ]
+    in_ctr --pids-limit 20 busybox sh -c 'for i in $(seq 40); do sleep 5 & done; echo unreachable'
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"can't fork"* ]]
+    [[ "$output" != *unreachable* ]]
 }
 
 @test "--memory OOM kill is reported" {
@@ -61,9 +68,11 @@ in_ctr() {
 }
 
 @test "--privileged and --cap-add really add, --cap-drop removes" {
+    # All capabilities this host can grant: its bounding set.
+    bnd=$(awk '/^CapBnd/ {print $2}' /proc/self/status)
     in_ctr --privileged busybox grep CapEff /proc/self/status
-    [[ "$output" == *"000001ffffffffff"* ]]
-    in_ctr --privileged busybox sh -c 'mount -t tmpfs none /mnt && echo mounted'
+    [[ "$output" == *"$bnd"* ]]
+    in_ctr --privileged busybox sh -c 'mount -t tmpfs none /tmp && echo mounted'
     [ "$output" = mounted ]
     in_ctr --cap-add SYS_ADMIN busybox grep CapEff /proc/self/status
     [[ "$output" == *"00000000a82425fb"* ]]
