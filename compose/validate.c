@@ -118,15 +118,16 @@ static int check_service(struct cctx *c, json_t *model, const struct cnode *doc,
     snprintf(path, sizeof(path), "services.%s.depends_on", name);
     json_object_foreach(json_object_get(svc, "depends_on"), dep, d)
     {
-        const struct cnode *pos = node_at(doc, name, "depends_on", dep);
         json_t *target = json_object_get(all, dep);
         if (!strcmp(dep, name))
-            return cerr(c, pos, path, "service \"%s\" depends on itself", name);
+            return cerr(c, node_at(doc, name, "depends_on", dep), path,
+                        "service \"%s\" depends on itself", name);
         if (!target)
-            return cerr(c, pos, path, "depends on undefined service \"%s\"", dep);
+            return cerr(c, node_at(doc, name, "depends_on", dep), path,
+                        "depends on undefined service \"%s\"", dep);
         if (!enabled(target, dep, profiles, named) && hj_bool(d, "required", true)) {
             _cleanup_free_ char *ps = json_dumps(json_object_get(target, "profiles"), JSON_COMPACT);
-            return cerr(c, pos, path,
+            return cerr(c, node_at(doc, name, "depends_on", dep), path,
                         "depends on service \"%s\", which is disabled (enable one of its "
                         "profiles %s)",
                         dep, ps);
