@@ -94,7 +94,7 @@ int interp_tree(struct cctx *c, const struct cenv *env, struct cnode *root);
 /* Merge src over dst (both top-level compose documents), compose override rules. */
 int merge_docs(struct cctx *c, struct cnode *dst, const struct cnode *src);
 /* Merge one service mapping over another (used by extends as well). */
-int merge_service(struct cctx *c, struct cnode *dst, const struct cnode *src, const char *path);
+int merge_service(struct cctx *c, struct cnode *dst, const struct cnode *src);
 
 /* Split a command line like a POSIX shell would (quotes, backslashes), no expansion. */
 int shell_split(const char *s, char ***out);

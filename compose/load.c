@@ -353,7 +353,7 @@ static int extend_one(struct loader *L, struct cnode *doc, const char *file, siz
     struct cnode *base = cn_copy(c, fsvcs->v[bi]);
     struct cnode *self = cn_copy(c, svc);
     cn_del(self, "extends");
-    if (merge_service(c, base, self, path) < 0)
+    if (merge_service(c, base, self) < 0)
         return -1;
     svcs->v[idx] = base;
     return 0;

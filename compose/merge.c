@@ -234,9 +234,8 @@ static struct cnode *merge_build(struct cctx *c, struct cnode *d, const struct c
     return dm;
 }
 
-int merge_service(struct cctx *c, struct cnode *dst, const struct cnode *src, const char *path)
+int merge_service(struct cctx *c, struct cnode *dst, const struct cnode *src)
 {
-    (void)path;
     for (size_t i = 0; i < src->n; i++) {
         const char *k = src->k[i]->str;
         const struct cnode *s = src->v[i];
@@ -333,7 +332,7 @@ int merge_docs(struct cctx *c, struct cnode *dst, const struct cnode *src)
                         cn_push(c, d, s->k[m], strip_resets(c, sv));
                     else
                         d->v[sj] = strip_resets(c, sv);
-                } else if (merge_service(c, d->v[sj], sv, NULL) < 0) {
+                } else if (merge_service(c, d->v[sj], sv) < 0) {
                     return -1;
                 }
             }
