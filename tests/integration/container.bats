@@ -193,6 +193,34 @@ state() {
     [[ "$output" == *typed* ]]
 }
 
+@test "exec -it, start -a of an exited container, run -d --rm" {
+    hoist container run -d --name t1 busybox sleep 100
+    run script -qec "$HOIST_BIN --root $ROOT --runroot $RUNROOT container exec -it t1 sh -c 'tty; exit 4'" /dev/null
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"/dev/pts/"* ]]
+    hoist container rm -f t1
+    hoist container run --name again busybox sh -c 'echo x >> /f; wc -l < /f'
+    run hoist container start -a again
+    [ "$status" -eq 0 ]
+    [ "$output" = 2 ]
+    hoist container rm again
+    hoist container run -d --rm --name gone busybox sleep 100
+    hoist container stop -t 0 gone
+    run hoist container inspect gone
+    [ "$status" -ne 0 ]
+    [ -z "$(ls "$ROOT/containers")" ]
+}
+
+@test "foreground run: signals to the CLI reach the container" {
+    "$HOIST_BIN" --root "$ROOT" --runroot "$RUNROOT" --cgroup-parent "$CGPARENT" container run --rm busybox sh -c 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done' >"$TESTDIR/out" &
+    pid=$!
+    for _ in $(seq 50); do grep -q ready "$TESTDIR/out" 2>/dev/null && break; sleep 0.1; done
+    kill -TERM $pid
+    rc=0
+    wait $pid || rc=$?
+    [ "$rc" -eq 42 ]
+}
+
 @test "inspect and diff" {
     hoist container run --name d1 -e A=1 -w /srv --label x=y busybox sh -c 'touch /tmp/new; rm /etc/group; echo >> /etc/hosts.allow'
     run hoist container inspect d1
