@@ -95,3 +95,51 @@ in_ctr() {
     in_ctr --ulimit nofile=5:1 busybox true
     [ "$status" -eq 125 ]
 }
+
+@test "create flags map onto the OCI config" {
+    echo 'FROMFILE=1' >"$TESTDIR/env"
+    id=$(hoist container create --name spec --env-file "$TESTDIR/env" --entrypoint /bin/echo \
+        --read-only --sysctl net.ipv4.ip_forward=1 --stop-signal SIGUSR1 --stop-timeout 3 \
+        --label a=b -m 64m --cpus 1.5 --cpu-shares 512 --pids-limit 50 \
+        --security-opt no-new-privileges --security-opt label=disable \
+        --ulimit nproc=10:20 busybox hi)
+    cfg=$ROOT/containers/$id/bundle/config.json
+    [ "$(jq -r '.process.args | join(" ")' "$cfg")" = "/bin/echo hi" ]
+    [ "$(jq -r '.root.readonly' "$cfg")" = true ]
+    [ "$(jq -r '.root.path' "$cfg")" = "$RUNROOT/containers/$id/rootfs" ]
+    [ "$(jq -r '.linux.sysctl["net.ipv4.ip_forward"]' "$cfg")" = 1 ]
+    [ "$(jq -r '.linux.resources.memory.limit' "$cfg")" = 67108864 ]
+    [ "$(jq -r '.linux.resources.memory.swap' "$cfg")" = 134217728 ]
+    [ "$(jq -r '.linux.resources.cpu.quota' "$cfg")" = 150000 ]
+    [ "$(jq -r '.linux.resources.cpu.shares' "$cfg")" = 512 ]
+    [ "$(jq -r '.linux.resources.pids.limit' "$cfg")" = 50 ]
+    [ "$(jq -r '.linux.cgroupsPath' "$cfg")" = "/$CGPARENT/$id" ]
+    [ "$(jq -r '.process.noNewPrivileges' "$cfg")" = true ]
+    [ "$(jq -r '.process.rlimits[0].type' "$cfg")" = RLIMIT_NPROC ]
+    [ "$(jq -r '.process.env[]' "$cfg" | grep -c '^FROMFILE=1$')" = 1 ]
+    [ "$(jq -r '.linux.namespaces | map(.type) | sort | join(",")' "$cfg")" = "ipc,mount,network,pid,uts" ]
+    [ "$(jq -r '.mounts[] | select(.destination == "/dev/shm") | .options | join(",")' "$cfg")" = "nosuid,noexec,nodev,mode=1777,size=67108864" ]
+    [ "$(jq -r '.linux.maskedPaths | length' "$cfg")" -ge 10 ]
+    [ "$(jq -r '.linux.seccomp.defaultAction' "$cfg")" != null ]
+    run hoist container inspect spec
+    [ "$(echo "$output" | jq -r '.[0].Config.StopSignal')" = SIGUSR1 ]
+    [ "$(echo "$output" | jq -r '.[0].Config.StopTimeout')" = 3 ]
+    [ "$(echo "$output" | jq -r '.[0].HostConfig.Memory')" = 67108864 ]
+    # The container is not running: its rootfs is not mounted.
+    ! grep -q "$RUNROOT/containers/$id/rootfs" /proc/mounts
+    hoist container rm spec
+}
+
+@test "bad flag values are refused and leave nothing" {
+    for args in "--env-file /nonexistent" "--ulimit nofile" "--ulimit bogus=1" \
+        "--sysctl novalue" "--security-opt bogus" "--security-opt seccomp=/nonexistent" \
+        "--stop-signal SIGNOPE" "--name bad/name" "--memory-swap 64m" "--memory 1k" \
+        "--cpus abc" "--pids-limit x" "--rm --restart always" "--restart on-failure:x"; do
+        run hoist container run $args busybox true
+        [ "$status" -eq 125 ] || { echo "accepted: $args"; false; }
+        [ -n "$output" ]
+    done
+    run hoist container ps -aq
+    [ -z "$output" ]
+    [ -z "$(ls -A "$ROOT/containers/.names")" ]
+}
