@@ -730,6 +730,9 @@ int main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &set, NULL);
     m.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* The CLI's working directory must not stay busy for the container's lifetime. */
+    if (chdir("/") < 0)
+        return 1;
 
     char path[4096];
     snprintf(path, sizeof(path), "%s/ctr.log", m.ctr_dir);
