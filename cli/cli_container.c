@@ -12,10 +12,25 @@
 #include "common/json.h"
 #include "common/str.h"
 
+/* The monitor runs from "/": it must be handed absolute state paths. */
+static const char *absolute(const char *p)
+{
+    static char buf[2][4096];
+    static int i;
+    char cwd[4096];
+    if (p[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+        return p;
+    i ^= 1;
+    snprintf(buf[i], sizeof(buf[i]), "%s/%s", cwd, p);
+    return buf[i];
+}
+
 void cli_ctr_ctx(const struct cli_globals *g, struct ctr_ctx *c)
 {
-    *c = (struct ctr_ctx){
-        .root = g->root, .runroot = g->runroot, .cgroup_parent = g->cgroup_parent, .self = g->self};
+    *c = (struct ctr_ctx){.root = absolute(g->root),
+                          .runroot = absolute(g->runroot),
+                          .cgroup_parent = g->cgroup_parent,
+                          .self = g->self};
 }
 
 static int env_file(const char *path, char ***env, struct herr *e)
