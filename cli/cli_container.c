@@ -21,8 +21,8 @@ static const char *absolute(const char *p)
     if (p[0] == '/' || !getcwd(cwd, sizeof(cwd)))
         return p;
     i ^= 1;
-    snprintf(buf[i], sizeof(buf[i]), "%s/%s", cwd, p);
-    return buf[i];
+    int n = snprintf(buf[i], sizeof(buf[i]), "%s/%s", cwd, p);
+    return n > 0 && (size_t)n < sizeof(buf[i]) ? buf[i] : p;
 }
 
 void cli_ctr_ctx(const struct cli_globals *g, struct ctr_ctx *c)
