@@ -389,9 +389,10 @@ static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image 
     bool host_net = o->network && strcmp(o->network, "host") == 0;
     if (host_net)
         gethostname(host, sizeof(host) - 1);
-    _cleanup_free_ char *hostname = xstrdup(o->hostname ? o->hostname
-                                            : host_net  ? host
-                                                        : (snprintf(host, 13, "%s", id), host));
+    /* Docker's default hostname: the short id. */
+    _cleanup_free_ char *hostname = o->hostname ? xstrdup(o->hostname)
+                                    : host_net  ? xstrdup(host)
+                                                : xstrndup(id, 12);
     _cleanup_strv_ char **env = build_env(o, icfg, hostname);
     json_t *labels = json_deep_copy(json_object_get(icfg, "Labels"));
     if (!json_is_object(labels))
