@@ -132,6 +132,15 @@ static int spawn_monitor(char **argv, int fd, bool attach, bool open_stdin, stru
     return 0;
 }
 
+/* Read until the monitor closes its end, which it does by exiting. */
+static void drain(int sock)
+{
+    char buf[MONITOR_MSG_MAX];
+    ssize_t n;
+    while ((n = recv(sock, buf, sizeof(buf), 0)) > 0 || (n < 0 && errno == EINTR))
+        ;
+}
+
 int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, pid_t *pid,
               struct herr *e)
 {
@@ -186,9 +195,7 @@ int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, p
             text += 7;
         herr_set(e, 0, "%s", text);
         /* The monitor closes its end once the failed container is cleaned up. */
-        char rest[MONITOR_MSG_MAX];
-        while (recv(mine, rest, sizeof(rest), 0) > 0 || errno == EINTR)
-            ;
+        drain(mine);
         if (e)
             e->exit = code;
         return -1;
@@ -234,8 +241,10 @@ int ctr_wait_exit(int sock, struct herr *e)
             return herr_set(e, 0, "the container's monitor went away");
         msg[n] = '\0';
         int code;
-        if (sscanf(msg, "exit %d", &code) == 1)
+        if (sscanf(msg, "exit %d", &code) == 1) {
+            drain(sock);
             return code;
+        }
     }
 }
 
