@@ -56,6 +56,8 @@ static char *status_text(const json_t *rec)
         _cleanup_free_ char *h = human(now - parse_time(hj_str(st, "StartedAt")));
         return xasprintf("Up %s", h);
     }
+    if (strcmp(s, "exited") == 0 && parse_time(hj_str(st, "FinishedAt")) <= 0)
+        return xasprintf("Exited (%lld)", hj_int(st, "ExitCode", 0));
     if (strcmp(s, "exited") == 0) {
         _cleanup_free_ char *h = human(now - parse_time(hj_str(st, "FinishedAt")));
         return xasprintf("Exited (%lld) %s ago", hj_int(st, "ExitCode", 0), h);

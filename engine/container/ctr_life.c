@@ -316,6 +316,30 @@ int ctr_wait(const struct ctr_ctx *c, const char *id, struct herr *e)
     return (int)hj_int(json_object_get(rec, "State"), "ExitCode", 0);
 }
 
+/* A monitor that died leaves the runtime's state and cgroup: delete them as it would. */
+static void runtime_delete(const struct ctr_ctx *c, const char *id)
+{
+    _cleanup_free_ char *state = xasprintf("%s/runtime/%s", c->runroot, id);
+    if (!fs_exists(state))
+        return;
+    _cleanup_strv_ char **argv = ctr_runtime_argv(c);
+    strv_push(&argv, xstrdup("delete"));
+    strv_push(&argv, xstrdup("--force"));
+    strv_push(&argv, xstrdup(id));
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+}
+
 int ctr_remove(const struct ctr_ctx *c, const char *id, bool force, struct herr *e)
 {
     _cleanup_json_ json_t *rec = ctr_inspect(c, id, e);
@@ -330,6 +354,7 @@ int ctr_remove(const struct ctr_ctx *c, const char *id, bool force, struct herr 
         if (request_and_wait(c, id, "stop 9 0", e) < 0)
             return -1;
     }
+    runtime_delete(c, id);
     ctr_umount_rootfs(c, id);
     _cleanup_free_ char *names = ctr_names_dir(c);
     _cleanup_free_ char *link = xasprintf("%s%s", names, hj_str(rec, "Name"));

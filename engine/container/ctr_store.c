@@ -84,10 +84,22 @@ int ctr_resolve(const struct ctr_ctx *c, const char *ref, char **id_out, struct 
     return 0;
 }
 
+/* The recorded monitor pid still names a live hoist-monitor (not a zombie, not a
+ * reused pid). */
 static bool monitor_alive(const json_t *state)
 {
     long long pid = hj_int(state, "MonitorPid", 0);
-    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+    if (pid <= 0)
+        return false;
+    char path[64], buf[256];
+    snprintf(path, sizeof(path), "/proc/%lld/stat", pid);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    const char *rp = strrchr(buf, ')');
+    return strstr(buf, "(hoist-monitor)") && rp && rp[1] == ' ' && rp[2] != 'Z';
 }
 
 json_t *ctr_inspect(const struct ctr_ctx *c, const char *id, struct herr *e)

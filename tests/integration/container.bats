@@ -221,6 +221,20 @@ state() {
     [ "$rc" -eq 42 ]
 }
 
+@test "a killed monitor leaves state that rm -f cleans" {
+    id=$(hoist container run -d --name crash busybox sleep 100)
+    mon=$(pgrep -f "hoist-monitor --id=$id")
+    [ -n "$mon" ]
+    kill -9 "$mon"
+    for _ in $(seq 20); do [ "$(state crash Status)" = exited ] && break; sleep 0.1; done
+    [ "$(state crash Status)" = exited ]
+    run hoist container ps -a
+    [[ "$output" == *"Exited (255)"* ]]
+    hoist container rm -f crash
+    ! grep -q "$RUNROOT" /proc/mounts
+    [ ! -d "$RUNROOT/runtime/$id" ]
+}
+
 @test "inspect and diff" {
     hoist container run --name d1 -e A=1 -w /srv --label x=y busybox sh -c 'touch /tmp/new; rm /etc/group; echo >> /etc/hosts.allow'
     run hoist container inspect d1
