@@ -17,10 +17,6 @@
 #include "engine/container/ctr_internal.h"
 #include "engine/image/image.h"
 
-/* Weak until engine/image provides the store, so the tree links meanwhile. */
-#pragma weak image_lookup
-#pragma weak image_free
-
 static const char *const ulimit_names[] = {
     "as",     "core",  "cpu", "data",   "fsize",  "locks",      "memlock", "msgqueue", "nice",
     "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack",   NULL,
@@ -490,8 +486,6 @@ int ctr_create(const struct ctr_ctx *c, const struct ctr_opts *o, bool will_star
     if (validate(o, warnings, e) < 0)
         return -1;
     struct image *img = NULL;
-    if (!image_lookup)
-        return herr_set(e, 0, "No such image: %s (this build has no image store)", o->image);
     if (image_lookup(c->root, o->image, &img, e) < 0)
         return -1;
     char id[65];
