@@ -216,8 +216,10 @@ static int launch(const char *root, const char *id, const struct rt_create_opts 
             return herr_sys(e, "create exec.fifo");
         L->c.state_dirfd = L->state_dirfd;
     }
+    /* A joined pid namespace applies to our children only: enter it here, and return to
+     * our own once the init is cloned so nothing forked later lands there. */
+    _cleanup_close_ int own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     for (size_t i = 0; i < L->c.ns.n; i++) {
-        /* A joined pid namespace applies to our children only: enter it here. */
         if (L->c.ns.ns[i].flag == CLONE_NEWPID && L->c.ns.ns[i].fd >= 0 &&
             setns(L->c.ns.ns[i].fd, CLONE_NEWPID) < 0)
             return herr_sys(e, "join pid namespace");
@@ -235,6 +237,8 @@ static int launch(const char *root, const char *id, const struct rt_create_opts 
     }
     close(sv[1]);
     _cleanup_close_ int sync = sv[0];
+    if (own_pidns >= 0)
+        setns(own_pidns, CLONE_NEWPID);
     if (pid < 0)
         return herr_sys(e, "clone the container init");
     L->pid = pid;

@@ -216,6 +216,9 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
     int nsfd[N_EXEC_NS];
     _cleanup_close_ int console = -1;
     _cleanup_close_ int sync = -1;
+    /* Joining the container's pid namespace changes where our children go; we return to
+     * our own afterwards so nothing we fork later (sanitizer threads included) lands there. */
+    _cleanup_close_ int own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     for (size_t i = 0; i < N_EXEC_NS; i++)
         nsfd[i] = -1;
     if (rt_proc_parse(pj, &p, e) < 0)
@@ -293,6 +296,8 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
     *status = o->detach ? 0 : rt_wait_forward(pid);
     ret = 0;
 out:
+    if (own_pidns >= 0)
+        setns(own_pidns, CLONE_NEWPID);
     for (size_t i = 0; i < N_EXEC_NS; i++) {
         if (nsfd[i] >= 0)
             close(nsfd[i]);

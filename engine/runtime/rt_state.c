@@ -54,10 +54,10 @@ void rt_state_free(struct rt_state *st)
 int rt_state_write(int dirfd, const struct rt_state *st, struct herr *e)
 {
     _cleanup_json_ json_t *j =
-        json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:O}", "ociVersion", "1.0.2", "id", st->id,
+        json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:o}", "ociVersion", "1.0.2", "id", st->id,
                   "pid", (json_int_t)st->pid, "bundle", st->bundle, "cgroupsPath", st->cgroup_path,
                   "starttime", (json_int_t)st->starttime, "created", st->created, "annotations",
-                  st->annotations ? st->annotations : json_object());
+                  st->annotations ? json_incref(st->annotations) : json_object());
     if (!j)
         return herr_set(e, EINVAL, "container \"%s\": encode state", st->id);
     return hj_write_atomic(dirfd, "state.json", j, false, e);
