@@ -2,6 +2,7 @@
  * overlay upper dir against the image layers). */
 #include <dirent.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/str.h"
+#include "engine/image/image.h"
 #include "engine/runtime/cgroup.h"
 
 static void proc_row(pid_t pid)
@@ -129,5 +131,62 @@ int cli_ctr_diff(const struct ctr_ctx *c, int argc, char **argv)
     const char *upper = hj_str(gd, "UpperDir");
     if (upper)
         walk(upper, "", layers);
+    return 0;
+}
+
+/* `commit`: hoist-image turns the overlay upper dir into a layer on the parent image. */
+int cli_ctr_commit(const struct ctr_ctx *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"change", required_argument, NULL, 'c'},
+        {"message", required_argument, NULL, 'm'},
+        {"author", required_argument, NULL, 'a'},
+        {"pause", required_argument, NULL, 'p'},
+        {0},
+    };
+    _cleanup_strv_ char **args = xcalloc(1, sizeof(char *));
+    _cleanup_strv_ char **extra = xcalloc(1, sizeof(char *));
+    int ch;
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "c:m:a:p:", opts, NULL)) != -1) {
+        const char *flag = ch == 'c' ? "-c" : ch == 'm' ? "-m" : ch == 'a' ? "--author" : NULL;
+        if (ch == 'p')
+            continue;
+        if (!flag)
+            return cli_usage_error("commit", "unknown flag \"%s\"", argv[optind - 1]);
+        strv_push(&extra, xstrdup(flag));
+        strv_push(&extra, xstrdup(optarg));
+    }
+    if (argc - optind < 1 || argc - optind > 2)
+        return cli_usage_error("commit",
+                               "requires 1 or 2 arguments (CONTAINER [REPOSITORY[:TAG]])");
+    struct herr e = {0};
+    _cleanup_free_ char *id = NULL;
+    if (ctr_resolve(c, argv[optind], &id, &e) < 0)
+        return cli_report(&e, 1);
+    _cleanup_json_ json_t *rec = ctr_inspect(c, id, &e);
+    if (!rec)
+        return cli_report(&e, 1);
+    const char *upper = hj_str(hj_path(rec, "GraphDriver.Data"), "UpperDir");
+    const char *parent = hj_str(rec, "Image");
+    if (!upper || !parent) {
+        herr_set(&e, 0, "container %s: record has no upper dir or image", argv[optind]);
+        return cli_report(&e, 1);
+    }
+    strv_push(&args, xstrdup("commit"));
+    strv_push(&args, xstrdup("--upper"));
+    strv_push(&args, xstrdup(upper));
+    strv_push(&args, xstrdup("--parent"));
+    strv_push(&args, xstrdup(parent));
+    for (char **p = extra; *p; p++)
+        strv_push(&args, xstrdup(*p));
+    if (argc - optind == 2)
+        strv_push(&args, xstrdup(argv[optind + 1]));
+    char dir[4096];
+    _cleanup_free_ char *out = NULL;
+    if (fs_self_dir(dir, sizeof(dir), &e) < 0 || image_helper_run(dir, c->root, args, &out, &e) < 0)
+        return cli_report(&e, 1);
+    fputs(out, stdout);
     return 0;
 }
