@@ -85,6 +85,29 @@ static char *command_text(const json_t *rec, bool trunc)
     return xasprintf("\"%s\"", s);
 }
 
+/* Display width: UTF-8 continuation bytes take no column. */
+static size_t width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xc0) != 0x80;
+    return w;
+}
+
+/* Columns padded to their widest cell plus three spaces, as docker's tabwriter. */
+static void print_table(char **cells, size_t cols)
+{
+    size_t w[16] = {0}, n = strv_len(cells);
+    for (size_t i = 0; i < n; i++)
+        w[i % cols] = width(cells[i]) > w[i % cols] ? width(cells[i]) : w[i % cols];
+    for (size_t i = 0; i < n; i++) {
+        bool last = i % cols == cols - 1;
+        printf("%s%*s", cells[i], last ? 0 : (int)(w[i % cols] - width(cells[i]) + 3), "");
+        if (last)
+            printf("\n");
+    }
+}
+
 static int by_created(const void *a, const void *b)
 {
     const char *x = hj_str(*(json_t *const *)a, "Created");
@@ -143,9 +166,12 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
         recs[k++] = r;
     }
     qsort(recs, k, sizeof(json_t *), by_created);
-    if (!quiet && !json)
-        printf("%-14s %-20s %-22s %-16s %-26s %-7s %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
-               "CREATED", "STATUS", "PORTS", "NAMES");
+    /* Table cells, header first, printed once the column widths are known. */
+    char **cells = xcalloc(1, sizeof(char *));
+    static const char *const head[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+                                       "STATUS",       "PORTS", "NAMES"};
+    for (size_t i = 0; i < 7; i++)
+        strv_push(&cells, xstrdup(head[i]));
     time_t now = time(NULL);
     for (size_t i = 0; i < k; i++) {
         json_t *r = recs[i];
@@ -186,10 +212,14 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
             _cleanup_free_ char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
             printf("%s\n", line);
         } else {
-            printf("%-14s %-20s %-22s %-16s %-26s %-7s %s\n", sid, image, cmd, created, st, "",
-                   name);
+            const char *row[] = {sid, image, cmd, created, st, "", name};
+            for (size_t j = 0; j < 7; j++)
+                strv_push(&cells, xstrdup(row[j]));
         }
     }
+    if (!quiet && !json)
+        print_table(cells, 7);
+    strv_free(cells);
     for (size_t i = 0; i < k; i++)
         json_decref(recs[i]);
     free(recs);
