@@ -8,6 +8,26 @@
 
 #define MON_ZERO_TIME "0001-01-01T00:00:00Z"
 
+enum mon_restart {
+    MON_RESTART_NO,
+    MON_RESTART_ALWAYS,
+    MON_RESTART_ON_FAILURE,
+    MON_RESTART_UNLESS_STOPPED
+};
+
+struct mon_config {
+    const char *id, *ctr_dir, *run_dir, *name_link, *cgroup;
+    char **rt; /* runtime argv prefix */
+    int nrt;
+    enum mon_restart restart;
+    int max_retries;
+    bool tty, stdin_open, autorm, attach;
+    int sync_fd;
+};
+
+/* Fills c (sync_fd must start at -1); -1 on a bad command line. */
+int mon_parse_args(int argc, char **argv, struct mon_config *c);
+
 /* One partial output line per stream, completed by later reads. */
 struct mon_linebuf {
     char buf[16384];

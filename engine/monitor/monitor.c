@@ -24,8 +24,6 @@
 #include "engine/monitor/monitor.h"
 #include "engine/monitor/mon_internal.h"
 
-enum restart_policy { RESTART_NO, RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_UNLESS_STOPPED };
-
 #define MAX_CLIENTS 16
 #define REAPED_MAX 32
 
@@ -35,12 +33,7 @@ struct client {
 };
 
 static struct {
-    const char *id, *ctr_dir, *run_dir, *name_link, *cgroup;
-    char **rt;
-    int nrt;
-    enum restart_policy restart;
-    int max_retries;
-    bool tty, stdin_open, autorm;
+    struct mon_config cfg;
 
     int sig_fd, listen_fd, log_fd, run_fd;
     int out_fd, err_fd, in_fd, master_fd, console_fd;
@@ -88,7 +81,7 @@ static char *run_path(const char *name)
     static char buf[4][4096];
     static int i;
     i = (i + 1) % 4;
-    snprintf(buf[i], sizeof(buf[i]), "%s/%s", m.run_dir, name);
+    snprintf(buf[i], sizeof(buf[i]), "%s/%s", m.cfg.run_dir, name);
     return buf[i];
 }
 
@@ -120,7 +113,7 @@ static void write_state(const char *status, const char *error)
                      m.oom ? "true" : "false", started_at, finished_at, m.restart_count,
                      (int)getpid(), esc);
     char path[4096], tmp[4200];
-    snprintf(path, sizeof(path), "%s/%s", m.ctr_dir, MONITOR_STATE_FILE);
+    snprintf(path, sizeof(path), "%s/%s", m.cfg.ctr_dir, MONITOR_STATE_FILE);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -350,8 +343,8 @@ static char **rt_argv(const char *const *tail)
 {
     static char *argv[64];
     int n = 0;
-    for (int i = 0; i < m.nrt && n < 40; i++)
-        argv[n++] = m.rt[i];
+    for (int i = 0; i < m.cfg.nrt && n < 40; i++)
+        argv[n++] = m.cfg.rt[i];
     for (int i = 0; tail[i] && n < 63; i++)
         argv[n++] = (char *)tail[i];
     argv[n] = NULL;
@@ -360,7 +353,7 @@ static char **rt_argv(const char *const *tail)
 
 static void runtime_delete(void)
 {
-    const char *tail[] = {"delete", "--force", m.id, NULL};
+    const char *tail[] = {"delete", "--force", m.cfg.id, NULL};
     run_cmd(rt_argv(tail));
 }
 
@@ -371,11 +364,11 @@ static int start_once(char *err, size_t errlen)
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, inp[2] = {-1, -1};
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     bool ok = pipe2(errp, O_CLOEXEC) == 0;
-    if (!m.tty)
+    if (!m.cfg.tty)
         ok = ok && pipe2(outp, O_CLOEXEC) == 0;
-    if (m.stdin_open && !m.tty)
+    if (m.cfg.stdin_open && !m.cfg.tty)
         ok = ok && pipe2(inp, O_CLOEXEC) == 0;
-    if (m.tty) {
+    if (m.cfg.tty) {
         unlink(run_path(MONITOR_CONSOLE_SOCK));
         m.console_fd = mon_listen(sock_path(MONITOR_CONSOLE_SOCK, false), SOCK_STREAM);
         ok = ok && m.console_fd >= 0;
@@ -386,15 +379,15 @@ static int start_once(char *err, size_t errlen)
         return 125;
     }
     char bundle[4096];
-    snprintf(bundle, sizeof(bundle), "%s/bundle", m.ctr_dir);
+    snprintf(bundle, sizeof(bundle), "%s/bundle", m.cfg.ctr_dir);
     const char *tail[12] = {"run",  "--detach",   "--bundle",
                             bundle, "--pid-file", run_path(MONITOR_PID_FILE)};
     int nt = 6;
-    if (m.tty) {
+    if (m.cfg.tty) {
         tail[nt++] = "--console-socket";
         tail[nt++] = sock_path(MONITOR_CONSOLE_SOCK, true);
     }
-    tail[nt++] = m.id;
+    tail[nt++] = m.cfg.id;
     tail[nt] = NULL;
     char **argv = rt_argv(tail);
     pid_t pid = fork();
@@ -458,7 +451,7 @@ static int start_once(char *err, size_t errlen)
             done = reap(pid, &status);
     }
     xclose(&m.console_fd);
-    if (m.tty)
+    if (m.cfg.tty)
         unlink(run_path(MONITOR_CONSOLE_SOCK));
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (code != 0) {
@@ -599,12 +592,12 @@ static bool should_restart(void)
 {
     if (m.stopping)
         return false;
-    switch (m.restart) {
-    case RESTART_ALWAYS:
-    case RESTART_UNLESS_STOPPED:
+    switch (m.cfg.restart) {
+    case MON_RESTART_ALWAYS:
+    case MON_RESTART_UNLESS_STOPPED:
         return true;
-    case RESTART_ON_FAILURE:
-        return m.exit_code != 0 && (m.max_retries <= 0 || m.restart_count < m.max_retries);
+    case MON_RESTART_ON_FAILURE:
+        return m.exit_code != 0 && (m.cfg.max_retries <= 0 || m.restart_count < m.cfg.max_retries);
     default:
         return false;
     }
@@ -613,16 +606,16 @@ static bool should_restart(void)
 static void finish(int code)
 {
     char root[4096];
-    snprintf(root, sizeof(root), "%s/rootfs", m.run_dir);
+    snprintf(root, sizeof(root), "%s/rootfs", m.cfg.run_dir);
     umount2(root, MNT_DETACH);
     rmdir(root);
     unlink(run_path(MONITOR_PID_FILE));
     unlink(run_path(MONITOR_SOCK));
-    rmdir(m.run_dir);
-    if (m.autorm) {
-        if (m.name_link)
-            unlink(m.name_link);
-        mon_rm_rf(m.ctr_dir);
+    rmdir(m.cfg.run_dir);
+    if (m.cfg.autorm) {
+        if (m.cfg.name_link)
+            unlink(m.cfg.name_link);
+        mon_rm_rf(m.cfg.ctr_dir);
     }
     char msg[32];
     snprintf(msg, sizeof(msg), "exit %d", code);
@@ -633,88 +626,16 @@ static void finish(int code)
     exit(0);
 }
 
-static int parse_args(int argc, char **argv, int *sync_fd)
-{
-    static const struct option opts[] = {
-        {"id", required_argument, NULL, 'i'},
-        {"ctr-dir", required_argument, NULL, 'c'},
-        {"run-dir", required_argument, NULL, 'r'},
-        {"sync-fd", required_argument, NULL, 's'},
-        {"restart", required_argument, NULL, 'R'},
-        {"max-retries", required_argument, NULL, 'M'},
-        {"tty", no_argument, NULL, 't'},
-        {"stdin", no_argument, NULL, 'I'},
-        {"attach", no_argument, NULL, 'a'},
-        {"rm", no_argument, NULL, 'x'},
-        {"name-link", required_argument, NULL, 'n'},
-        {"cgroup", required_argument, NULL, 'g'},
-        {0},
-    };
-    bool attach = false;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'i':
-            m.id = optarg;
-            break;
-        case 'c':
-            m.ctr_dir = optarg;
-            break;
-        case 'r':
-            m.run_dir = optarg;
-            break;
-        case 's':
-            *sync_fd = atoi(optarg);
-            break;
-        case 'R':
-            m.restart = strcmp(optarg, "always") == 0           ? RESTART_ALWAYS
-                        : strcmp(optarg, "on-failure") == 0     ? RESTART_ON_FAILURE
-                        : strcmp(optarg, "unless-stopped") == 0 ? RESTART_UNLESS_STOPPED
-                                                                : RESTART_NO;
-            break;
-        case 'M':
-            m.max_retries = atoi(optarg);
-            break;
-        case 't':
-            m.tty = true;
-            break;
-        case 'I':
-            m.stdin_open = true;
-            break;
-        case 'a':
-            attach = true;
-            break;
-        case 'x':
-            m.autorm = true;
-            break;
-        case 'n':
-            m.name_link = optarg;
-            break;
-        case 'g':
-            m.cgroup = optarg;
-            break;
-        default:
-            return -1;
-        }
-    }
-    if (!m.id || !m.ctr_dir || !m.run_dir || *sync_fd < 0 || optind >= argc)
-        return -1;
-    m.rt = argv + optind;
-    m.nrt = argc - optind;
-    return attach ? 1 : 0;
-}
-
 int main(int argc, char **argv)
 {
-    int sync_fd = -1;
     for (int i = 0; i < MAX_CLIENTS; i++)
         m.clients[i] = (struct client){.sock = -1, .in = -1, .out = -1, .err = -1};
-    int attach = parse_args(argc, argv, &sync_fd);
-    if (attach < 0) {
+    m.cfg.sync_fd = -1;
+    if (mon_parse_args(argc, argv, &m.cfg) < 0) {
         fprintf(stderr, "hoist-monitor: invalid arguments (started by hoist only)\n");
         return 2;
     }
-    fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+    fcntl(m.cfg.sync_fd, F_SETFD, FD_CLOEXEC);
     signal(SIGPIPE, SIG_IGN);
     sigset_t set;
     sigemptyset(&set);
@@ -735,20 +656,20 @@ int main(int argc, char **argv)
         return 1;
 
     char path[4096];
-    snprintf(path, sizeof(path), "%s/ctr.log", m.ctr_dir);
+    snprintf(path, sizeof(path), "%s/ctr.log", m.cfg.ctr_dir);
     m.log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     unlink(run_path(MONITOR_SOCK));
-    m.run_fd = open(m.run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    m.run_fd = open(m.cfg.run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     m.listen_fd = m.run_fd < 0 ? -1 : mon_listen(sock_path(MONITOR_SOCK, false), SOCK_SEQPACKET);
     if (m.sig_fd < 0 || m.log_fd < 0 || m.listen_fd < 0) {
         char msg[512];
-        snprintf(msg, sizeof(msg), "error 125 monitor setup for %s: %s", m.id, strerror(errno));
-        send(sync_fd, msg, strlen(msg), MSG_NOSIGNAL);
+        snprintf(msg, sizeof(msg), "error 125 monitor setup for %s: %s", m.cfg.id, strerror(errno));
+        send(m.cfg.sync_fd, msg, strlen(msg), MSG_NOSIGNAL);
         finish(125);
     }
-    struct client *fg = client_add(sync_fd);
-    if (attach && fg) {
-        fg->in = m.stdin_open ? fcntl(0, F_DUPFD_CLOEXEC, 3) : -1;
+    struct client *fg = client_add(m.cfg.sync_fd);
+    if (m.cfg.attach && fg) {
+        fg->in = m.cfg.stdin_open ? fcntl(0, F_DUPFD_CLOEXEC, 3) : -1;
         fg->out = fcntl(1, F_DUPFD_CLOEXEC, 3);
         fg->err = fcntl(2, F_DUPFD_CLOEXEC, 3);
     }
@@ -768,10 +689,10 @@ int main(int argc, char **argv)
             runtime_delete();
             m.exit_code = code;
             mon_now_rfc3339(finished_at, sizeof(finished_at));
-            if (first && !m.autorm) {
+            if (first && !m.cfg.autorm) {
                 /* A container that never started stays "created", as docker's does. */
                 write_state("created", err);
-            } else if (!m.autorm) {
+            } else if (!m.cfg.autorm) {
                 write_state("exited", err);
             }
             if (first) {
@@ -787,15 +708,15 @@ int main(int argc, char **argv)
             char msg[64];
             snprintf(msg, sizeof(msg), "started %d", (int)m.ctr_pid);
             client_send(fg, msg);
-            if (!attach)
+            if (!m.cfg.attach)
                 client_drop(fg);
             first = false;
         }
         struct timespec run_start;
         clock_gettime(CLOCK_MONOTONIC, &run_start);
         supervise();
-        if (m.cgroup)
-            m.oom = mon_oom_killed(m.cgroup);
+        if (m.cfg.cgroup)
+            m.oom = mon_oom_killed(m.cfg.cgroup);
         runtime_delete();
         mon_now_rfc3339(finished_at, sizeof(finished_at));
         m.kill_armed = false;
@@ -810,7 +731,7 @@ int main(int argc, char **argv)
         m.restart_count++;
         m.ctr_pid = 0;
     }
-    if (!m.autorm)
+    if (!m.cfg.autorm)
         write_state("exited", NULL);
     finish(m.exit_code);
 }
