@@ -1,7 +1,314 @@
+/* `hoist image ...`: import runs the hoist-image helper; ls, rm, inspect and tag use
+ * the store directly. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "cli/cli.h"
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "engine/image/image.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: hoist image COMMAND\n\nCommands:\n"
+               "  import   Import a tarball as a single-layer image\n"
+               "  ls       List images\n"
+               "  rm       Remove one or more images\n"
+               "  inspect  Show details of images\n"
+               "  tag      Give an image another name\n");
+}
+
+static int cmd_import(const struct cli_globals *g, int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("Usage: hoist image import [-c|--change INSTR]... [-m|--message MSG] FILE|- "
+                   "[REPOSITORY[:TAG]]\n");
+            return 0;
+        }
+    }
+    _cleanup_strv_ char **args = xcalloc(1, sizeof(char *));
+    strv_push(&args, xstrdup("import"));
+    for (int i = 1; i < argc; i++)
+        strv_push(&args, xstrdup(argv[i]));
+    _cleanup_free_ char *dir = xstrdup(g->self);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    struct herr e = {0};
+    int code = image_helper_run(dir, g->root, args, NULL, &e);
+    if (code < 0)
+        return cli_report(&e, 125);
+    return code == 2 ? 125 : code;
+}
+
+/* "5 seconds ago", as docker's units.HumanDuration. */
+static char *since(const char *created)
+{
+    struct tm tm = {0};
+    if (!created || !strptime(created, "%Y-%m-%dT%H:%M:%S", &tm))
+        return xstrdup("N/A");
+    long long s = (long long)(time(NULL) - timegm(&tm));
+    if (s < 1)
+        return xstrdup("Less than a second ago");
+    if (s == 1)
+        return xstrdup("1 second ago");
+    if (s < 60)
+        return xasprintf("%lld seconds ago", s);
+    long long m = s / 60, h = m / 60;
+    if (m == 1)
+        return xstrdup("About a minute ago");
+    if (m < 60)
+        return xasprintf("%lld minutes ago", m);
+    if (h == 1)
+        return xstrdup("About an hour ago");
+    if (h < 48)
+        return xasprintf("%lld hours ago", h);
+    if (h < 24 * 14)
+        return xasprintf("%lld days ago", h / 24);
+    if (h < 24 * 60)
+        return xasprintf("%lld weeks ago", h / 24 / 7);
+    if (h < 24 * 365 * 2)
+        return xasprintf("%lld months ago", h / 24 / 30);
+    return xasprintf("%lld years ago", h / 24 / 365);
+}
+
+/* Decimal units with 3 significant digits: "4.26MB". */
+static char *human_size(long long n)
+{
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    double v = (double)n;
+    size_t u = 0;
+    while (v >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
+        v /= 1000;
+        u++;
+    }
+    return xasprintf("%.3g%s", v, units[u]);
+}
+
+static char *short_id(const char *id, bool no_trunc)
+{
+    return no_trunc ? xstrdup(id) : xstrndup(id + strlen("sha256:"), 12);
+}
+
+struct row {
+    char *repo, *tag, *id, *since, *size, *created;
+};
+
+static void print_table(struct row *rows, size_t n)
+{
+    const char *head[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
+    size_t w[4];
+    for (size_t c = 0; c < 4; c++)
+        w[c] = strlen(head[c]);
+    for (size_t i = 0; i < n; i++) {
+        const char *cells[] = {rows[i].repo, rows[i].tag, rows[i].id, rows[i].since};
+        for (size_t c = 0; c < 4; c++)
+            w[c] = strlen(cells[c]) > w[c] ? strlen(cells[c]) : w[c];
+    }
+    printf("%-*s   %-*s   %-*s   %-*s   %s\n", (int)w[0], head[0], (int)w[1], head[1], (int)w[2],
+           head[2], (int)w[3], head[3], head[4]);
+    for (size_t i = 0; i < n; i++)
+        printf("%-*s   %-*s   %-*s   %-*s   %s\n", (int)w[0], rows[i].repo, (int)w[1], rows[i].tag,
+               (int)w[2], rows[i].id, (int)w[3], rows[i].since, rows[i].size);
+}
+
+static void print_json(struct row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct tm tm = {0};
+        char at[64] = "";
+        if (strptime(rows[i].created, "%Y-%m-%dT%H:%M:%S", &tm))
+            strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+        _cleanup_json_ json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Containers", "N/A",
+            "CreatedAt", at, "CreatedSince", rows[i].since, "Digest", "<none>", "ID", rows[i].id,
+            "Repository", rows[i].repo, "SharedSize", "N/A", "Size", rows[i].size, "Tag",
+            rows[i].tag, "UniqueSize", "N/A", "VirtualSize", rows[i].size);
+        _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+        puts(s);
+    }
+}
+
+static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"quiet", no_argument, NULL, 'q'},    {"format", required_argument, NULL, 'f'},
+        {"no-trunc", no_argument, NULL, 'n'}, {"all", no_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},     {0},
+    };
+    bool quiet = false, no_trunc = false, json = false;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "qah", opts, NULL)) != -1) {
+        switch (c) {
+        case 'q':
+            quiet = true;
+            break;
+        case 'n':
+            no_trunc = true;
+            break;
+        case 'a':
+            break;
+        case 'f':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
+                return cli_usage_error("image ls", "unsupported format \"%s\" (json, table)",
+                                       optarg);
+            json = strcmp(optarg, "json") == 0;
+            break;
+        case 'h':
+            printf("Usage: hoist image ls [-q] [--format json|table] [--no-trunc]\n");
+            return 0;
+        default:
+            return cli_usage_error("image ls", "invalid option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("image ls", "unexpected argument \"%s\"", argv[optind]);
+    struct herr e = {0};
+    struct image_summary *imgs = NULL;
+    size_t n = 0;
+    if (image_list(g->root, &imgs, &n, &e) < 0)
+        return cli_report(&e, 1);
+    if (quiet) {
+        for (size_t i = 0; i < n; i++) {
+            _cleanup_free_ char *id = short_id(imgs[i].id, no_trunc);
+            puts(id);
+        }
+        image_list_free(imgs, n);
+        return 0;
+    }
+    size_t nrows = 0, cap = 0;
+    for (size_t i = 0; i < n; i++)
+        cap += strv_len(imgs[i].refs) ? strv_len(imgs[i].refs) : 1;
+    struct row *rows = xcalloc(cap + 1, sizeof(*rows));
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strv_len(imgs[i].refs);
+        for (size_t r = 0; r < (k ? k : 1); r++) {
+            struct row *w = &rows[nrows++];
+            if (k) {
+                image_ref_split_display(imgs[i].refs[r], &w->repo, &w->tag);
+            } else {
+                w->repo = xstrdup("<none>");
+                w->tag = xstrdup("<none>");
+            }
+            w->id = short_id(imgs[i].id, no_trunc);
+            w->since = since(imgs[i].created);
+            w->size = human_size(imgs[i].size);
+            w->created = xstrdup(imgs[i].created);
+        }
+    }
+    if (json)
+        print_json(rows, nrows);
+    else
+        print_table(rows, nrows);
+    for (size_t i = 0; i < nrows; i++) {
+        free(rows[i].repo);
+        free(rows[i].tag);
+        free(rows[i].id);
+        free(rows[i].since);
+        free(rows[i].size);
+        free(rows[i].created);
+    }
+    free(rows);
+    image_list_free(imgs, n);
+    return 0;
+}
+
+static int cmd_rm(const struct cli_globals *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    bool force = false;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+        if (c == 'f') {
+            force = true;
+        } else if (c == 'h') {
+            printf("Usage: hoist image rm [-f] IMAGE...\n");
+            return 0;
+        } else {
+            return cli_usage_error("image rm", "invalid option");
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("image rm", "requires at least 1 argument");
+    int status = 0;
+    for (int i = optind; i < argc; i++) {
+        struct herr e = {0};
+        _cleanup_strv_ char **report = NULL;
+        int r = image_remove(g->root, argv[i], force, &report, &e);
+        for (char **l = report; l && *l; l++)
+            puts(*l);
+        if (r < 0)
+            status = cli_report(&e, 1);
+    }
+    return status;
+}
+
+static int cmd_inspect(const struct cli_globals *g, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error("image inspect", "requires at least 1 argument");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        printf("Usage: hoist image inspect IMAGE...\n");
+        return 0;
+    }
+    _cleanup_json_ json_t *arr = json_array();
+    int status = 0;
+    for (int i = 1; i < argc; i++) {
+        struct herr e = {0};
+        json_t *o = NULL;
+        if (image_inspect(g->root, argv[i], &o, &e) < 0)
+            status = cli_report(&e, 1);
+        else
+            json_array_append_new(arr, o);
+    }
+    _cleanup_free_ char *s = json_dumps(arr, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+    puts(s);
+    return status;
+}
+
+static int cmd_tag(const struct cli_globals *g, int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("Usage: hoist image tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n");
+        return 0;
+    }
+    if (argc != 3)
+        return cli_usage_error("image tag", "requires exactly 2 arguments");
+    struct herr e = {0};
+    if (image_tag(g->root, argv[1], argv[2], &e) < 0)
+        return cli_report(&e, 1);
+    return 0;
+}
 
 int cli_image_main(const struct cli_globals *g, int argc, char **argv)
 {
-    (void)g;
-    return cli_usage_error("image", "unknown command \"%s\"", argc > 1 ? argv[1] : "");
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 125 : 0;
+    }
+    static const struct {
+        const char *name, *alias;
+        int (*fn)(const struct cli_globals *g, int argc, char **argv);
+    } cmds[] = {
+        {"import", NULL, cmd_import},   {"ls", "list", cmd_ls}, {"rm", "remove", cmd_rm},
+        {"inspect", NULL, cmd_inspect}, {"tag", NULL, cmd_tag},
+    };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        if (strcmp(argv[1], cmds[i].name) == 0 ||
+            (cmds[i].alias && strcmp(argv[1], cmds[i].alias) == 0))
+            return cmds[i].fn(g, argc - 1, argv + 1);
+    }
+    return cli_usage_error("image", "unknown command \"%s\"", argv[1]);
 }

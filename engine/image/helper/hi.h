@@ -1,0 +1,51 @@
+/* hoist-image internals: packing (archive or directory -> normalized tar blob, hashed)
+ * and unpacking (blob -> layer directory). */
+#ifndef HOIST_IMAGE_HELPER_H
+#define HOIST_IMAGE_HELPER_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include <nettle/sha2.h>
+
+struct herr;
+struct archive;
+struct archive_entry;
+
+/* Bounds on what one layer may hold, so a hostile archive cannot exhaust the disk or
+ * memory before anything is checked. */
+#define HI_MAX_ENTRIES 2000000ULL
+#define HI_MAX_FILE_SIZE (64ULL << 30)
+#define HI_MAX_TOTAL_SIZE (256ULL << 30)
+#define HI_MAX_XATTR_BYTES (1U << 20)
+
+/* Set by SIGINT/SIGTERM/SIGHUP: long loops stop and clean up. */
+extern volatile sig_atomic_t hi_interrupted;
+
+struct hi_blob {
+    int fd;
+    struct archive *aw;
+    struct sha256_ctx sha;
+    json_t *seen; /* member paths written so far (hard link targets) */
+    unsigned long long entries, content_size;
+    int write_errno;
+};
+
+int hi_blob_open(struct hi_blob *b, int fd, struct herr *e);
+/* Finish the tar and return the digest "sha256:<hex>" of its bytes. */
+int hi_blob_close(struct hi_blob *b, char digest[72], struct herr *e);
+void hi_blob_abort(struct hi_blob *b);
+
+/* Copy an input tar (path, or "-" for stdin; any compression libarchive detects). */
+int hi_pack_archive(struct hi_blob *b, const char *file, struct herr *e);
+/* Turn an overlay upper dir into OCI layer entries (whiteouts -> .wh. names). */
+int hi_pack_upper(struct hi_blob *b, const char *dir, struct herr *e);
+
+/* Unpack a normalized tar into the empty directory dirfd (overlay whiteout format). */
+int hi_unpack(const char *tar, int dirfd, struct herr *e);
+
+/* "sha256:<hex>" of data. */
+void hi_digest(const void *data, size_t len, char out[72]);
+
+#endif
