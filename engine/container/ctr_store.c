@@ -141,9 +141,7 @@ json_t *ctr_inspect(const struct ctr_ctx *c, const char *id, struct herr *e)
         json_object_set_new(state, "StartedAt", json_string("0001-01-01T00:00:00Z"));
     if (!json_object_get(state, "FinishedAt"))
         json_object_set_new(state, "FinishedAt", json_string("0001-01-01T00:00:00Z"));
-    json_object_set(rec, "RestartCount",
-                    json_object_get(state, "RestartCount") ? json_object_get(state, "RestartCount")
-                                                           : json_integer(0));
+    json_object_set_new(rec, "RestartCount", json_integer(hj_int(state, "RestartCount", 0)));
     json_object_del(state, "RestartCount");
     json_object_set_new(rec, "State", state);
     return rec;
