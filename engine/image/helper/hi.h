@@ -45,6 +45,10 @@ int hi_pack_upper(struct hi_blob *b, const char *dir, struct herr *e);
 /* Unpack a normalized tar into the empty directory dirfd (overlay whiteout format). */
 int hi_unpack(const char *tar, int dirfd, struct herr *e);
 
+/* libarchive's errno for an error, unless it only encodes "bad format" or "misuse",
+ * which its message already says. */
+int hi_la_errno(struct archive *a);
+
 /* "sha256:<hex>" of data. */
 void hi_digest(const void *data, size_t len, char out[72]);
 

@@ -37,6 +37,12 @@ void hi_digest(const void *data, size_t len, char out[72])
         p += sprintf(p, "%02x", d[i]);
 }
 
+int hi_la_errno(struct archive *a)
+{
+    int n = archive_errno(a);
+    return n > 0 && n != EILSEQ && n != EINVAL ? n : 0;
+}
+
 static la_ssize_t blob_write(struct archive *a, void *ctx, const void *buf, size_t n)
 {
     struct hi_blob *b = ctx;
@@ -201,7 +207,7 @@ static int emit(struct hi_blob *b, struct archive_entry *ent, struct archive *sr
         if (src) {
             n = archive_read_data(src, buf, chunk);
             if (n < 0)
-                return herr_set(e, archive_errno(src), "read \"%s\": %s", name,
+                return herr_set(e, hi_la_errno(src), "read \"%s\": %s", name,
                                 archive_error_string(src));
         } else {
             n = read(srcfd, buf, chunk);
@@ -238,7 +244,7 @@ static la_ssize_t reader_read(struct archive *a, void *ctx, const void **out)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            archive_set_error(a, errno, "read: %s", strerror(errno));
+            archive_set_error(a, errno, "read");
         *out = r->buf;
         return n;
     }
@@ -257,7 +263,7 @@ int hi_pack_archive(struct hi_blob *b, const char *file, struct herr *e)
     archive_read_support_format_tar(a);
     int rc = 0;
     if (archive_read_open(a, r, NULL, reader_read, NULL) != ARCHIVE_OK) {
-        rc = herr_set(e, archive_errno(a), "%s: %s", is_stdin ? "stdin" : file,
+        rc = herr_set(e, hi_la_errno(a), "%s: %s", is_stdin ? "stdin" : file,
                       archive_error_string(a));
         goto out;
     }
@@ -268,8 +274,8 @@ int hi_pack_archive(struct hi_blob *b, const char *file, struct herr *e)
             goto out;
     }
     if (h != ARCHIVE_EOF)
-        rc = herr_set(e, archive_errno(a) > 0 ? archive_errno(a) : 0, "%s: %s",
-                      is_stdin ? "stdin" : file, archive_error_string(a));
+        rc = herr_set(e, hi_la_errno(a), "%s: %s", is_stdin ? "stdin" : file,
+                      archive_error_string(a));
 out:
     if (rc < 0 && hi_interrupted)
         herr_set(e, EINTR, "import interrupted");

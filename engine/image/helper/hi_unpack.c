@@ -140,7 +140,7 @@ static int write_data(struct archive *a, int fd, struct archive_entry *ent, cons
         }
     }
     if (r != ARCHIVE_EOF)
-        return herr_set(e, archive_errno(a), "archive entry \"%s\": %s", entry,
+        return herr_set(e, hi_la_errno(a), "archive entry \"%s\": %s", entry,
                         archive_error_string(a));
     if (ftruncate(fd, archive_entry_size(ent)) < 0)
         return herr_sys(e, "archive entry \"%s\": set size", entry);
@@ -311,7 +311,7 @@ int hi_unpack(const char *tar, int dirfd, struct herr *e)
     struct unpacker u = {.root = dirfd, .dirs = json_array()};
     int rc = 0;
     if (archive_read_open_filename(a, tar, 128 * 1024) != ARCHIVE_OK) {
-        rc = herr_set(e, archive_errno(a), "%s: %s", tar, archive_error_string(a));
+        rc = herr_set(e, hi_la_errno(a), "%s: %s", tar, archive_error_string(a));
         goto out;
     }
     struct archive_entry *ent;
@@ -325,8 +325,7 @@ int hi_unpack(const char *tar, int dirfd, struct herr *e)
             goto out;
     }
     if (h != ARCHIVE_EOF) {
-        rc = herr_set(e, archive_errno(a) > 0 ? archive_errno(a) : 0, "%s: %s", tar,
-                      archive_error_string(a));
+        rc = herr_set(e, hi_la_errno(a), "%s: %s", tar, archive_error_string(a));
         goto out;
     }
     rc = finish_dirs(&u, e);
