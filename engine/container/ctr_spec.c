@@ -405,7 +405,12 @@ json_t *ctr_spec_build(const struct ctr_ctx *c, const json_t *rec, const char *r
     const char *hostname = hj_str(cfg, "Hostname");
     if ((net && strcmp(net, "host") == 0) || !hostname)
         hostname = "";
-    return json_pack("{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o}", "ociVersion", "1.0.2", "process", proc,
-                     "root", "path", rootfs, "readonly", hj_bool(hc, "ReadonlyRootfs", false),
-                     "hostname", hostname, "mounts", mounts(rec, ctrdir, privileged), "linux", lx);
+    json_t *spec =
+        json_pack("{s:s,s:o,s:{s:s,s:b},s:o,s:o}", "ociVersion", "1.0.2", "process", proc, "root",
+                  "path", rootfs, "readonly", hj_bool(hc, "ReadonlyRootfs", false), "mounts",
+                  mounts(rec, ctrdir, privileged), "linux", lx);
+    /* Without a uts namespace (host network) a hostname must not be set at all. */
+    if (*hostname)
+        json_object_set_new(spec, "hostname", json_string(hostname));
+    return spec;
 }

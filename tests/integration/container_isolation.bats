@@ -143,3 +143,13 @@ in_ctr() {
     [ -z "$output" ]
     [ -z "$(ls -A "$ROOT/containers/.names")" ]
 }
+
+@test "--network host shares the network namespace, none does not" {
+    mine=$(readlink /proc/self/ns/net)
+    in_ctr --network host busybox readlink /proc/self/ns/net
+    [ "$status" -eq 0 ]
+    [ "$output" = "$mine" ]
+    in_ctr --network none busybox readlink /proc/self/ns/net
+    [ "$status" -eq 0 ]
+    [ "$output" != "$mine" ]
+}
