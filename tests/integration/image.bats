@@ -360,6 +360,7 @@ Untagged: localhost:5000/team/app:v2" ]
     python3 -c 'import os,sys; os.setxattr(sys.argv[1], "trusted.overlay.opaque", b"y")' "$up/home/app"
     echo inner >"$up/home/app/only"
     ln "$up/new" "$up/new2"
+    python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$up/sock"
     run "$HOIST_BUILD_DIR/hoist-image" commit --root "$ROOT" --upper "$up" --parent busybox \
         -c 'ENV C=1' -m msg --author me committed:v1
     [ "$status" -eq 0 ]
@@ -375,12 +376,13 @@ Untagged: localhost:5000/team/app:v2" ]
     [[ "$output" == *"bin/.wh.arch"* ]]
     [[ "$output" == *"home/app/.wh..wh..opq"* ]]
     run hoist container run --rm --network none committed:v1 sh -c \
-        'cat /new /new2; ls /home/app; test -e /bin/arch || echo gone; echo $C'
+        'cat /new /new2; ls /home/app; test -e /bin/arch || echo gone; test -e /sock || echo nosock; echo $C'
     [ "$status" -eq 0 ]
     [ "$output" = "new
 new
 only
 gone
+nosock
 1" ]
     # The parent's layer is shared, removing the child keeps it.
     hoist image rm committed:v1

@@ -317,6 +317,9 @@ static int pack_one(struct upper_walk *w, int dfd, const char *rel, const char *
     struct stat st;
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return herr_sys(e, "stat %s", path);
+    /* Sockets belong to the processes that made them: docker leaves them out too. */
+    if (S_ISSOCK(st.st_mode))
+        return 0;
     struct archive_entry *ent = archive_entry_new();
     int rc = 0;
     _cleanup_close_ int fd = -1;
