@@ -145,6 +145,15 @@ reject_tar() {
 1000" ]
 }
 
+@test "a compressed tar gives the same layer as the plain one" {
+    hoist image import "$BUSYBOX_TAR" plain
+    gzip -c "$BUSYBOX_TAR" >"$TESTDIR/bb.tar.gz"
+    hoist image import - gz <"$TESTDIR/bb.tar.gz"
+    [ "$(hoist image inspect plain | jq -r '.[0].RootFS.Layers[0]')" = \
+        "$(hoist image inspect gz | jq -r '.[0].RootFS.Layers[0]')" ]
+    [ "$(ls "$ROOT/images/layers" | wc -l)" = 1 ]
+}
+
 @test "import from stdin, by id prefix, untagged image" {
     id=$(hoist image import - <"$BUSYBOX_TAR")
     run hoist image ls
