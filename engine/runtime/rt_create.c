@@ -57,8 +57,12 @@ static int child_setup(struct rt_init *c, char **exe, struct herr *e)
         if (ns->fd >= 0 && ns->flag != CLONE_NEWPID && setns(ns->fd, ns->flag) < 0)
             return herr_sys(e, "join %s namespace", rt_ns_name(ns->flag));
     }
-    /* After the parent placed us in the cgroup, so the namespace root is ours. */
-    if ((c->ns.new_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+    /* The parent moves us into our cgroup while we build the root (see launch). A new
+     * cgroup namespace must be rooted there, so then we wait before going on. */
+    bool cgns = c->ns.new_flags & CLONE_NEWCGROUP;
+    if (cgns && rt_sync_recv(c->sync_fd, e) != RT_MSG_GO)
+        _exit(1);
+    if (cgns && unshare(CLONE_NEWCGROUP) < 0)
         return herr_sys(e, "create cgroup namespace");
     if (setsid() < 0)
         return herr_sys(e, "setsid");
@@ -80,6 +84,9 @@ static int child_setup(struct rt_init *c, char **exe, struct herr *e)
         return herr_sys(e, "set domainname \"%s\"", dom);
     if ((c->ns.new_flags & CLONE_NEWNET) && lo_up(e) < 0)
         return -1;
+    /* Nothing of the container's runs before we are in its cgroup. */
+    if (!cgns && rt_sync_recv(c->sync_fd, e) != RT_MSG_GO)
+        _exit(1);
     return rt_proc_setup(&c->proc, c->seccomp, exe, e);
 }
 
@@ -168,6 +175,7 @@ static int load_bundle(const char *id, const struct rt_create_opts *o, struct la
     if (seccomp_prepare(hj_path(L->config, "linux.seccomp"), &L->c.seccomp, e) < 0)
         return herr_wrap(e, "linux.seccomp");
     L->cgpath = rt_cgroup_path(L->config, id);
+    L->c.cgpath = L->cgpath;
     return 0;
 }
 
@@ -255,12 +263,23 @@ static int launch(const char *root, const char *id, const struct rt_create_opts 
     };
     if (rt_state_write(L->state_dirfd, &st, e) < 0)
         return -1;
-    if (cg_create(RT_CGROUP_FSROOT, L->cgpath, hj_path(L->config, "linux.resources"), pid, e) < 0)
+    if (cg_create(RT_CGROUP_FSROOT, L->cgpath, hj_path(L->config, "linux.resources"), 0, e) < 0)
         return -1;
     L->cg_created = true;
     if (rt_sync_send(sync, RT_MSG_GO, NULL) < 0)
         return herr_sys(e, "start the container init");
+    /* The first write to a v1 cgroup.procs waits for an RCU grace period, milliseconds
+     * and more on a busy host: the init builds its root meanwhile, and a second GO tells
+     * it that it is in its cgroup. */
     struct herr ce = {0};
+    if (cg_enter(RT_CGROUP_FSROOT, L->cgpath, pid, e) < 0) {
+        struct pollfd pfd = {.fd = sync, .events = POLLIN};
+        if (poll(&pfd, 1, 0) == 1 && rt_sync_recv(sync, &ce) == RT_MSG_ERROR)
+            *e = ce;
+        return -1;
+    }
+    /* A failed send means the init is gone; the receive below reports why. */
+    rt_sync_send(sync, RT_MSG_GO, NULL);
     int k = rt_sync_recv(sync, &ce);
     if (k == RT_MSG_ERROR) {
         *e = ce;

@@ -82,8 +82,9 @@ const char *rt_ns_name(int flag);
 struct rt_init {
     const char *id;
     const json_t *config;
-    char *rootfs; /* absolute */
-    char *bundle; /* absolute */
+    const char *cgpath; /* the container's cgroup, the same path in every hierarchy */
+    char *rootfs;       /* absolute */
+    char *bundle;       /* absolute */
     struct rt_proc proc;
     struct rt_nsset ns;
     struct seccomp_prog *seccomp;

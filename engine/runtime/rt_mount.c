@@ -160,14 +160,12 @@ static int bind_mount(int rootfd, const char *src, const char *dest, const struc
     return 0;
 }
 
-struct cg_line {
-    char *ctrls, *path;
-};
-
 /* On v1 and hybrid hosts /sys/fs/cgroup is a tmpfs holding, per hierarchy, a bind of
- * the container's own cgroup directory, as Docker shows it. */
-static int mount_cgroup_v1(int rootfd, const char *dest, const struct rt_mount_opts *o,
-                           struct herr *e)
+ * the container's own cgroup directory, as Docker shows it. The directory is found
+ * from the configured path, not /proc/self/cgroup: the parent may still be moving us
+ * into it while we build the root. */
+static int mount_cgroup_v1(int rootfd, const char *dest, const char *cgpath,
+                           const struct rt_mount_opts *o, struct herr *e)
 {
     char fp[FDPATH_MAX];
     _cleanup_close_ int fd = ensure_in_root(rootfd, dest, false, e);
@@ -177,23 +175,11 @@ static int mount_cgroup_v1(int rootfd, const char *dest, const struct rt_mount_o
     if (mount("tmpfs", fdpath(fp, fd), "tmpfs", fl, "mode=755") < 0)
         return herr_sys(e, "mount \"tmpfs\" on \"%s\"", dest);
     _cleanup_close_ int tfd = openat_root(rootfd, dest, O_PATH | O_DIRECTORY, 0);
-    _cleanup_file_ FILE *cg = fopen("/proc/self/cgroup", "re");
     _cleanup_file_ FILE *mi = fopen("/proc/self/mountinfo", "re");
-    if (tfd < 0 || !cg || !mi)
+    if (tfd < 0 || !mi)
         return herr_sys(e, "cgroup mount on \"%s\"", dest);
-    struct cg_line lines[32];
-    size_t nl = 0;
-    char buf[4096];
-    while (nl < 32 && fgets(buf, sizeof(buf), cg)) {
-        buf[strcspn(buf, "\n")] = '\0';
-        char *c1 = strchr(buf, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        if (!c2)
-            continue;
-        *c2 = '\0';
-        lines[nl].ctrls = xstrdup(c1 + 1);
-        lines[nl++].path = xstrdup(c2 + 1);
-    }
     int ret = 0;
+    char buf[4096];
     while (ret == 0 && fgets(buf, sizeof(buf), mi)) {
         char *f[12] = {0};
         int nf = 0;
@@ -203,35 +189,15 @@ static int mount_cgroup_v1(int rootfd, const char *dest, const struct rt_mount_o
         int sep = 6;
         while (sep < nf && strcmp(f[sep], "-") != 0)
             sep++;
-        if (sep + 3 >= nf || !str_has_prefix(f[4], RT_CGROUP_FSROOT "/"))
+        if (sep + 1 >= nf || !str_has_prefix(f[4], RT_CGROUP_FSROOT "/"))
             continue;
-        const char *fstype = f[sep + 1], *super = f[sep + 3];
+        const char *fstype = f[sep + 1];
         const char *name = f[4] + strlen(RT_CGROUP_FSROOT "/");
-        if (strchr(name, '/'))
+        if (strchr(name, '/') || (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0))
             continue;
-        struct cg_line *match = NULL;
-        for (size_t i = 0; i < nl && !match; i++) {
-            if (strcmp(fstype, "cgroup2") == 0) {
-                if (!*lines[i].ctrls)
-                    match = &lines[i];
-                continue;
-            }
-            if (strcmp(fstype, "cgroup") != 0 || !*lines[i].ctrls)
-                continue;
-            _cleanup_free_ char *want = xstrdup(lines[i].ctrls);
-            _cleanup_free_ char *have = xasprintf(",%s,", super);
-            bool all = true;
-            char *s2 = NULL;
-            for (char *c = strtok_r(want, ",", &s2); c && all; c = strtok_r(NULL, ",", &s2)) {
-                _cleanup_free_ char *tok = xasprintf(",%s,", c);
-                all = strstr(have, tok) != NULL;
-            }
-            if (all)
-                match = &lines[i];
-        }
-        if (!match)
+        _cleanup_free_ char *src = xasprintf("%s%s", f[4], cgpath);
+        if (access(src, F_OK) < 0)
             continue;
-        _cleanup_free_ char *src = xasprintf("%s%s", f[4], match->path);
         if (mkdirat(tfd, name, 0755) < 0 && errno != EEXIST) {
             ret = herr_sys(e, "cgroup mount: create \"%s/%s\"", dest, name);
             break;
@@ -250,10 +216,6 @@ static int mount_cgroup_v1(int rootfd, const char *dest, const struct rt_mount_o
             for (char *c = strtok_r(names, ",", &s3); c; c = strtok_r(NULL, ",", &s3))
                 symlinkat(name, tfd, c);
         }
-    }
-    for (size_t i = 0; i < nl; i++) {
-        free(lines[i].ctrls);
-        free(lines[i].path);
     }
     if (ret == 0 && (o->flags & MS_RDONLY))
         ret = remount_at(rootfd, dest, o->flags, false, e);
@@ -301,7 +263,7 @@ static int mount_one(struct rt_init *c, int rootfd, const json_t *m, bool *bind_
         if (mode == CG_MODE_V2)
             r = fs_mount(rootfd, "cgroup2", "cgroup2", dest, o.flags, data, e);
         else
-            r = mount_cgroup_v1(rootfd, dest, &o, e);
+            r = mount_cgroup_v1(rootfd, dest, c->cgpath, &o, e);
     } else {
         r = fs_mount(rootfd, type, src ? src : type, dest, o.flags, data, e);
     }
