@@ -16,6 +16,7 @@
 #include "engine/container/container.h"
 #include "engine/container/ctr_internal.h"
 #include "engine/runtime/cgroup.h"
+#include "engine/runtime/runtime.h"
 #include "engine/runtime/seccomp.h"
 
 const char *const ctr_all_caps[] = {
@@ -63,43 +64,6 @@ const char *const ctr_all_caps[] = {
     NULL,
 };
 
-static const char *const default_caps[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FSETID",
-    "CAP_FOWNER",
-    "CAP_MKNOD",
-    "CAP_NET_RAW",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETFCAP",
-    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",
-    "CAP_KILL",
-    "CAP_AUDIT_WRITE",
-    NULL,
-};
-
-static const char *const masked_paths[] = {
-    "/proc/asound",
-    "/proc/acpi",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/sys/firmware",
-    "/sys/devices/virtual/powercap",
-    NULL,
-};
-
-static const char *const readonly_paths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-};
-
 const char *ctr_cap_normalize(const char *name, char *buf, size_t len)
 {
     if (strcasecmp(name, "ALL") == 0)
@@ -144,7 +108,7 @@ static char **effective_caps(const json_t *hc)
     }
     bool all = hj_bool(hc, "Privileged", false) || strv_has(add, "ALL");
     char **caps = xcalloc(1, sizeof(char *));
-    const char *const *base = all ? ctr_all_caps : default_caps;
+    const char *const *base = all ? ctr_all_caps : (const char *const *)rt_docker_caps;
     bool drop_all = strv_has(drop, "ALL");
     for (i = 0; base[i]; i++) {
         /* "All" is what this process may grant: its bounding set can be narrower. */
@@ -169,37 +133,6 @@ static json_t *mount(const char *dst, const char *type, const char *src, const c
         json_array_append_new(o, json_string(t));
     return json_pack("{s:s,s:s,s:s,s:o}", "destination", dst, "type", type, "source", src,
                      "options", o);
-}
-
-static json_t *dev_rule(bool allow, const char *type, long long major, long long minor,
-                        const char *access)
-{
-    json_t *r = json_pack("{s:b,s:s}", "allow", allow, "access", access);
-    if (type)
-        json_object_set_new(r, "type", json_string(type));
-    if (major >= 0)
-        json_object_set_new(r, "major", json_integer(major));
-    if (minor >= 0)
-        json_object_set_new(r, "minor", json_integer(minor));
-    return r;
-}
-
-static json_t *default_device_rules(bool privileged)
-{
-    json_t *a = json_array();
-    if (privileged) {
-        json_array_append_new(a, dev_rule(true, NULL, -1, -1, "rwm"));
-        return a;
-    }
-    json_array_append_new(a, dev_rule(false, NULL, -1, -1, "rwm"));
-    json_array_append_new(a, dev_rule(true, "c", -1, -1, "m"));
-    json_array_append_new(a, dev_rule(true, "b", -1, -1, "m"));
-    static const int devs[][2] = {{1, 3}, {1, 8}, {1, 7}, {5, 0},
-                                  {1, 5}, {1, 9}, {5, 2}, {10, 200}};
-    for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
-        json_array_append_new(a, dev_rule(true, "c", devs[i][0], devs[i][1], "rwm"));
-    json_array_append_new(a, dev_rule(true, "c", 136, -1, "rwm"));
-    return a;
 }
 
 /* --privileged sees the host's device nodes (top level of /dev, as a useful subset). */
@@ -229,8 +162,10 @@ static json_t *host_devices(void)
 
 static json_t *resources(const json_t *hc)
 {
-    bool privileged = hj_bool(hc, "Privileged", false);
-    json_t *r = json_pack("{s:o}", "devices", default_device_rules(privileged));
+    json_t *devs = hj_bool(hc, "Privileged", false)
+                       ? json_pack("[{s:b,s:s}]", "allow", 1, "access", "rwm")
+                       : rt_docker_device_rules();
+    json_t *r = json_pack("{s:o}", "devices", devs);
     long long mem = hj_int(hc, "Memory", 0), swap = hj_int(hc, "MemorySwap", 0);
     if (mem > 0) {
         json_t *m = json_pack("{s:I}", "limit", (json_int_t)mem);
@@ -394,8 +329,8 @@ json_t *ctr_spec_build(const struct ctr_ctx *c, const json_t *rec, const char *r
     if (privileged) {
         json_object_set_new(lx, "devices", host_devices());
     } else {
-        json_object_set_new(lx, "maskedPaths", hj_from_strv((char **)masked_paths));
-        json_object_set_new(lx, "readonlyPaths", hj_from_strv((char **)readonly_paths));
+        json_object_set_new(lx, "maskedPaths", hj_from_strv(rt_docker_masked_paths));
+        json_object_set_new(lx, "readonlyPaths", hj_from_strv(rt_docker_readonly_paths));
     }
     json_t *sysctl = json_object_get(hc, "Sysctls");
     if (json_object_size(sysctl))

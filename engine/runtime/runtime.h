@@ -46,6 +46,14 @@ struct rt_exec_opts {
 int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, int *status,
             struct herr *e);
 
+/* Docker's defaults for an unprivileged container, shared by `hoist runtime spec` and
+ * the container engine: the capability set, masked and read-only paths (NULL-ended),
+ * and the device cgroup allow-list as OCI linux.resources.devices. */
+extern char *const rt_docker_caps[];
+extern char *const rt_docker_masked_paths[];
+extern char *const rt_docker_readonly_paths[];
+json_t *rt_docker_device_rules(void);
+
 /* A config.json with Docker's defaults (namespaces, mounts, capabilities, masked and
  * read-only paths, seccomp), running `args` (NULL: "sh") with a terminal when asked. */
 json_t *rt_spec_default(char *const *args, bool terminal);
