@@ -18,6 +18,7 @@ struct cli_globals {
 int cli_image_main(const struct cli_globals *g, int argc, char **argv);
 int cli_container_main(const struct cli_globals *g, int argc, char **argv);
 int cli_runtime_main(const struct cli_globals *g, int argc, char **argv);
+int cli_volume_main(const struct cli_globals *g, int argc, char **argv);
 int cli_config_main(const struct cli_globals *g, int argc, char **argv);
 
 /* Print "hoist: <message>" to stderr; returns the exit status to use (e->exit or def). */

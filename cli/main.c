@@ -18,6 +18,7 @@ static const struct {
     {"container", cli_container_main, "Manage containers"},
     {"image", cli_image_main, "Manage images"},
     {"runtime", cli_runtime_main, "OCI runtime commands (create, start, state, kill, delete, ...)"},
+    {"volume", cli_volume_main, "Manage volumes"},
 };
 
 static void usage(FILE *f)

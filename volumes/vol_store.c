@@ -450,3 +450,46 @@ int vol_unmount(const char *root, const char *name, struct herr *e)
         return -1;
     return unmount_locked(root, name, e);
 }
+
+static long long tree_size(int dfd, dev_t dev, int depth)
+{
+    int dupfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+    if (dupfd < 0)
+        return 0;
+    _cleanup_dir_ DIR *d = fdopendir(dupfd);
+    if (!d) {
+        close(dupfd);
+        return 0;
+    }
+    long long sum = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        struct stat st;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+            fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+            continue;
+        if (S_ISDIR(st.st_mode) && depth < 256) {
+            _cleanup_close_ int sub =
+                openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0)
+                sum += tree_size(sub, dev, depth + 1);
+        } else if (S_ISREG(st.st_mode)) {
+            /* Shared among n links: each counts its part, so the total counts it once. */
+            sum += st.st_size / (long long)(st.st_nlink ? st.st_nlink : 1);
+        }
+    }
+    return sum;
+}
+
+int vol_size(const char *root, const char *name, long long *bytes, struct herr *e)
+{
+    if (vol_name_check(name, e) < 0)
+        return -1;
+    _cleanup_free_ char *data = vol_data_dir(root, name);
+    _cleanup_close_ int fd = open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return herr_sys(e, "volume %s: open %s", name, data);
+    *bytes = tree_size(fd, st.st_dev, 0);
+    return 0;
+}

@@ -54,6 +54,10 @@ int vol_users(const char *root, const char *name, char ***ids, struct herr *e);
  * when absent. A driver-backed volume is unmounted first. */
 int vol_remove(const char *root, const char *name, struct herr *e);
 
+/* Bytes used by the volume's files (apparent sizes, hard links once, not crossing into
+ * other mounts), for prune's "reclaimed space". */
+int vol_size(const char *root, const char *name, long long *bytes, struct herr *e);
+
 /* Host directory holding the volume's data (<root>/volumes/<name>/_data). */
 char *vol_data_dir(const char *root, const char *name);
 /* Make the data directory usable: for a volume with driver options (tmpfs, o=bind,
