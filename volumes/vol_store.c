@@ -230,9 +230,8 @@ int vol_create(const char *root, const char *name, const struct vol_create_opts 
         if (drv && strcmp(drv, "local") != 0)
             return herr_set(e, EEXIST, "volume %s already exists with driver %s", name, drv);
         json_t *oldopts = json_object_get(old, "Options");
-        bool same = json_object_size(opts) == 0 ? json_object_size(oldopts) == 0
-                                                : json_equal(oldopts, opts);
-        if (!same)
+        /* No options means "this volume, whatever it is", as a -v NAME:/path does. */
+        if (json_object_size(opts) > 0 && !json_equal(oldopts, opts))
             return herr_set(e, EEXIST, "volume %s already exists with different options", name);
         if (name_out)
             *name_out = xstrdup(name);

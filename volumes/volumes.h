@@ -36,8 +36,8 @@ struct vol_create_opts {
 /* Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (so at least two characters). */
 int vol_name_check(const char *name, struct herr *e);
 
-/* Create a volume, or return the existing one of that name when the driver and options
- * agree (docker's idempotent create; labels of the existing volume are kept). name NULL
+/* Create a volume, or return the existing one of that name when no options are given or
+ * they agree (docker's idempotent create; labels of the existing volume are kept). name NULL
  * makes an anonymous volume: 64 hex characters, labelled VOL_ANON_LABEL. *name_out
  * (optional) receives the name, *created (optional) whether it is new. Nothing is left
  * behind on failure. */

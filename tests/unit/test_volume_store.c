@@ -201,6 +201,9 @@ static void test_tmpfs_volume(void **state)
     char *opts[] = {"type=tmpfs", "device=tmpfs", "o=size=1m,mode=0770,nosuid", NULL};
     struct vol_create_opts o = {.options = opts};
     ok(vol_create(root, "tv", &o, NULL, NULL, &e), &e);
+    struct vol_create_opts none = {0};
+    ok(vol_create(root, "tv", &none, NULL, NULL, &e), &e); /* a plain reference */
+    ok(vol_create(root, "tv", &o, NULL, NULL, &e), &e);    /* the same options */
     _cleanup_free_ char *data = vol_data_dir(root, "tv");
     assert_false(mounted(data));
     ok(vol_mount(root, "tv", &e), &e);
@@ -406,6 +409,17 @@ static void test_prepare(void **state)
     bad(vol_prepare(root, &m, rootfd, &e), &e, ENOENT, "volume subpath");
     _cleanup_json_ json_t *fresh = vol_inspect(root, "fresh", NULL);
     assert_null(fresh); /* made for the failed mount, so removed again */
+
+    /* A driver-backed volume is mounted when a mount uses it. */
+    char *opts[] = {"type=tmpfs", NULL};
+    struct vol_create_opts t = {.options = opts};
+    ok(vol_create(root, "tmpv", &t, NULL, NULL, &e), &e);
+    ok(vol_parse_short("tmpv:/srv", NULL, NULL, &m, &e), &e);
+    ok(vol_prepare(root, &m, rootfd, &e), &e);
+    assert_true(mounted(m.host_path));
+    _cleanup_free_ char *oncopy = xasprintf("%s/app.conf", m.host_path);
+    assert_true(fs_exists(oncopy));
+    ok(vol_remove(root, "tmpv", &e), &e);
 
     ok(vol_parse_tmpfs("/t", &m, &e), &e);
     ok(vol_prepare(root, &m, rootfd, &e), &e);
