@@ -3,6 +3,8 @@
 #define HOIST_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 struct herr;
 
@@ -20,6 +22,16 @@ int cli_container_main(const struct cli_globals *g, int argc, char **argv);
 int cli_runtime_main(const struct cli_globals *g, int argc, char **argv);
 int cli_volume_main(const struct cli_globals *g, int argc, char **argv);
 int cli_config_main(const struct cli_globals *g, int argc, char **argv);
+
+/* A subcommand of a group; its handler gets argv[0] = the subcommand. */
+struct cli_cmd {
+    const char *name, *alias;
+    int (*fn)(const struct cli_globals *g, int argc, char **argv);
+};
+/* Run the subcommand argv[1] of a group. No subcommand prints usage to stderr (125);
+ * --help / -h prints it to stdout (0); an unknown one is a usage error. */
+int cli_dispatch(const struct cli_globals *g, const char *group, const struct cli_cmd *cmds,
+                 size_t n, void (*usage)(FILE *f), int argc, char **argv);
 
 /* Print "hoist: <message>" to stderr; returns the exit status to use (e->exit or def). */
 int cli_report(const struct herr *e, int def);

@@ -294,21 +294,9 @@ static int cmd_tag(const struct cli_globals *g, int argc, char **argv)
 
 int cli_image_main(const struct cli_globals *g, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 125 : 0;
-    }
-    static const struct {
-        const char *name, *alias;
-        int (*fn)(const struct cli_globals *g, int argc, char **argv);
-    } cmds[] = {
+    static const struct cli_cmd cmds[] = {
         {"import", NULL, cmd_import},   {"ls", "list", cmd_ls}, {"rm", "remove", cmd_rm},
         {"inspect", NULL, cmd_inspect}, {"tag", NULL, cmd_tag},
     };
-    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-        if (strcmp(argv[1], cmds[i].name) == 0 ||
-            (cmds[i].alias && strcmp(argv[1], cmds[i].alias) == 0))
-            return cmds[i].fn(g, argc - 1, argv + 1);
-    }
-    return cli_usage_error("image", "unknown command \"%s\"", argv[1]);
+    return cli_dispatch(g, "image", cmds, sizeof(cmds) / sizeof(cmds[0]), usage, argc, argv);
 }

@@ -51,6 +51,21 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return 125;
 }
 
+int cli_dispatch(const struct cli_globals *g, const char *group, const struct cli_cmd *cmds,
+                 size_t n, void (*usage)(FILE *f), int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 125 : 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(argv[1], cmds[i].name) == 0 ||
+            (cmds[i].alias && strcmp(argv[1], cmds[i].alias) == 0))
+            return cmds[i].fn(g, argc - 1, argv + 1);
+    }
+    return cli_usage_error(group, "unknown command \"%s\"", argv[1]);
+}
+
 static const char *env_or(const char *name, const char *def)
 {
     const char *v = getenv(name);
