@@ -4,7 +4,7 @@ set -eu
 [ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential cmake pkg-config clang clang-format python3
-libyaml-dev libjansson-dev libcap-dev libseccomp-dev libnl-3-dev libnl-route-3-dev
+libyaml-dev libjansson-dev libcap-dev libseccomp-dev libnl-3-dev libnl-route-3-dev libnftables-dev
 libcurl4-openssl-dev libarchive-dev nettle-dev libcmocka-dev
 bats jq busybox-static iproute2 util-linux procps runc"
 missing=""

@@ -1,0 +1,154 @@
+/* Networks: bridge networks recorded under <root>/networks/<name>.json, IPv4 address
+ * management, the bridge and veth links (netlink through libnl) and the nftables rules
+ * for masquerading and isolation.
+ *
+ * How the container engine uses it, for each network a container joins:
+ *   1. net_attach(root, network, id, -1, &opts, &ep) at create time reserves an address
+ *      (static opts.ip or the next free one) and records the endpoint (docker inspect's
+ *      "Containers" of the network);
+ *   2. once the container's network namespace exists and before its process runs,
+ *      net_attach(root, network, id, netns_fd, &opts, &ep) again: the reserved address is
+ *      kept, a veth pair is made, the host end enslaved to the bridge, the peer created
+ *      inside the namespace as opts.ifname ("eth0", "eth1", ...) with the address and,
+ *      unless the network is internal, a default route via the gateway;
+ *   3. after the container stopped, net_detach(root, network, id, false) removes what is
+ *      left of the veth pair and keeps the address; on removal, net_detach(..., true)
+ *      releases it.
+ * A missing bridge (after a reboot) is recreated by net_attach. */
+#ifndef HOIST_NET_H
+#define HOIST_NET_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct herr;
+
+/* The network `hoist container run` joins without --network, as docker's "bridge". */
+#define NET_DEFAULT_NAME "bridge"
+/* Default address pools, docker's default-address-pools syntax, whitespace separated:
+ * "base=10.89.0.0/16,size=24". Overridden by $HOIST_NET_POOLS, else by the first
+ * non-comment line of NET_POOLS_FILE. */
+#define NET_DEFAULT_POOLS "base=10.89.0.0/16,size=24"
+#define NET_POOLS_ENV "HOIST_NET_POOLS"
+#define NET_POOLS_FILE "/etc/hoist/address-pools"
+
+/* ---- IPv4 arithmetic (pure) ---- */
+
+/* Addresses are in host byte order. */
+struct net_prefix {
+    uint32_t addr;
+    unsigned len;
+};
+
+struct net_pool {
+    struct net_prefix base;
+    unsigned size; /* prefix length of the subnets cut from base */
+};
+
+int net_addr_parse(const char *s, uint32_t *out, struct herr *e);
+/* "A.B.C.D/N"; host bits set is an error naming the network address meant. */
+int net_prefix_parse(const char *s, struct net_prefix *out, struct herr *e);
+/* buf holds at least 16 bytes ("A.B.C.D") or 19 with the length. */
+void net_addr_fmt(uint32_t a, char *buf);
+void net_prefix_fmt(const struct net_prefix *p, char *buf);
+uint32_t net_prefix_mask(unsigned len);
+bool net_prefix_contains(const struct net_prefix *p, uint32_t a);
+bool net_prefix_overlap(const struct net_prefix *a, const struct net_prefix *b);
+
+/* Parse pools (see NET_DEFAULT_POOLS); *out is owned, *n its length (>= 1). */
+int net_pools_parse(const char *spec, struct net_pool **out, size_t *n, struct herr *e);
+/* The first subnet of the pools overlapping none of used[0..nused). */
+int net_pool_pick(const struct net_pool *pools, size_t npools, const struct net_prefix *used,
+                  size_t nused, struct net_prefix *out, struct herr *e);
+/* The lowest address of range (the whole subnet when range is NULL) that is not the
+ * network or broadcast address of subnet, not the gateway and not in taken[0..ntaken). */
+int net_ip_pick(const struct net_prefix *subnet, const struct net_prefix *range, uint32_t gateway,
+                const uint32_t *taken, size_t ntaken, uint32_t *out, struct herr *e);
+/* Docker's MAC for an address: 02:42 then the four address bytes (buf holds 18). */
+void net_mac_fmt(uint32_t a, char *buf);
+
+/* ---- network records ---- */
+
+struct net_create_opts {
+    const char *driver;   /* NULL or "bridge" */
+    const char *subnet;   /* NULL: from the pools */
+    const char *gateway;  /* NULL: first address of the subnet */
+    const char *ip_range; /* NULL: the whole subnet */
+    bool internal;
+    char **labels; /* K=V (K alone: empty value) */
+};
+
+/* Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
+int net_name_check(const char *name, struct herr *e);
+/* Record the network, create its bridge with the gateway address, up, and its nftables
+ * rules. EEXIST when the name is taken. Nothing is left behind on failure. *id_out
+ * (optional) gets the 64-hex id. */
+int net_create(const char *root, const char *name, const struct net_create_opts *o, char **id_out,
+               struct herr *e);
+/* The default network, created when missing; concurrent callers agree. */
+int net_ensure_default(const char *root, struct herr *e);
+/* Name of the network a full id, unique id prefix or name refers to (owned). */
+int net_resolve(const char *root, const char *ref, char **name_out, struct herr *e);
+/* Docker-inspect shaped record (owned); ENOENT when absent. */
+json_t *net_inspect(const char *root, const char *name, struct herr *e);
+/* All network names, sorted. */
+int net_list(const char *root, char ***names, struct herr *e);
+/* Delete bridge, rules and record; EBUSY naming the containers while any is attached. */
+int net_remove(const char *root, const char *name, struct herr *e);
+
+/* ---- endpoints ---- */
+
+struct net_attach_opts {
+    const char *ifname;   /* name inside the container; NULL: "eth0" */
+    const char *ip;       /* static address or NULL */
+    const char *ctr_name; /* shown in inspect; may be NULL */
+    char **aliases;       /* DNS aliases on this network; may be NULL */
+};
+
+struct net_endpoint {
+    char ip[16];
+    unsigned prefixlen;
+    char gateway[16];
+    char mac[18];
+    char host_if[16]; /* host end of the veth pair, "" when not wired */
+};
+
+/* See the top of this file. netns_fd -1 only reserves. A static address must be in the
+ * subnet (and ip_range), not the gateway and free (EADDRINUSE names its holder). */
+int net_attach(const char *root, const char *network, const char *ctr_id, int netns_fd,
+               const struct net_attach_opts *o, struct net_endpoint *ep, struct herr *e);
+int net_detach(const char *root, const char *network, const char *ctr_id, bool release,
+               struct herr *e);
+
+/* ---- links (netlink in the current network namespace) ---- */
+
+/* IPv4 destinations of the main routing table, default route left out. */
+int net_link_routes(struct net_prefix **out, size_t *n, struct herr *e);
+/* Create (or fix up) a bridge with gateway/prefixlen and set it up. */
+int net_link_bridge_up(const char *bridge, uint32_t gateway, unsigned prefixlen, struct herr *e);
+/* Delete a link; absent is not an error. */
+int net_link_delete(const char *name, struct herr *e);
+bool net_link_exists(const char *name);
+/* The veth pair of an endpoint: host_if on bridge, ifname inside netns_fd, addressed,
+ * up, default route via gateway when gateway != 0. */
+int net_link_veth(const char *bridge, const char *host_if, int netns_fd, const char *ifname,
+                  uint32_t ip, unsigned prefixlen, uint32_t gateway, struct herr *e);
+
+/* ---- nftables ---- */
+
+/* Bridges are named NET_BRIDGE_PREFIX + 9 hex characters of the network id, so rules can
+ * match all of them with one wildcard. */
+#define NET_BRIDGE_PREFIX "hoist-"
+
+/* One table per network, named after its bridge, so networks of different --root in one
+ * namespace never touch each other's rules: masquerade for the subnet leaving through
+ * other interfaces (none when internal), no forwarding to other hoist bridges, and for
+ * an internal network no forwarding in or out at all. Replaces the table if present. */
+int net_nft_apply(const char *bridge, const struct net_prefix *subnet, bool internal,
+                  struct herr *e);
+/* Delete the network's table; absent is not an error. */
+int net_nft_remove(const char *bridge, struct herr *e);
+
+#endif

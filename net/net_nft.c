@@ -1,0 +1,123 @@
+/* Masquerading and isolation rules through libnftables. The library (and the libraries
+ * it pulls in) is opened only here, when a network is created or removed, so that the
+ * hoist executable starting containers does not pay for loading it. */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <nftables/libnftables.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/str.h"
+#include "net/net.h"
+
+struct nft_api {
+    __typeof__(&nft_ctx_new) ctx_new;
+    __typeof__(&nft_ctx_free) ctx_free;
+    __typeof__(&nft_ctx_buffer_error) buffer_error;
+    __typeof__(&nft_ctx_get_error_buffer) get_error_buffer;
+    __typeof__(&nft_ctx_buffer_output) buffer_output;
+    __typeof__(&nft_run_cmd_from_buffer) run;
+};
+
+static int nft_load(struct nft_api *api, struct herr *e)
+{
+    static void *lib;
+    if (!lib)
+        lib = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib)
+        return herr_set(e, ENOENT, "nftables: cannot load libnftables.so.1 (%s)", dlerror());
+    api->ctx_new = (__typeof__(api->ctx_new))dlsym(lib, "nft_ctx_new");
+    api->ctx_free = (__typeof__(api->ctx_free))dlsym(lib, "nft_ctx_free");
+    api->buffer_error = (__typeof__(api->buffer_error))dlsym(lib, "nft_ctx_buffer_error");
+    api->get_error_buffer =
+        (__typeof__(api->get_error_buffer))dlsym(lib, "nft_ctx_get_error_buffer");
+    api->buffer_output = (__typeof__(api->buffer_output))dlsym(lib, "nft_ctx_buffer_output");
+    api->run = (__typeof__(api->run))dlsym(lib, "nft_run_cmd_from_buffer");
+    if (!api->ctx_new || !api->ctx_free || !api->buffer_error || !api->get_error_buffer ||
+        !api->buffer_output || !api->run)
+        return herr_set(e, ENOSYS, "nftables: libnftables.so.1 lacks a needed function");
+    return 0;
+}
+
+/* One transaction: either the whole ruleset applies or nothing changes. */
+static int nft_run(const char *what, const char *text, struct herr *e)
+{
+    struct nft_api api;
+    if (nft_load(&api, e) < 0)
+        return herr_wrap(e, "%s", what);
+    struct nft_ctx *ctx = api.ctx_new(NFT_CTX_DEFAULT);
+    if (!ctx)
+        return herr_set(e, ENOMEM, "%s: nftables context", what);
+    api.buffer_error(ctx);
+    api.buffer_output(ctx);
+    int r = api.run(ctx, text);
+    if (r != 0) {
+        const char *msg = api.get_error_buffer(ctx);
+        _cleanup_free_ char *first = xstrndup(msg ? msg : "", strcspn(msg ? msg : "", "\n"));
+        herr_set(e, 0, "%s: nftables: %s", what, *first ? first : "rejected the ruleset");
+    }
+    api.ctx_free(ctx);
+    return r != 0 ? -1 : 0;
+}
+
+/* Masquerading is useless without forwarding, which is off in a fresh namespace. */
+static int enable_forwarding(struct herr *e)
+{
+    _cleanup_close_ int fd = open("/proc/sys/net/ipv4/ip_forward", O_RDWR | O_CLOEXEC);
+    char c = 0;
+    if (fd < 0 || pread(fd, &c, 1, 0) != 1)
+        return herr_sys(e, "read /proc/sys/net/ipv4/ip_forward");
+    if (c == '1')
+        return 0;
+    if (pwrite(fd, "1\n", 2, 0) != 2)
+        return herr_sys(e, "enable IPv4 forwarding");
+    return 0;
+}
+
+int net_nft_apply(const char *bridge, const struct net_prefix *subnet, bool internal,
+                  struct herr *e)
+{
+    char sub[20];
+    net_prefix_fmt(subnet, sub);
+    _cleanup_free_ char *what = xasprintf("rules of bridge %s", bridge);
+    _cleanup_free_ char *text = NULL;
+    /* "add" then "delete" makes the replacement work whether the table exists or not. */
+    if (internal) {
+        text = xasprintf("add table ip %1$s\n"
+                         "delete table ip %1$s\n"
+                         "table ip %1$s {\n"
+                         " chain forward {\n"
+                         "  type filter hook forward priority filter; policy accept;\n"
+                         "  iifname \"%1$s\" oifname != \"%1$s\" drop\n"
+                         "  oifname \"%1$s\" iifname != \"%1$s\" drop\n"
+                         " }\n"
+                         "}\n",
+                         bridge);
+    } else {
+        if (enable_forwarding(e) < 0)
+            return herr_wrap(e, "%s", what);
+        text = xasprintf("add table ip %1$s\n"
+                         "delete table ip %1$s\n"
+                         "table ip %1$s {\n"
+                         " chain forward {\n"
+                         "  type filter hook forward priority filter; policy accept;\n"
+                         "  iifname \"%1$s\" oifname != \"%1$s\" oifname \"%3$s*\" drop\n"
+                         " }\n"
+                         " chain postrouting {\n"
+                         "  type nat hook postrouting priority srcnat; policy accept;\n"
+                         "  ip saddr %2$s oifname != \"%1$s\" masquerade\n"
+                         " }\n"
+                         "}\n",
+                         bridge, sub, NET_BRIDGE_PREFIX);
+    }
+    return nft_run(what, text, e);
+}
+
+int net_nft_remove(const char *bridge, struct herr *e)
+{
+    _cleanup_free_ char *what = xasprintf("remove rules of bridge %s", bridge);
+    _cleanup_free_ char *text = xasprintf("add table ip %1$s\ndelete table ip %1$s\n", bridge);
+    return nft_run(what, text, e);
+}
