@@ -315,11 +315,9 @@ static void handle_clients(struct pollfd *p, int from, int n, const int idx[])
     }
 }
 
-static int run_cmd(char **argv)
+static pid_t spawn_cmd(char **argv)
 {
     pid_t pid = fork();
-    if (pid < 0)
-        return -1;
     if (pid == 0) {
         int null = open("/dev/null", O_RDWR);
         dup2(null, 0);
@@ -331,6 +329,13 @@ static int run_cmd(char **argv)
         execv(argv[0], argv);
         _exit(127);
     }
+    return pid;
+}
+
+static int wait_cmd(pid_t pid)
+{
+    if (pid < 0)
+        return -1;
     int status = 0;
     while (!reap(pid, &status)) {
         struct pollfd p = {.fd = m.sig_fd, .events = POLLIN};
@@ -351,10 +356,11 @@ static char **rt_argv(const char *const *tail)
     return argv;
 }
 
-static void runtime_delete(void)
+/* Started without waiting: the caller overlaps its own cleanup with it. */
+static pid_t runtime_delete(void)
 {
     const char *tail[] = {"delete", "--force", m.cfg.id, NULL};
-    run_cmd(rt_argv(tail));
+    return spawn_cmd(rt_argv(tail));
 }
 
 /* Start the container through the runtime. On failure *err holds the runtime's
@@ -603,20 +609,30 @@ static bool should_restart(void)
     }
 }
 
-static void finish(int code)
+/* The runtime's delete (deleter) runs meanwhile; the rootfs and the overlay dirs are
+ * not its business, but the bundle is (it may run poststop hooks from it), so the
+ * container directory goes only after it is done. */
+__attribute__((noreturn)) static void finish(int code, pid_t deleter)
 {
-    char root[4096];
-    snprintf(root, sizeof(root), "%s/rootfs", m.cfg.run_dir);
-    umount2(root, MNT_DETACH);
-    rmdir(root);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/rootfs", m.cfg.run_dir);
+    umount2(path, MNT_DETACH);
+    rmdir(path);
     unlink(run_path(MONITOR_PID_FILE));
     unlink(run_path(MONITOR_SOCK));
     rmdir(m.cfg.run_dir);
     if (m.cfg.autorm) {
         if (m.cfg.name_link)
             unlink(m.cfg.name_link);
-        mon_rm_rf(m.cfg.ctr_dir);
+        static const char *const heavy[] = {"upper", "work"};
+        for (size_t i = 0; i < sizeof(heavy) / sizeof(heavy[0]); i++) {
+            snprintf(path, sizeof(path), "%s/%s", m.cfg.ctr_dir, heavy[i]);
+            mon_rm_rf(path);
+        }
     }
+    wait_cmd(deleter);
+    if (m.cfg.autorm)
+        mon_rm_rf(m.cfg.ctr_dir);
     char msg[32];
     snprintf(msg, sizeof(msg), "exit %d", code);
     /* Clients see their sockets close when this process is gone: after that nothing
@@ -665,7 +681,7 @@ int main(int argc, char **argv)
         char msg[512];
         snprintf(msg, sizeof(msg), "error 125 monitor setup for %s: %s", m.cfg.id, strerror(errno));
         send(m.cfg.sync_fd, msg, strlen(msg), MSG_NOSIGNAL);
-        finish(125);
+        finish(125, -1);
     }
     struct client *fg = client_add(m.cfg.sync_fd);
     if (m.cfg.attach && fg) {
@@ -686,7 +702,7 @@ int main(int argc, char **argv)
         char err[1024] = "";
         int code = start_once(err, sizeof(err));
         if (code != 0) {
-            runtime_delete();
+            pid_t deleter = runtime_delete();
             m.exit_code = code;
             mon_now_rfc3339(finished_at, sizeof(finished_at));
             if (first && !m.cfg.autorm) {
@@ -701,7 +717,7 @@ int main(int argc, char **argv)
                 /* The CLI waits for the close that follows the cleanup. */
                 client_send(fg, msg);
             }
-            finish(code);
+            finish(code, deleter);
         }
         write_state("running", NULL);
         if (first) {
@@ -717,11 +733,15 @@ int main(int argc, char **argv)
         supervise();
         if (m.cfg.cgroup)
             m.oom = mon_oom_killed(m.cfg.cgroup);
-        runtime_delete();
+        pid_t deleter = runtime_delete();
         mon_now_rfc3339(finished_at, sizeof(finished_at));
         m.kill_armed = false;
-        if (!should_restart())
-            break;
+        if (!should_restart()) {
+            if (!m.cfg.autorm)
+                write_state("exited", NULL);
+            finish(m.exit_code, deleter);
+        }
+        wait_cmd(deleter);
         if (elapsed_ms(&run_start) > 10000)
             delay = 100;
         write_state("restarting", NULL);
@@ -733,5 +753,6 @@ int main(int argc, char **argv)
     }
     if (!m.cfg.autorm)
         write_state("exited", NULL);
-    finish(m.exit_code);
+    /* Stopped during a restart backoff: the last delete has been waited for. */
+    finish(m.exit_code, -1);
 }
