@@ -22,6 +22,7 @@
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "engine/runtime/runtime.h"
 #include "engine/runtime/seccomp.h"
 
 /* Names the default profile adds on this host's architecture, and its archMap entry. */
@@ -36,24 +37,6 @@
 #endif
 #define BASE_NAMES 361
 #define PTRACE_48 3 /* process_vm_readv/writev and ptrace, kernel >= 4.8 */
-
-static char *docker_caps[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FSETID",
-    "CAP_FOWNER",
-    "CAP_MKNOD",
-    "CAP_NET_RAW",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETFCAP",
-    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",
-    "CAP_KILL",
-    "CAP_AUDIT_WRITE",
-    NULL,
-};
 
 static json_t *allowed_names(json_t *prof)
 {
@@ -104,7 +87,7 @@ static json_t *rule_for(json_t *prof, const char *name, int nth)
 static void test_default_profile(void **state)
 {
     (void)state;
-    _cleanup_json_ json_t *p = seccomp_default_oci(docker_caps);
+    _cleanup_json_ json_t *p = seccomp_default_oci(rt_docker_caps);
     assert_string_equal(hj_str(p, "defaultAction"), "SCMP_ACT_ERRNO");
     assert_int_equal(hj_int(p, "defaultErrnoRet", 0), EPERM);
     json_t *arches = json_object_get(p, "architectures");
@@ -225,7 +208,7 @@ static void test_docker_format(void **state)
 {
     (void)state;
     struct herr e = {0};
-    _cleanup_json_ json_t *p = seccomp_docker_to_oci(docker_profile, docker_caps, &e);
+    _cleanup_json_ json_t *p = seccomp_docker_to_oci(docker_profile, rt_docker_caps, &e);
     assert_non_null(p);
     assert_string_equal(hj_str(p, "defaultAction"), "SCMP_ACT_ERRNO");
     assert_int_equal(hj_int(p, "defaultErrnoRet", 0), 1);
@@ -502,7 +485,7 @@ static int default_checks(int fd)
 static void test_filter_default(void **state)
 {
     (void)state;
-    _cleanup_json_ json_t *p = seccomp_default_oci(docker_caps);
+    _cleanup_json_ json_t *p = seccomp_default_oci(rt_docker_caps);
     int status = run_in_child(NULL, p, default_checks);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);

@@ -18,25 +18,8 @@
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "engine/runtime/runtime.h"
 #include "engine/runtime/seccomp.h"
-
-static char *docker_caps[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FSETID",
-    "CAP_FOWNER",
-    "CAP_MKNOD",
-    "CAP_NET_RAW",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETFCAP",
-    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",
-    "CAP_KILL",
-    "CAP_AUDIT_WRITE",
-    NULL,
-};
 
 struct sdata {
     uint32_t nr, arch;
@@ -242,7 +225,7 @@ static void test_differential_default(void **state)
 {
     (void)state;
     char *admin[] = {"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", NULL};
-    _cleanup_json_ json_t *d = seccomp_default_oci(docker_caps);
+    _cleanup_json_ json_t *d = seccomp_default_oci(rt_docker_caps);
     differential(d, probe_values, sizeof(probe_values) / sizeof(probe_values[0]));
     _cleanup_json_ json_t *a = seccomp_default_oci(admin);
     differential(a, probe_values, sizeof(probe_values) / sizeof(probe_values[0]));
