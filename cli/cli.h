@@ -21,6 +21,7 @@ int cli_image_main(const struct cli_globals *g, int argc, char **argv);
 int cli_container_main(const struct cli_globals *g, int argc, char **argv);
 int cli_runtime_main(const struct cli_globals *g, int argc, char **argv);
 int cli_volume_main(const struct cli_globals *g, int argc, char **argv);
+int cli_network_main(const struct cli_globals *g, int argc, char **argv);
 int cli_config_main(const struct cli_globals *g, int argc, char **argv);
 
 /* A subcommand of a group; its handler gets argv[0] = the subcommand. */

@@ -17,6 +17,7 @@ static const struct {
     {"config", cli_config_main, "Show the normalized compose model"},
     {"container", cli_container_main, "Manage containers"},
     {"image", cli_image_main, "Manage images"},
+    {"network", cli_network_main, "Manage networks"},
     {"runtime", cli_runtime_main, "OCI runtime commands (create, start, state, kill, delete, ...)"},
     {"volume", cli_volume_main, "Manage volumes"},
 };

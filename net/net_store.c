@@ -491,6 +491,9 @@ int net_attach(const char *root, const char *network, const char *ctr_id, int ne
                const struct net_attach_opts *o, struct net_endpoint *ep, struct herr *e)
 {
     const char *ifname = o->ifname ? o->ifname : "eth0";
+    if (!ctr_id || !*ctr_id || strchr(ctr_id, '/'))
+        return herr_set(e, EINVAL, "network %s: invalid container id \"%s\"", network,
+                        ctr_id ? ctr_id : "");
     _cleanup_close_ int lock = net_lock(root, e);
     if (lock < 0)
         return -1;

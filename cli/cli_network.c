@@ -1,0 +1,414 @@
+/* `hoist network create|ls|rm|inspect|prune`, on the net/ library. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "net/net.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: hoist network COMMAND\n\nCommands:\n"
+               "  create   Create a network\n"
+               "  ls       List networks\n"
+               "  rm       Remove one or more networks\n"
+               "  inspect  Show details of networks\n"
+               "  prune    Remove networks no container uses\n"
+               "\nLow-level commands (for tools and tests):\n"
+               "  attach   Reserve an address for an id and wire a network namespace\n"
+               "  detach   Unwire an id, optionally releasing its address\n");
+}
+
+static bool help_asked(int argc, char **argv, const char *text)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(text, stdout);
+            return true;
+        }
+    }
+    return false;
+}
+
+static int cmd_create(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] =
+        "Usage: hoist network create [OPTIONS] NAME\n\n"
+        "Options:\n"
+        "  -d, --driver NAME     network driver (only bridge)\n"
+        "      --subnet CIDR     subnet, e.g. 10.90.0.0/24 (default: next free one of the pools)\n"
+        "      --gateway ADDR    gateway address (default: first address of the subnet)\n"
+        "      --ip-range CIDR   allocate container addresses from this part of the subnet\n"
+        "      --internal        no access to or from outside the network\n"
+        "      --label K=V       set a label (repeatable)\n";
+    if (help_asked(argc, argv, help))
+        return 0;
+    static const struct option opts[] = {
+        {"driver", required_argument, NULL, 'd'},
+        {"subnet", required_argument, NULL, 's'},
+        {"gateway", required_argument, NULL, 'g'},
+        {"ip-range", required_argument, NULL, 'r'},
+        {"internal", no_argument, NULL, 'i'},
+        {"label", required_argument, NULL, 'l'},
+        {0},
+    };
+    _cleanup_strv_ char **labels = xcalloc(1, sizeof(char *));
+    struct net_create_opts o = {0};
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+d:", opts, NULL)) != -1) {
+        const char **dup = NULL;
+        switch (c) {
+        case 'd':
+            o.driver = optarg;
+            break;
+        case 's':
+            dup = &o.subnet;
+            break;
+        case 'g':
+            dup = &o.gateway;
+            break;
+        case 'r':
+            dup = &o.ip_range;
+            break;
+        case 'i':
+            o.internal = true;
+            break;
+        case 'l':
+            strv_push(&labels, xstrdup(optarg));
+            break;
+        default:
+            return cli_usage_error("network create", "unknown or incomplete option \"%s\"",
+                                   argv[optind - 1]);
+        }
+        if (dup && *dup)
+            return cli_usage_error("network create",
+                                   "only one subnet, gateway and ip range (IPv4) is supported");
+        if (dup)
+            *dup = optarg;
+    }
+    if (optind + 1 != argc)
+        return cli_usage_error("network create", "requires exactly one NAME");
+    o.labels = labels;
+    struct herr e = {0};
+    _cleanup_free_ char *id = NULL;
+    if (net_create(g->root, argv[optind], &o, &id, &e) < 0)
+        return cli_report(&e, 1);
+    puts(id);
+    return 0;
+}
+
+static char *labels_text(const json_t *labels)
+{
+    char *out = xstrdup("");
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)labels, k, v)
+    {
+        char *n = xasprintf("%s%s%s=%s", out, *out ? "," : "", k, json_string_value(v));
+        free(out);
+        out = n;
+    }
+    return out;
+}
+
+static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist network ls [-q] [--no-trunc] [--format json|table]\n";
+    if (help_asked(argc, argv, help))
+        return 0;
+    static const struct option opts[] = {
+        {"quiet", no_argument, NULL, 'q'},
+        {"no-trunc", no_argument, NULL, 'n'},
+        {"format", required_argument, NULL, 'F'},
+        {0},
+    };
+    bool quiet = false, json = false, notrunc = false;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'q':
+            quiet = true;
+            break;
+        case 'n':
+            notrunc = true;
+            break;
+        case 'F':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
+                return cli_usage_error("network ls", "unsupported format \"%s\" (json, table)",
+                                       optarg);
+            json = strcmp(optarg, "json") == 0;
+            break;
+        default:
+            return cli_usage_error("network ls", "unknown or incomplete option \"%s\"",
+                                   argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("network ls", "unexpected argument \"%s\"", argv[optind]);
+    struct herr e = {0};
+    _cleanup_strv_ char **names = NULL;
+    if (net_list(g->root, &names, &e) < 0)
+        return cli_report(&e, 1);
+    int idw = notrunc ? 64 : 12;
+    if (!quiet && !json)
+        printf("%-*s   %-20s %-10s%s\n", idw, "NETWORK ID", "NAME", "DRIVER", "SCOPE");
+    for (char **n = names; *n; n++) {
+        _cleanup_json_ json_t *v = net_inspect(g->root, *n, NULL);
+        if (!v)
+            continue;
+        const char *id = hj_str(v, "Id") ? hj_str(v, "Id") : "";
+        if (quiet) {
+            printf("%.*s\n", idw, id);
+        } else if (json) {
+            _cleanup_free_ char *lt = labels_text(json_object_get(v, "Labels"));
+            _cleanup_json_ json_t *row =
+                json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "CreatedAt", hj_str(v, "Created"),
+                          "Driver", hj_str(v, "Driver"), "ID", id, "IPv6", "false", "Internal",
+                          hj_bool(v, "Internal", false) ? "true" : "false", "Labels", lt, "Name",
+                          *n, "Scope", hj_str(v, "Scope"));
+            _cleanup_free_ char *s = row ? json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+            if (s)
+                puts(s);
+        } else {
+            printf("%-*.*s   %-20s %-10s%s\n", idw, idw, id, *n, hj_str(v, "Driver"),
+                   hj_str(v, "Scope"));
+        }
+    }
+    return 0;
+}
+
+static int cmd_rm(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist network rm [-f] NETWORK...\n\n"
+                               "A network a container is attached to is never removed; -f only\n"
+                               "ignores networks that do not exist.\n";
+    if (help_asked(argc, argv, help))
+        return 0;
+    static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
+    bool force = false;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
+        if (c != 'f')
+            return cli_usage_error("network rm", "unknown option \"%s\"", argv[optind - 1]);
+        force = true;
+    }
+    if (optind >= argc)
+        return cli_usage_error("network rm", "requires at least one NETWORK");
+    int status = 0;
+    for (int i = optind; i < argc; i++) {
+        struct herr e = {0};
+        _cleanup_free_ char *name = NULL;
+        if (net_resolve(g->root, argv[i], &name, &e) < 0 || net_remove(g->root, name, &e) < 0) {
+            if (!(force && e.errnum == ENOENT))
+                status = cli_report(&e, 1);
+            continue;
+        }
+        puts(argv[i]);
+    }
+    return status;
+}
+
+static int cmd_inspect(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist network inspect NETWORK...\n";
+    if (help_asked(argc, argv, help))
+        return 0;
+    if (argc > 1 && argv[1][0] == '-' && argv[1][1])
+        return cli_usage_error("network inspect", "unknown option \"%s\"", argv[1]);
+    if (argc < 2)
+        return cli_usage_error("network inspect", "requires at least one NETWORK");
+    _cleanup_json_ json_t *all = json_array();
+    int status = 0;
+    for (int i = 1; i < argc; i++) {
+        struct herr e = {0};
+        _cleanup_free_ char *name = NULL;
+        json_t *v = NULL;
+        if (net_resolve(g->root, argv[i], &name, &e) < 0 || !(v = net_inspect(g->root, name, &e))) {
+            status = cli_report(&e, 1);
+            continue;
+        }
+        json_array_append_new(all, v);
+    }
+    _cleanup_free_ char *s = json_dumps(all, JSON_INDENT(4) | JSON_SORT_KEYS);
+    puts(s);
+    return status;
+}
+
+static int cmd_prune(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] =
+        "Usage: hoist network prune [-f]\n\n"
+        "Removes networks no container is attached to (never \"" NET_DEFAULT_NAME "\").\n";
+    if (help_asked(argc, argv, help))
+        return 0;
+    static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
+    bool force = false;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
+        if (c != 'f')
+            return cli_usage_error("network prune", "unknown option \"%s\"", argv[optind - 1]);
+        force = true;
+    }
+    if (optind < argc)
+        return cli_usage_error("network prune", "unexpected argument \"%s\"", argv[optind]);
+    if (!force) {
+        printf("WARNING! This will remove all custom networks not used by at least one "
+               "container.\nAre you sure you want to continue? [y/N] ");
+        fflush(stdout);
+        char line[16] = "";
+        if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
+            return 1;
+    }
+    struct herr e = {0};
+    _cleanup_strv_ char **names = NULL;
+    if (net_list(g->root, &names, &e) < 0)
+        return cli_report(&e, 1);
+    bool header = false;
+    int status = 0;
+    for (char **n = names; *n; n++) {
+        if (strcmp(*n, NET_DEFAULT_NAME) == 0)
+            continue;
+        herr_clear(&e);
+        if (net_remove(g->root, *n, &e) < 0) {
+            if (e.errnum != EBUSY)
+                status = cli_report(&e, 1);
+            continue;
+        }
+        if (!header)
+            puts("Deleted Networks:");
+        header = true;
+        puts(*n);
+    }
+    return status;
+}
+
+static int cmd_attach(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] =
+        "Usage: hoist network attach [OPTIONS] NETWORK ID\n\n"
+        "Reserves an address on NETWORK for ID (a container id) and, given a namespace,\n"
+        "wires a veth pair into it. Prints ADDRESS/LEN MAC HOST-INTERFACE.\n\n"
+        "Options:\n"
+        "      --pid PID       wire the network namespace of PID\n"
+        "      --netns PATH    wire the network namespace at PATH\n"
+        "      --ip ADDR       static address\n"
+        "      --ifname NAME   interface name inside (default eth0)\n"
+        "      --name NAME     container name shown by inspect\n"
+        "      --alias NAME    DNS alias on this network (repeatable)\n";
+    if (help_asked(argc, argv, help))
+        return 0;
+    static const struct option opts[] = {
+        {"pid", required_argument, NULL, 'p'},
+        {"netns", required_argument, NULL, 'n'},
+        {"ip", required_argument, NULL, 'i'},
+        {"ifname", required_argument, NULL, 'f'},
+        {"name", required_argument, NULL, 'N'},
+        {"alias", required_argument, NULL, 'a'},
+        {0},
+    };
+    _cleanup_strv_ char **aliases = xcalloc(1, sizeof(char *));
+    _cleanup_free_ char *nspath = NULL;
+    struct net_attach_opts o = {0};
+    long long pid;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (str_parse_ll(optarg, &pid) < 0 || pid <= 0)
+                return cli_usage_error("network attach", "invalid pid \"%s\"", optarg);
+            free(nspath);
+            nspath = xasprintf("/proc/%lld/ns/net", pid);
+            break;
+        case 'n':
+            free(nspath);
+            nspath = xstrdup(optarg);
+            break;
+        case 'i':
+            o.ip = optarg;
+            break;
+        case 'f':
+            o.ifname = optarg;
+            break;
+        case 'N':
+            o.ctr_name = optarg;
+            break;
+        case 'a':
+            strv_push(&aliases, xstrdup(optarg));
+            break;
+        default:
+            return cli_usage_error("network attach", "unknown or incomplete option \"%s\"",
+                                   argv[optind - 1]);
+        }
+    }
+    if (optind + 2 != argc)
+        return cli_usage_error("network attach", "requires NETWORK and ID");
+    if (o.ifname && (strlen(o.ifname) >= 16 || !*o.ifname || strchr(o.ifname, '/')))
+        return cli_usage_error("network attach", "invalid interface name \"%s\"", o.ifname);
+    o.aliases = aliases;
+    struct herr e = {0};
+    _cleanup_close_ int nsfd = -1;
+    if (nspath && (nsfd = open(nspath, O_RDONLY | O_CLOEXEC)) < 0) {
+        herr_sys(&e, "open network namespace %s", nspath);
+        return cli_report(&e, 1);
+    }
+    _cleanup_free_ char *name = NULL;
+    struct net_endpoint ep;
+    if (net_resolve(g->root, argv[optind], &name, &e) < 0 ||
+        net_attach(g->root, name, argv[optind + 1], nsfd, &o, &ep, &e) < 0)
+        return cli_report(&e, 1);
+    printf("%s/%u %s %s\n", ep.ip, ep.prefixlen, ep.mac, *ep.host_if ? ep.host_if : "-");
+    return 0;
+}
+
+static int cmd_detach(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist network detach [--release] NETWORK ID\n\n"
+                               "Removes the host end of ID's veth pair; --release also frees\n"
+                               "its address.\n";
+    if (help_asked(argc, argv, help))
+        return 0;
+    static const struct option opts[] = {{"release", no_argument, NULL, 'r'}, {0}};
+    bool release = false;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (c != 'r')
+            return cli_usage_error("network detach", "unknown option \"%s\"", argv[optind - 1]);
+        release = true;
+    }
+    if (optind + 2 != argc)
+        return cli_usage_error("network detach", "requires NETWORK and ID");
+    struct herr e = {0};
+    _cleanup_free_ char *name = NULL;
+    if (net_resolve(g->root, argv[optind], &name, &e) < 0 ||
+        net_detach(g->root, name, argv[optind + 1], release, &e) < 0)
+        return cli_report(&e, 1);
+    return 0;
+}
+
+int cli_network_main(const struct cli_globals *g, int argc, char **argv)
+{
+    static const struct cli_cmd cmds[] = {
+        {"create", NULL, cmd_create},   {"ls", "list", cmd_ls},     {"rm", "remove", cmd_rm},
+        {"inspect", NULL, cmd_inspect}, {"prune", NULL, cmd_prune}, {"attach", NULL, cmd_attach},
+        {"detach", NULL, cmd_detach},
+    };
+    return cli_dispatch(g, "network", cmds, sizeof(cmds) / sizeof(cmds[0]), usage, argc, argv);
+}
