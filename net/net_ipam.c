@@ -30,7 +30,7 @@ int net_prefix_parse(const char *s, struct net_prefix *out, struct herr *e)
         return herr_set(e, EINVAL, "invalid subnet \"%s\": want A.B.C.D/N", s ? s : "");
     _cleanup_free_ char *addr = xstrndup(s, (size_t)(slash - s));
     long long len;
-    uint32_t a;
+    uint32_t a = 0;
     if (net_addr_parse(addr, &a, NULL) < 0 || str_parse_ll(slash + 1, &len) < 0 || len > 32)
         return herr_set(e, EINVAL, "invalid subnet \"%s\": want A.B.C.D/N with N at most 32", s);
     uint32_t net = a & net_prefix_mask((unsigned)len);

@@ -44,7 +44,7 @@ static int nft_load(struct nft_api *api, struct herr *e)
 /* One transaction: either the whole ruleset applies or nothing changes. */
 static int nft_run(const char *what, const char *text, struct herr *e)
 {
-    struct nft_api api;
+    struct nft_api api = {0};
     if (nft_load(&api, e) < 0)
         return herr_wrap(e, "%s", what);
     struct nft_ctx *ctx = api.ctx_new(NFT_CTX_DEFAULT);
