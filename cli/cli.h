@@ -34,6 +34,14 @@ struct cli_cmd {
 int cli_dispatch(const struct cli_globals *g, const char *group, const struct cli_cmd *cmds,
                  size_t n, void (*usage)(FILE *f), int argc, char **argv);
 
+/* True (after printing text to stdout) when --help or -h comes before any "--". */
+bool cli_help_asked(int argc, char **argv, const char *text);
+/* `GROUP rm [-f] OBJECT...`: remove each object with fn, printing its name; -f only
+ * ignores objects that do not exist. what names the operand in usage errors. */
+int cli_rm_each(const struct cli_globals *g, const char *cmd, const char *help, const char *what,
+                int (*fn)(const char *root, const char *ref, struct herr *e), int argc,
+                char **argv);
+
 /* Print "hoist: <message>" to stderr; returns the exit status to use (e->exit or def). */
 int cli_report(const struct herr *e, int def);
 /* Print a usage error naming the command and return 125 when engine-level, else 1. */

@@ -25,17 +25,6 @@ static void usage(FILE *f)
                "  detach   Unwire an id, optionally releasing its address\n");
 }
 
-static bool help_asked(int argc, char **argv, const char *text)
-{
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(text, stdout);
-            return true;
-        }
-    }
-    return false;
-}
-
 static int cmd_create(const struct cli_globals *g, int argc, char **argv)
 {
     static const char help[] =
@@ -47,7 +36,7 @@ static int cmd_create(const struct cli_globals *g, int argc, char **argv)
         "      --ip-range CIDR   allocate container addresses from this part of the subnet\n"
         "      --internal        no access to or from outside the network\n"
         "      --label K=V       set a label (repeatable)\n";
-    if (help_asked(argc, argv, help))
+    if (cli_help_asked(argc, argv, help))
         return 0;
     static const struct option opts[] = {
         {"driver", required_argument, NULL, 'd'},
@@ -122,7 +111,7 @@ static char *labels_text(const json_t *labels)
 static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
 {
     static const char help[] = "Usage: hoist network ls [-q] [--no-trunc] [--format json|table]\n";
-    if (help_asked(argc, argv, help))
+    if (cli_help_asked(argc, argv, help))
         return 0;
     static const struct option opts[] = {
         {"quiet", no_argument, NULL, 'q'},
@@ -187,43 +176,27 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
     return 0;
 }
 
+/* A name or id prefix, then the removal itself. */
+static int remove_network(const char *root, const char *ref, struct herr *e)
+{
+    _cleanup_free_ char *name = NULL;
+    if (net_resolve(root, ref, &name, e) < 0)
+        return -1;
+    return net_remove(root, name, e);
+}
+
 static int cmd_rm(const struct cli_globals *g, int argc, char **argv)
 {
     static const char help[] = "Usage: hoist network rm [-f] NETWORK...\n\n"
                                "A network a container is attached to is never removed; -f only\n"
                                "ignores networks that do not exist.\n";
-    if (help_asked(argc, argv, help))
-        return 0;
-    static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
-    bool force = false;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
-        if (c != 'f')
-            return cli_usage_error("network rm", "unknown option \"%s\"", argv[optind - 1]);
-        force = true;
-    }
-    if (optind >= argc)
-        return cli_usage_error("network rm", "requires at least one NETWORK");
-    int status = 0;
-    for (int i = optind; i < argc; i++) {
-        struct herr e = {0};
-        _cleanup_free_ char *name = NULL;
-        if (net_resolve(g->root, argv[i], &name, &e) < 0 || net_remove(g->root, name, &e) < 0) {
-            if (!(force && e.errnum == ENOENT))
-                status = cli_report(&e, 1);
-            continue;
-        }
-        puts(argv[i]);
-    }
-    return status;
+    return cli_rm_each(g, "network rm", help, "NETWORK", remove_network, argc, argv);
 }
 
 static int cmd_inspect(const struct cli_globals *g, int argc, char **argv)
 {
     static const char help[] = "Usage: hoist network inspect NETWORK...\n";
-    if (help_asked(argc, argv, help))
+    if (cli_help_asked(argc, argv, help))
         return 0;
     if (argc > 1 && argv[1][0] == '-' && argv[1][1])
         return cli_usage_error("network inspect", "unknown option \"%s\"", argv[1]);
@@ -251,7 +224,7 @@ static int cmd_prune(const struct cli_globals *g, int argc, char **argv)
     static const char help[] =
         "Usage: hoist network prune [-f]\n\n"
         "Removes networks no container is attached to (never \"" NET_DEFAULT_NAME "\").\n";
-    if (help_asked(argc, argv, help))
+    if (cli_help_asked(argc, argv, help))
         return 0;
     static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
     bool force = false;
@@ -309,7 +282,7 @@ static int cmd_attach(const struct cli_globals *g, int argc, char **argv)
         "      --ifname NAME   interface name inside (default eth0)\n"
         "      --name NAME     container name shown by inspect\n"
         "      --alias NAME    DNS alias on this network (repeatable)\n";
-    if (help_asked(argc, argv, help))
+    if (cli_help_asked(argc, argv, help))
         return 0;
     static const struct option opts[] = {
         {"pid", required_argument, NULL, 'p'},
@@ -381,7 +354,7 @@ static int cmd_detach(const struct cli_globals *g, int argc, char **argv)
     static const char help[] = "Usage: hoist network detach [--release] NETWORK ID\n\n"
                                "Removes the host end of ID's veth pair; --release also frees\n"
                                "its address.\n";
-    if (help_asked(argc, argv, help))
+    if (cli_help_asked(argc, argv, help))
         return 0;
     static const struct option opts[] = {{"release", no_argument, NULL, 'r'}, {0}};
     bool release = false;

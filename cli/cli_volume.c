@@ -21,17 +21,6 @@ static void usage(FILE *f)
                "  prune    Remove unused volumes\n");
 }
 
-static bool help_asked(int argc, char **argv, const char *text)
-{
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(text, stdout);
-            return true;
-        }
-    }
-    return false;
-}
-
 static int cmd_create(const struct cli_globals *g, int argc, char **argv)
 {
     static const char help[] =
@@ -40,7 +29,7 @@ static int cmd_create(const struct cli_globals *g, int argc, char **argv)
         "  -d, --driver NAME   volume driver (only local)\n"
         "      --label K=V     set a label (repeatable)\n"
         "  -o, --opt K=V       driver option: type, o, device (repeatable)\n";
-    if (help_asked(argc, argv, help))
+    if (cli_help_asked(argc, argv, help))
         return 0;
     static const struct option opts[] = {
         {"driver", required_argument, NULL, 'd'},
@@ -189,7 +178,7 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
     static const char help[] =
         "Usage: hoist volume ls [-q] [--format json|table] [-f KEY=VALUE]...\n\n"
         "Filters: dangling=true|false, name=SUBSTRING, driver=local, label=K[=V]\n";
-    if (help_asked(argc, argv, help))
+    if (cli_help_asked(argc, argv, help))
         return 0;
     static const struct option opts[] = {
         {"quiet", no_argument, NULL, 'q'},
@@ -260,38 +249,13 @@ static int cmd_rm(const struct cli_globals *g, int argc, char **argv)
     static const char help[] = "Usage: hoist volume rm [-f] VOLUME...\n\n"
                                "A volume used by a container is never removed; -f only ignores\n"
                                "volumes that do not exist.\n";
-    if (help_asked(argc, argv, help))
-        return 0;
-    static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
-    bool force = false;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
-        if (c != 'f')
-            return cli_usage_error("volume rm", "unknown option \"%s\"", argv[optind - 1]);
-        force = true;
-    }
-    if (optind >= argc)
-        return cli_usage_error("volume rm", "requires at least one VOLUME");
-    int status = 0;
-    for (int i = optind; i < argc; i++) {
-        struct herr e = {0};
-        if (vol_remove(g->root, argv[i], &e) < 0) {
-            if (force && e.errnum == ENOENT)
-                continue;
-            status = cli_report(&e, 1);
-            continue;
-        }
-        puts(argv[i]);
-    }
-    return status;
+    return cli_rm_each(g, "volume rm", help, "VOLUME", vol_remove, argc, argv);
 }
 
 static int cmd_inspect(const struct cli_globals *g, int argc, char **argv)
 {
     static const char help[] = "Usage: hoist volume inspect VOLUME...\n";
-    if (help_asked(argc, argv, help))
+    if (cli_help_asked(argc, argv, help))
         return 0;
     if (argc > 1 && argv[1][0] == '-' && argv[1][1])
         return cli_usage_error("volume inspect", "unknown option \"%s\"", argv[1]);
@@ -331,7 +295,7 @@ static int cmd_prune(const struct cli_globals *g, int argc, char **argv)
     static const char help[] =
         "Usage: hoist volume prune [-a] [-f] [--filter label=K[=V]]...\n\n"
         "Removes anonymous volumes no container uses; with -a, named ones too.\n";
-    if (help_asked(argc, argv, help))
+    if (cli_help_asked(argc, argv, help))
         return 0;
     static const struct option opts[] = {
         {"all", no_argument, NULL, 'a'},

@@ -67,6 +67,47 @@ int cli_dispatch(const struct cli_globals *g, const char *group, const struct cl
     return cli_usage_error(group, "unknown command \"%s\"", argv[1]);
 }
 
+bool cli_help_asked(int argc, char **argv, const char *text)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(text, stdout);
+            return true;
+        }
+    }
+    return false;
+}
+
+int cli_rm_each(const struct cli_globals *g, const char *cmd, const char *help, const char *what,
+                int (*fn)(const char *root, const char *ref, struct herr *e), int argc, char **argv)
+{
+    if (cli_help_asked(argc, argv, help))
+        return 0;
+    static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
+    bool force = false;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
+        if (c != 'f')
+            return cli_usage_error(cmd, "unknown option \"%s\"", argv[optind - 1]);
+        force = true;
+    }
+    if (optind >= argc)
+        return cli_usage_error(cmd, "requires at least one %s", what);
+    int status = 0;
+    for (int i = optind; i < argc; i++) {
+        struct herr e = {0};
+        if (fn(g->root, argv[i], &e) < 0) {
+            if (!(force && e.errnum == ENOENT))
+                status = cli_report(&e, 1);
+            continue;
+        }
+        puts(argv[i]);
+    }
+    return status;
+}
+
 static const char *env_or(const char *name, const char *def)
 {
     const char *v = getenv(name);
