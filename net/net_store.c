@@ -262,7 +262,8 @@ static int plan_addrs(const char *root, const struct net_create_opts *o, struct 
             net_link_routes(&routes, &nroutes, e) < 0)
             return -1;
         used = xrealloc(used, (nused + nroutes + 1) * sizeof(*used));
-        memcpy(used + nused, routes, nroutes * sizeof(*routes));
+        if (nroutes)
+            memcpy(used + nused, routes, nroutes * sizeof(*routes));
         if (net_pool_pick(pools, npools, used, nused + nroutes, subnet, e) < 0)
             return -1;
     }
