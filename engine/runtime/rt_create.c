@@ -62,6 +62,7 @@ static int child_setup(struct rt_init *c, char **exe, struct herr *e)
     bool cgns = c->ns.new_flags & CLONE_NEWCGROUP;
     if (cgns && rt_sync_recv(c->sync_fd, e) != RT_MSG_GO)
         _exit(1);
+    c->in_cgroup = cgns;
     if (cgns && unshare(CLONE_NEWCGROUP) < 0)
         return herr_sys(e, "create cgroup namespace");
     if (setsid() < 0)
@@ -85,9 +86,21 @@ static int child_setup(struct rt_init *c, char **exe, struct herr *e)
     if ((c->ns.new_flags & CLONE_NEWNET) && lo_up(e) < 0)
         return -1;
     /* Nothing of the container's runs before we are in its cgroup. */
-    if (!cgns && rt_sync_recv(c->sync_fd, e) != RT_MSG_GO)
+    if (!c->in_cgroup && rt_sync_recv(c->sync_fd, e) != RT_MSG_GO)
         _exit(1);
     return rt_proc_setup(&c->proc, c->seccomp, exe, e);
+}
+
+/* After `start` has read exec.fifo, the init's failures go to `start` over the fifo. */
+__attribute__((noreturn)) static void child_fail(int sync_fd, int fifo_fd, struct herr *err)
+{
+    if (fifo_fd < 0)
+        rt_child_fail(sync_fd, err);
+    char buf[HERR_MSG_MAX + 128];
+    herr_str(err, buf, sizeof(buf));
+    ssize_t n = write(fifo_fd, buf, strlen(buf));
+    (void)n;
+    _exit(err->exit ? err->exit : 1);
 }
 
 __attribute__((noreturn)) static void child_main(struct rt_init *c)
@@ -99,6 +112,8 @@ __attribute__((noreturn)) static void child_main(struct rt_init *c)
     char *exe = NULL;
     if (child_setup(c, &exe, &e) < 0)
         rt_child_fail(c->sync_fd, &e);
+    bool start_hooks = rt_hooks_has(c->hooks, "startContainer");
+    int fifo_fd = -1;
     if (c->state_dirfd >= 0) {
         if (rt_sync_send(c->sync_fd, RT_MSG_READY, NULL) < 0)
             _exit(1);
@@ -109,11 +124,21 @@ __attribute__((noreturn)) static void child_main(struct rt_init *c)
             herr_sys(&e, "open exec.fifo");
             rt_child_fail(-1, &e);
         }
-        close(fd);
+        /* Kept open (close-on-exec) while hooks run: `start` waits for EOF or an error. */
+        if (start_hooks)
+            fifo_fd = fd;
+        else
+            close(fd);
         close(c->state_dirfd);
     }
+    if (start_hooks) {
+        _cleanup_free_ char *state = rt_hook_state(c->id, "created", c->host_pid, c->bundle,
+                                                   json_object_get(c->config, "annotations"));
+        if (rt_hooks_run(c->hooks, "startContainer", state, &e) < 0)
+            child_fail(c->sync_fd, fifo_fd, &e);
+    }
     rt_proc_exec(&c->proc, c->seccomp, exe, &e);
-    rt_child_fail(c->sync_fd, &e);
+    child_fail(c->sync_fd, fifo_fd, &e);
 }
 
 static void launch_cleanup(struct launch *L, bool failed)
@@ -174,6 +199,8 @@ static int load_bundle(const char *id, const struct rt_create_opts *o, struct la
         return herr_set(e, EINVAL, "a new mount namespace is required");
     if (seccomp_prepare(hj_path(L->config, "linux.seccomp"), &L->c.seccomp, e) < 0)
         return herr_wrap(e, "linux.seccomp");
+    if (rt_hooks_parse(json_object_get(L->config, "hooks"), &L->c.hooks, e) < 0)
+        return herr_wrap(e, "%s", cfg);
     L->cgpath = rt_cgroup_path(L->config, id);
     L->c.cgpath = L->cgpath;
     return 0;
@@ -260,6 +287,7 @@ static int launch(const char *root, const char *id, const struct rt_create_opts 
         .pid = pid,
         .starttime = rt_pid_starttime(pid),
         .annotations = json_object_get(L->config, "annotations"),
+        .hooks = (json_t *)L->c.hooks,
     };
     if (rt_state_write(L->state_dirfd, &st, e) < 0)
         return -1;
@@ -281,6 +309,15 @@ static int launch(const char *root, const char *id, const struct rt_create_opts 
     /* A failed send means the init is gone; the receive below reports why. */
     rt_sync_send(sync, RT_MSG_GO, NULL);
     int k = rt_sync_recv(sync, &ce);
+    if (k == RT_MSG_HOOKS) {
+        _cleanup_free_ char *state = rt_hook_state(id, "creating", pid, L->c.bundle,
+                                                   json_object_get(L->config, "annotations"));
+        if (rt_hooks_run(L->c.hooks, "prestart", state, e) < 0 ||
+            rt_hooks_run(L->c.hooks, "createRuntime", state, e) < 0)
+            return -1;
+        rt_sync_send(sync, RT_MSG_GO, NULL);
+        k = rt_sync_recv(sync, &ce);
+    }
     if (k == RT_MSG_ERROR) {
         *e = ce;
         return -1;
@@ -310,6 +347,11 @@ int rt_run(const char *root, const char *id, const struct rt_create_opts *o, boo
     struct launch L;
     int r = launch(root, id, o, false, &L, e);
     *status = 0;
+    const json_t *ann = r == 0 ? json_object_get(L.config, "annotations") : NULL;
+    if (r == 0 && rt_hooks_has(L.c.hooks, "poststart")) {
+        _cleanup_free_ char *state = rt_hook_state(id, "running", L.pid, L.c.bundle, ann);
+        rt_hooks_warn(L.c.hooks, "poststart", state);
+    }
     if (r == 0 && !detach) {
         *status = rt_wait_forward(L.pid);
         struct herr ignore = {0};
@@ -317,6 +359,10 @@ int rt_run(const char *root, const char *id, const struct rt_create_opts *o, boo
         for (int i = 0; i < 200 && cg_destroy(RT_CGROUP_FSROOT, L.cgpath, &ignore) < 0; i++)
             usleep(5000);
         fs_rm_rf(L.state_dir, &ignore);
+        if (rt_hooks_has(L.c.hooks, "poststop")) {
+            _cleanup_free_ char *state = rt_hook_state(id, "stopped", 0, L.c.bundle, ann);
+            rt_hooks_warn(L.c.hooks, "poststop", state);
+        }
     }
     launch_cleanup(&L, r < 0);
     return r < 0 ? herr_wrap(e, "container \"%s\"", id) : 0;
@@ -355,7 +401,35 @@ int rt_start(const char *root, const char *id, struct herr *e)
             goto out;
         }
     }
+    /* With startContainer hooks the init holds the fifo until it execs, and writes
+     * why it failed otherwise; without them it has closed it already. */
+    char why[HERR_MSG_MAX];
+    size_t len = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+            ret = herr_sys(e, "container \"%s\": wait on exec.fifo", id);
+            goto out;
+        }
+        ssize_t n = read(fd, why + len, sizeof(why) - 1 - len);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            break;
+        if (n > 0)
+            len += (size_t)n;
+        if (len == sizeof(why) - 1)
+            break;
+    }
     unlink(fifo);
+    if (len > 0) {
+        why[len] = '\0';
+        ret = herr_set(e, 0, "container \"%s\": %s", id, why);
+        goto out;
+    }
+    if (rt_hooks_has(st.hooks, "poststart")) {
+        _cleanup_free_ char *state =
+            rt_hook_state(id, "running", st.pid, st.bundle, st.annotations);
+        rt_hooks_warn(st.hooks, "poststart", state);
+    }
 out:
     rt_state_free(&st);
     return ret;

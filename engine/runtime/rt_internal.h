@@ -56,7 +56,8 @@ int rt_console_connect(const char *path, struct herr *e);
 
 /* Parent/child sync over a SOCK_SEQPACKET pair; the child's end is close-on-exec, so
  * EOF after the last message means the execve succeeded. */
-enum rt_msg_kind { RT_MSG_GO = 1, RT_MSG_READY, RT_MSG_ERROR };
+/* RT_MSG_HOOKS: the init asks the runtime to run prestart and createRuntime hooks. */
+enum rt_msg_kind { RT_MSG_GO = 1, RT_MSG_READY, RT_MSG_ERROR, RT_MSG_HOOKS };
 int rt_sync_send(int fd, enum rt_msg_kind kind, const struct herr *err);
 /* Returns the kind, 0 on EOF, -1 on error; an RT_MSG_ERROR fills e. */
 int rt_sync_recv(int fd, struct herr *e);
@@ -92,6 +93,9 @@ struct rt_init {
     int state_dirfd; /* create: exec.fifo lives here; run: -1 */
     int console_fd;  /* -1 without terminal */
     bool no_pivot;
+    const json_t *hooks; /* config.json's hooks when there is at least one, else NULL */
+    bool in_cgroup;      /* the runtime's "in your cgroup" GO has been received */
+    pid_t host_pid;      /* our pid in the runtime's pid namespace; set only with hooks */
 };
 
 /* rt_mount.c: mounts, /dev, masked/read-only paths, sysctls, console, pivot_root. On
@@ -104,6 +108,7 @@ struct rt_state {
     pid_t pid;
     unsigned long long starttime;
     json_t *annotations;
+    json_t *hooks; /* kept for start (poststart) and delete (poststop); NULL: none */
 };
 int rt_state_read(const char *root, const char *id, struct rt_state *st, struct herr *e);
 void rt_state_free(struct rt_state *st);
@@ -117,5 +122,19 @@ json_t *rt_state_json(const char *root, const struct rt_state *st);
 char *rt_cgroup_path(const json_t *config, const char *id);
 /* Wait for the child, forwarding the usual terminating signals; 128+sig if killed. */
 int rt_wait_forward(pid_t pid);
+
+/* Hooks (rt_hooks.c). A hook failure names its kind, path and exit status. */
+/* Checks config.json's `hooks`; *out is hooks when it holds at least one, else NULL. */
+int rt_hooks_parse(const json_t *hooks, const json_t **out, struct herr *e);
+bool rt_hooks_has(const json_t *hooks, const char *kind);
+/* The OCI state a hook reads on stdin (compact JSON, owned by the caller). */
+char *rt_hook_state(const char *id, const char *status, pid_t pid, const char *bundle,
+                    const json_t *annotations);
+/* Runs hooks[kind] in order; the first failure stops them. */
+int rt_hooks_run(const json_t *hooks, const char *kind, const char *state, struct herr *e);
+/* Runs all of hooks[kind]; failures go to rt_warn. */
+void rt_hooks_warn(const json_t *hooks, const char *kind, const char *state);
+/* Init side, before pivot_root: the runtime's create hooks, then createContainer. */
+int rt_hooks_before_pivot(struct rt_init *c, struct herr *e);
 
 #endif

@@ -518,6 +518,8 @@ int rt_rootfs_setup(struct rt_init *c, struct herr *e)
     if (readonly_paths(rootfd, hj_path(c->config, "linux.readonlyPaths"), e) < 0 ||
         masked_paths(rootfd, hj_path(c->config, "linux.maskedPaths"), e) < 0)
         return -1;
+    if (rt_hooks_before_pivot(c, e) < 0)
+        return -1;
     if (enter_root(c, e) < 0)
         return -1;
     if (prop != (MS_PRIVATE | MS_REC) && mount(NULL, "/", NULL, prop, NULL) < 0)

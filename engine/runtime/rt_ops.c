@@ -93,8 +93,14 @@ int rt_delete(const char *root, const char *id, bool force, struct herr *e)
         ret = herr_wrap(e, "container \"%s\": remove cgroup", id);
         goto out;
     }
-    if (fs_rm_rf(dir, e) < 0)
+    if (fs_rm_rf(dir, e) < 0) {
         ret = herr_wrap(e, "container \"%s\"", id);
+        goto out;
+    }
+    if (rt_hooks_has(st.hooks, "poststop")) {
+        _cleanup_free_ char *state = rt_hook_state(id, "stopped", 0, st.bundle, st.annotations);
+        rt_hooks_warn(st.hooks, "poststop", state);
+    }
 out:
     rt_state_free(&st);
     return ret;

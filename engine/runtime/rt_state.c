@@ -38,6 +38,7 @@ int rt_state_read(const char *root, const char *id, struct rt_state *st, struct 
     st->pid = (pid_t)hj_int(j, "pid", 0);
     st->starttime = (unsigned long long)hj_int(j, "starttime", 0);
     st->annotations = json_incref(json_object_get(j, "annotations"));
+    st->hooks = json_incref(json_object_get(j, "hooks"));
     return 0;
 }
 
@@ -48,6 +49,7 @@ void rt_state_free(struct rt_state *st)
     free(st->cgroup_path);
     free(st->created);
     json_decref(st->annotations);
+    json_decref(st->hooks);
     memset(st, 0, sizeof(*st));
 }
 
@@ -60,6 +62,8 @@ int rt_state_write(int dirfd, const struct rt_state *st, struct herr *e)
                   st->annotations ? json_incref(st->annotations) : json_object());
     if (!j)
         return herr_set(e, EINVAL, "container \"%s\": encode state", st->id);
+    if (st->hooks)
+        json_object_set(j, "hooks", st->hooks);
     return hj_write_atomic(dirfd, "state.json", j, false, e);
 }
 

@@ -58,6 +58,10 @@ json_t *rt_docker_device_rules(void);
  * read-only paths, seccomp), running `args` (NULL: "sh") with a terminal when asked. */
 json_t *rt_spec_default(char *const *args, bool terminal);
 
+/* Failed poststart and poststop hooks do not fail the operation: they are reported
+ * here. The default writes "hoist runtime: warning: ..." to stderr. */
+extern void (*rt_warn)(const struct herr *w);
+
 /* Pure parsers, exposed for tests and for the CLI. */
 /* "KILL", "SIGKILL", "9" -> 9. */
 int rt_parse_signal(const char *s, int *sig, struct herr *e);
