@@ -248,13 +248,15 @@ int rt_hooks_before_pivot(struct rt_init *c, struct herr *e)
     bool runtime_side =
         rt_hooks_has(c->hooks, "prestart") || rt_hooks_has(c->hooks, "createRuntime");
     bool own = rt_hooks_has(c->hooks, "createContainer");
-    /* /proc is still the runtime's here, so this is the pid every hook is told. */
-    char buf[32];
-    ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-    if (n <= 0)
-        return herr_sys(e, "readlink /proc/self");
-    buf[n] = '\0';
-    c->host_pid = (pid_t)atoi(buf);
+    if (own || rt_hooks_has(c->hooks, "startContainer")) {
+        /* /proc is still the runtime's here: this is the pid the other hooks are told. */
+        char buf[32];
+        ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+        if (n <= 0)
+            return herr_sys(e, "readlink /proc/self");
+        buf[n] = '\0';
+        c->host_pid = (pid_t)atoi(buf);
+    }
     if (!runtime_side && !own)
         return 0;
     /* Hooks see the init in its cgroup: take the runtime's word for it first. */
