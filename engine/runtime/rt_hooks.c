@@ -98,9 +98,9 @@ char *rt_hook_state(const char *id, const char *status, pid_t pid, const char *b
                     const json_t *annotations)
 {
     _cleanup_json_ json_t *j =
-        json_pack("{s:s, s:s, s:s, s:I, s:s, s:O}", "ociVersion", "1.0.2", "id", id, "status",
+        json_pack("{s:s, s:s, s:s, s:I, s:s, s:o}", "ociVersion", "1.0.2", "id", id, "status",
                   status, "pid", (json_int_t)pid, "bundle", bundle, "annotations",
-                  json_is_object(annotations) ? (json_t *)annotations : json_object());
+                  json_is_object(annotations) ? json_incref((json_t *)annotations) : json_object());
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
     if (!s)
         abort();
