@@ -326,9 +326,16 @@ static void usage(FILE *f)
                "  spec [--bundle DIR]\n");
 }
 
+static void print_warning(const struct herr *w)
+{
+    char buf[HERR_MSG_MAX + 128];
+    fprintf(stderr, "hoist runtime: warning: %s\n", herr_str(w, buf, sizeof(buf)));
+}
+
 int cli_runtime_main(const struct cli_globals *g, int argc, char **argv)
 {
     (void)g;
+    rt_warn = print_warning;
     static const struct option opts[] = {
         {"root", required_argument, NULL, 'r'},
         {"log", required_argument, NULL, 'l'},

@@ -25,13 +25,7 @@ static const char *const hook_kinds[] = {
     "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
 };
 
-static void warn_stderr(const struct herr *w)
-{
-    char buf[HERR_MSG_MAX + 128];
-    dprintf(STDERR_FILENO, "hoist runtime: warning: %s\n", herr_str(w, buf, sizeof(buf)));
-}
-
-void (*rt_warn)(const struct herr *w) = warn_stderr;
+void (*rt_warn)(const struct herr *w);
 
 static int check_strings(const json_t *arr, const char *what, const char *kind, size_t i,
                          struct herr *e)
@@ -233,7 +227,7 @@ void rt_hooks_warn(const json_t *hooks, const char *kind, const char *state)
     json_array_foreach(json_object_get(hooks, kind), i, h)
     {
         struct herr w = {0};
-        if (run_one(h, kind, state, &w) < 0)
+        if (run_one(h, kind, state, &w) < 0 && rt_warn)
             rt_warn(&w);
     }
 }

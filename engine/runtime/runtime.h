@@ -59,7 +59,7 @@ json_t *rt_docker_device_rules(void);
 json_t *rt_spec_default(char *const *args, bool terminal);
 
 /* Failed poststart and poststop hooks do not fail the operation: they are reported
- * here. The default writes "hoist runtime: warning: ..." to stderr. */
+ * to this function, set by the caller (cli/ prints them); NULL drops them. */
 extern void (*rt_warn)(const struct herr *w);
 
 /* Pure parsers, exposed for tests and for the CLI. */
