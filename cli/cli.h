@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 struct herr;
 
 struct cli_globals {
@@ -41,6 +43,13 @@ bool cli_help_asked(int argc, char **argv, const char *text);
 int cli_rm_each(const struct cli_globals *g, const char *cmd, const char *help, const char *what,
                 int (*fn)(const char *root, const char *ref, struct herr *e), int argc,
                 char **argv);
+
+/* `GROUP inspect OBJECT...`: a JSON array of fn's objects (dumped with json_flags);
+ * objects that fail are reported and make the exit status 1. */
+int cli_inspect_each(const struct cli_globals *g, const char *cmd, const char *help,
+                     const char *what,
+                     json_t *(*fn)(const char *root, const char *ref, struct herr *e),
+                     size_t json_flags, int argc, char **argv);
 
 /* Print "hoist: <message>" to stderr; returns the exit status to use (e->exit or def). */
 int cli_report(const struct herr *e, int def);

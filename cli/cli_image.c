@@ -255,27 +255,16 @@ static int cmd_rm(const struct cli_globals *g, int argc, char **argv)
     return status;
 }
 
+static json_t *inspect_image(const char *root, const char *ref, struct herr *e)
+{
+    json_t *o = NULL;
+    return image_inspect(root, ref, &o, e) < 0 ? NULL : o;
+}
+
 static int cmd_inspect(const struct cli_globals *g, int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage_error("image inspect", "requires at least 1 argument");
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        printf("Usage: hoist image inspect IMAGE...\n");
-        return 0;
-    }
-    _cleanup_json_ json_t *arr = json_array();
-    int status = 0;
-    for (int i = 1; i < argc; i++) {
-        struct herr e = {0};
-        json_t *o = NULL;
-        if (image_inspect(g->root, argv[i], &o, &e) < 0)
-            status = cli_report(&e, 1);
-        else
-            json_array_append_new(arr, o);
-    }
-    _cleanup_free_ char *s = json_dumps(arr, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-    puts(s);
-    return status;
+    return cli_inspect_each(g, "image inspect", "Usage: hoist image inspect IMAGE...\n", "IMAGE",
+                            inspect_image, JSON_INDENT(4) | JSON_PRESERVE_ORDER, argc, argv);
 }
 
 static int cmd_tag(const struct cli_globals *g, int argc, char **argv)

@@ -193,30 +193,19 @@ static int cmd_rm(const struct cli_globals *g, int argc, char **argv)
     return cli_rm_each(g, "network rm", help, "NETWORK", remove_network, argc, argv);
 }
 
+static json_t *inspect_network(const char *root, const char *ref, struct herr *e)
+{
+    _cleanup_free_ char *name = NULL;
+    if (net_resolve(root, ref, &name, e) < 0)
+        return NULL;
+    return net_inspect(root, name, e);
+}
+
 static int cmd_inspect(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] = "Usage: hoist network inspect NETWORK...\n";
-    if (cli_help_asked(argc, argv, help))
-        return 0;
-    if (argc > 1 && argv[1][0] == '-' && argv[1][1])
-        return cli_usage_error("network inspect", "unknown option \"%s\"", argv[1]);
-    if (argc < 2)
-        return cli_usage_error("network inspect", "requires at least one NETWORK");
-    _cleanup_json_ json_t *all = json_array();
-    int status = 0;
-    for (int i = 1; i < argc; i++) {
-        struct herr e = {0};
-        _cleanup_free_ char *name = NULL;
-        json_t *v = NULL;
-        if (net_resolve(g->root, argv[i], &name, &e) < 0 || !(v = net_inspect(g->root, name, &e))) {
-            status = cli_report(&e, 1);
-            continue;
-        }
-        json_array_append_new(all, v);
-    }
-    _cleanup_free_ char *s = json_dumps(all, JSON_INDENT(4) | JSON_SORT_KEYS);
-    puts(s);
-    return status;
+    return cli_inspect_each(g, "network inspect", "Usage: hoist network inspect NETWORK...\n",
+                            "NETWORK", inspect_network, JSON_INDENT(4) | JSON_SORT_KEYS, argc,
+                            argv);
 }
 
 static int cmd_prune(const struct cli_globals *g, int argc, char **argv)

@@ -254,27 +254,8 @@ static int cmd_rm(const struct cli_globals *g, int argc, char **argv)
 
 static int cmd_inspect(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] = "Usage: hoist volume inspect VOLUME...\n";
-    if (cli_help_asked(argc, argv, help))
-        return 0;
-    if (argc > 1 && argv[1][0] == '-' && argv[1][1])
-        return cli_usage_error("volume inspect", "unknown option \"%s\"", argv[1]);
-    if (argc < 2)
-        return cli_usage_error("volume inspect", "requires at least one VOLUME");
-    _cleanup_json_ json_t *all = json_array();
-    int status = 0;
-    for (int i = 1; i < argc; i++) {
-        struct herr e = {0};
-        json_t *v = vol_inspect(g->root, argv[i], &e);
-        if (!v) {
-            status = cli_report(&e, 1);
-            continue;
-        }
-        json_array_append_new(all, v);
-    }
-    _cleanup_free_ char *s = json_dumps(all, JSON_INDENT(4) | JSON_SORT_KEYS);
-    puts(s);
-    return status;
+    return cli_inspect_each(g, "volume inspect", "Usage: hoist volume inspect VOLUME...\n",
+                            "VOLUME", vol_inspect, JSON_INDENT(4) | JSON_SORT_KEYS, argc, argv);
 }
 
 /* Docker's units.HumanSize: decimal units, 4 significant digits. */

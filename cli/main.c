@@ -108,6 +108,34 @@ int cli_rm_each(const struct cli_globals *g, const char *cmd, const char *help, 
     return status;
 }
 
+int cli_inspect_each(const struct cli_globals *g, const char *cmd, const char *help,
+                     const char *what,
+                     json_t *(*fn)(const char *root, const char *ref, struct herr *e),
+                     size_t json_flags, int argc, char **argv)
+{
+    if (cli_help_asked(argc, argv, help))
+        return 0;
+    if (argc > 1 && argv[1][0] == '-' && argv[1][1])
+        return cli_usage_error(cmd, "unknown option \"%s\"", argv[1]);
+    if (argc < 2)
+        return cli_usage_error(cmd, "requires at least one %s", what);
+    json_t *all = json_array();
+    int status = 0;
+    for (int i = 1; i < argc; i++) {
+        struct herr e = {0};
+        json_t *v = fn(g->root, argv[i], &e);
+        if (v)
+            json_array_append_new(all, v);
+        else
+            status = cli_report(&e, 1);
+    }
+    char *text = json_dumps(all, json_flags);
+    puts(text);
+    free(text);
+    json_decref(all);
+    return status;
+}
+
 static const char *env_or(const char *name, const char *def)
 {
     const char *v = getenv(name);
