@@ -307,14 +307,23 @@ static void remove_made(const struct hier *h, const char *rel, size_t made)
     }
 }
 
+/* The checked relative path of a container cgroup, with the host's hierarchies in *l. */
+static char *open_cg(const char *fsroot, const char *path, struct layout *l, struct herr *e)
+{
+    char *rel = cg_rel_path(path, e);
+    if (rel && detect(fsroot, l, e) < 0) {
+        free(rel);
+        return NULL;
+    }
+    return rel;
+}
+
 int cg_create(const char *fsroot, const char *path, const json_t *resources, pid_t pid,
               struct herr *e)
 {
-    _cleanup_free_ char *rel = cg_rel_path(path, e);
-    if (!rel)
-        return -1;
     _cleanup_layout_ struct layout l = {0};
-    if (detect(fsroot, &l, e) < 0)
+    _cleanup_free_ char *rel = open_cg(fsroot, path, &l, e);
+    if (!rel)
         return -1;
     struct cg_writes w = {0};
     if (cg_resources(resources, l.mode == CG_MODE_V2 ? CG_FMT_V2 : CG_FMT_V1, &w, e) < 0)
@@ -416,11 +425,9 @@ out:
 
 int cg_enter(const char *fsroot, const char *path, pid_t pid, struct herr *e)
 {
-    _cleanup_free_ char *rel = cg_rel_path(path, e);
-    if (!rel)
-        return -1;
     _cleanup_layout_ struct layout l = {0};
-    if (detect(fsroot, &l, e) < 0)
+    _cleanup_free_ char *rel = open_cg(fsroot, path, &l, e);
+    if (!rel)
         return -1;
     char spid[24];
     snprintf(spid, sizeof(spid), "%d", (int)pid);
@@ -465,11 +472,9 @@ int cg_pids(const char *fsroot, const char *path, pid_t **pids, size_t *n, struc
 {
     *pids = NULL;
     *n = 0;
-    _cleanup_free_ char *rel = cg_rel_path(path, e);
-    if (!rel)
-        return -1;
     _cleanup_layout_ struct layout l = {0};
-    if (detect(fsroot, &l, e) < 0)
+    _cleanup_free_ char *rel = open_cg(fsroot, path, &l, e);
+    if (!rel)
         return -1;
     _cleanup_free_ char *dir = leaf(&l.h[tracking(&l)], rel);
     if (collect(dir, pids, n) < 0) {
@@ -513,11 +518,9 @@ static bool freeze(const struct layout *l, const char *rel, char **dir, bool *v2
 
 int cg_kill(const char *fsroot, const char *path, int sig, struct herr *e)
 {
-    _cleanup_free_ char *rel = cg_rel_path(path, e);
-    if (!rel)
-        return -1;
     _cleanup_layout_ struct layout l = {0};
-    if (detect(fsroot, &l, e) < 0)
+    _cleanup_free_ char *rel = open_cg(fsroot, path, &l, e);
+    if (!rel)
         return -1;
     _cleanup_free_ char *dir = leaf(&l.h[tracking(&l)], rel);
     struct stat st;
@@ -591,11 +594,9 @@ static int remove_tree(const char *dir, const struct timespec *deadline)
 
 int cg_destroy(const char *fsroot, const char *path, struct herr *e)
 {
-    _cleanup_free_ char *rel = cg_rel_path(path, e);
-    if (!rel)
-        return -1;
     _cleanup_layout_ struct layout l = {0};
-    if (detect(fsroot, &l, e) < 0)
+    _cleanup_free_ char *rel = open_cg(fsroot, path, &l, e);
+    if (!rel)
         return -1;
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
