@@ -105,6 +105,10 @@ struct net_attach_opts {
     const char *ip;       /* static address or NULL */
     const char *ctr_name; /* shown in inspect; may be NULL */
     char **aliases;       /* DNS aliases on this network; may be NULL */
+    /* -p specs "[ip:][hostPort:]containerPort[/tcp|udp]" (ranges allowed) published
+     * through this endpoint: host ports are chosen and checked when reserving, the
+     * forwarding rules exist while the endpoint is wired. May be NULL. */
+    char **publish;
 };
 
 struct net_endpoint {

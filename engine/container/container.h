@@ -16,6 +16,20 @@ struct ctr_ctx {
     const char *self;          /* path of the hoist executable (for `hoist runtime`) */
 };
 
+/* One network a container joins; compose may list several (eth0, eth1, ... in order). */
+struct ctr_network {
+    const char *name; /* network name, id or id prefix */
+    char **aliases;   /* extra DNS names on this network; may be NULL */
+    const char *ip;   /* static IPv4 address or NULL */
+};
+
+/* A healthcheck as docker's --health-* options and compose's `healthcheck` give it. */
+struct ctr_health {
+    char **test; /* NULL: the image's; ["NONE"] disables; ["CMD", arg...]; ["CMD-SHELL", cmd] */
+    long long interval, timeout, start_period, start_interval; /* ns; 0: the default */
+    int retries;                                               /* 0: the default (3) */
+};
+
 /* docker run/create options; unset strings are NULL, unset numbers 0 / -1 as noted. */
 struct ctr_opts {
     const char *image;
@@ -32,10 +46,27 @@ struct ctr_opts {
     char **cap_add, **cap_drop;
     bool privileged, read_only;
     char **security_opt;
-    char **ulimits;      /* name=soft[:hard] */
-    char **sysctls;      /* k=v */
-    char **labels;       /* k=v */
-    const char *network; /* none|host; NULL = none */
+    char **ulimits; /* name=soft[:hard] */
+    char **sysctls; /* k=v */
+    char **labels;  /* k=v */
+    /* none|host|container:ID|NAME; NULL: NET_DEFAULT_NAME, as docker joins "bridge". */
+    const char *network;
+    char **network_aliases; /* --network-alias, for `network` */
+    const char *ip;         /* --ip, for `network` */
+    /* Instead of network: several networks (compose), joined in this order. */
+    struct ctr_network *networks;
+    size_t nnetworks;
+    char **publish;   /* -p "[ip:][hostPort:]containerPort[/tcp|udp]", ranges allowed */
+    bool publish_all; /* -P: every exposed port of the image to a random host port */
+    char **dns, **dns_search, **dns_opt;
+    char **extra_hosts; /* "host:ip" (docker) or "host=ip" (compose) */
+    const char *domainname;
+    char **volumes;      /* -v specs */
+    char **mounts;       /* --mount specs */
+    char **tmpfs;        /* --tmpfs specs */
+    char **volumes_from; /* "container[:ro|:rw]" */
+    const char *basedir; /* relative bind sources; NULL: the current directory */
+    struct ctr_health health;
     const char *stop_signal;
     int stop_timeout; /* -1 unset */
 };

@@ -90,4 +90,14 @@ int image_remove(const char *root, const char *ref, bool force, char ***report, 
 int image_helper_run(const char *self_dir, const char *root, char *const *args, char **out,
                      struct herr *e);
 
+struct image_pull_opts {
+    const char *platform; /* "os/arch[/variant]"; NULL: the host's */
+    bool quiet;           /* no progress output */
+};
+
+/* Fetch ref from its registry into the store (through the hoist-image helper, which
+ * prints progress on stderr unless quiet). */
+int image_pull(const char *self_dir, const char *root, const char *ref,
+               const struct image_pull_opts *o, struct herr *e);
+
 #endif
