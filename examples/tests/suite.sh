@@ -6,5 +6,5 @@ check() {
 }
 check "app answers by service name" 'wget -q -O - http://app/status | grep -qx ok'
 check "missing page is 404" '! wget -q -O - http://app/nothing-here'
-check "${EXTRA_CHECK:-name resolution}" "${EXTRA_TEST:-nslookup app}"
+check "the service name resolves through DNS" 'nslookup app'
 exit $failed
