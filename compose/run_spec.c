@@ -1,0 +1,497 @@
+/* A service of the canonical model turned into container options (docker compose's
+ * service -> container create mapping). */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "compose/compose.h"
+#include "compose/compose_run.h"
+#include "engine/container/container.h"
+
+struct compose_spec {
+    struct ctr_opts o;
+    char **strs;  /* owned strings the options point into */
+    char ***vecs; /* owned vectors the options point to */
+    size_t nvecs;
+};
+
+static const char *keep(struct compose_spec *s, char *owned)
+{
+    if (owned)
+        strv_push(&s->strs, owned);
+    return owned;
+}
+
+static char **keepv(struct compose_spec *s, char **v)
+{
+    s->vecs = xrealloc(s->vecs, (s->nvecs + 1) * sizeof(*s->vecs));
+    s->vecs[s->nvecs++] = v;
+    return v;
+}
+
+int compose_parse_duration(const char *s, long long *ns)
+{
+    static const struct {
+        const char *unit;
+        double mult;
+    } units[] = {{"ns", 1},  {"us", 1e3}, {"µs", 1e3},  {"ms", 1e6},
+                 {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+    double total = 0;
+    const char *p = s;
+    if (!p || !*p)
+        return -1;
+    if (!strcmp(p, "0")) {
+        *ns = 0;
+        return 0;
+    }
+    while (*p) {
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno || v < 0 || *p == '+' || *p == '-' || isspace((unsigned char)*p))
+            return -1;
+        p = end;
+        size_t best = 0;
+        double mult = 0;
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+            size_t n = strlen(units[i].unit);
+            if (n > best && !strncmp(p, units[i].unit, n)) {
+                best = n;
+                mult = units[i].mult;
+            }
+        }
+        if (!best)
+            return -1;
+        p += best;
+        total += v * mult;
+    }
+    if (total > 9.2e18)
+        return -1;
+    *ns = llround(total);
+    return 0;
+}
+
+char *compose_container_name(const struct compose_project *p, const char *service, int number)
+{
+    const struct compose_service *svc = compose_service_get(p, service);
+    const char *cn = svc ? hj_str(svc->cfg, "container_name") : NULL;
+    if (cn)
+        return xstrdup(cn);
+    return xasprintf("%s-%s-%d", p->name, service, number);
+}
+
+static char **obj_kv(const json_t *obj, const char *sep)
+{
+    char **v = xcalloc(1, sizeof(char *));
+    const char *k;
+    json_t *val;
+    json_object_foreach((json_t *)obj, k, val)
+    {
+        if (json_is_string(val))
+            strv_push(&v, xasprintf("%s%s%s", k, sep, json_string_value(val)));
+        else
+            strv_push(&v, xstrdup(k));
+    }
+    return v;
+}
+
+/* docker compose's depends_on label: "svc:condition:restart,..." */
+static char *depends_label(const json_t *deps)
+{
+    char *out = xstrdup("");
+    const char *k;
+    json_t *d;
+    json_object_foreach((json_t *)deps, k, d)
+    {
+        char *n = xasprintf("%s%s%s:%s:%s", out, *out ? "," : "", k,
+                            hj_str(d, "condition") ? hj_str(d, "condition") : "service_started",
+                            hj_bool(d, "restart", false) ? "true" : "false");
+        free(out);
+        out = n;
+    }
+    return out;
+}
+
+static char **labels_of(const struct compose_project *p, const char *service, int number,
+                        bool oneoff, const json_t *cfg, struct herr *e)
+{
+    char hash[65];
+    if (compose_service_hash(p, service, hash, e) < 0)
+        return NULL;
+    char **v = obj_kv(json_object_get(cfg, "labels"), "=");
+    _cleanup_free_ char *deps = depends_label(json_object_get(cfg, "depends_on"));
+    _cleanup_free_ char *files = xstrdup("");
+    for (char **f = p->files; f && *f; f++) {
+        char *n = xasprintf("%s%s%s", files, *files ? "," : "", *f);
+        free(files);
+        files = n;
+    }
+    strv_push(&v, xasprintf("%s=%s", COMPOSE_LABEL_PROJECT, p->name));
+    strv_push(&v, xasprintf("%s=%s", COMPOSE_LABEL_SERVICE, service));
+    strv_push(&v, xasprintf("%s=%d", COMPOSE_LABEL_NUMBER, number));
+    strv_push(&v, xasprintf("%s=%s", COMPOSE_LABEL_ONEOFF, oneoff ? "True" : "False"));
+    strv_push(&v, xasprintf("%s=%s", COMPOSE_LABEL_HASH, hash));
+    strv_push(&v, xasprintf("%s=%s", COMPOSE_LABEL_DEPENDS, deps));
+    strv_push(&v, xasprintf("%s=%s", COMPOSE_LABEL_WORKDIR, p->workdir ? p->workdir : ""));
+    strv_push(&v, xasprintf("%s=%s", COMPOSE_LABEL_FILES, files));
+    strv_push(&v, xasprintf("%s=%s", COMPOSE_LABEL_VERSION, HOIST_VERSION));
+    if (hj_str(cfg, "image"))
+        strv_push(&v, xasprintf("com.docker.compose.image=%s", hj_str(cfg, "image")));
+    return v;
+}
+
+/* A --mount field value, quoted when it holds the separator. */
+static char *mount_val(const char *s)
+{
+    if (!strpbrk(s, ",\""))
+        return xstrdup(s);
+    return xasprintf("\"%s\"", s);
+}
+
+static void mount_add(char **buf, const char *k, const char *v)
+{
+    _cleanup_free_ char *q = v ? mount_val(v) : NULL;
+    char *n = xasprintf("%s%s%s%s%s", *buf, **buf ? "," : "", k, q ? "=" : "", q ? q : "");
+    free(*buf);
+    *buf = n;
+}
+
+static int mount_spec(const struct compose_project *p, const char *service, const json_t *m,
+                      char **out, struct herr *e)
+{
+    const char *type = hj_str(m, "type"), *src = hj_str(m, "source"), *dst = hj_str(m, "target");
+    if (!type || !dst)
+        return herr_set(e, EINVAL, "service \"%s\": a volume needs a type and a target", service);
+    if (strcmp(type, "bind") && strcmp(type, "volume") && strcmp(type, "tmpfs"))
+        return herr_set(e, ENOTSUP, "service \"%s\": volume type \"%s\" is not supported", service,
+                        type);
+    _cleanup_free_ char *buf = xstrdup("");
+    _cleanup_free_ char *vname = NULL;
+    mount_add(&buf, "type", type);
+    if (src && !strcmp(type, "volume")) {
+        if (!json_object_get(json_object_get(p->model, "volumes"), src))
+            return herr_set(e, ENOENT, "service \"%s\": volume \"%s\" is not defined", service,
+                            src);
+        vname = compose_volume_name(p, src);
+        mount_add(&buf, "source", vname);
+    } else if (src && !strcmp(type, "bind")) {
+        mount_add(&buf, "source", src);
+    }
+    mount_add(&buf, "target", dst);
+    if (hj_bool(m, "read_only", false))
+        mount_add(&buf, "readonly", "true");
+    const json_t *bind = json_object_get(m, "bind"), *vol = json_object_get(m, "volume"),
+                 *tmp = json_object_get(m, "tmpfs");
+    if (!strcmp(type, "bind")) {
+        if (hj_bool(bind, "create_host_path", false))
+            mount_add(&buf, "bind-create-src", "true");
+        if (hj_str(bind, "propagation"))
+            mount_add(&buf, "bind-propagation", hj_str(bind, "propagation"));
+    } else if (!strcmp(type, "volume")) {
+        if (hj_bool(vol, "nocopy", false))
+            mount_add(&buf, "volume-nocopy", "true");
+        if (hj_str(vol, "subpath"))
+            mount_add(&buf, "volume-subpath", hj_str(vol, "subpath"));
+    } else {
+        char num[32];
+        if (hj_int(tmp, "size", 0) > 0) {
+            snprintf(num, sizeof(num), "%lld", hj_int(tmp, "size", 0));
+            mount_add(&buf, "tmpfs-size", num);
+        }
+        if (json_object_get(tmp, "mode")) {
+            snprintf(num, sizeof(num), "%llo", hj_int(tmp, "mode", 0));
+            mount_add(&buf, "tmpfs-mode", num);
+        }
+    }
+    *out = steal_ptr(&buf);
+    return 0;
+}
+
+static char *port_spec(const json_t *port)
+{
+    const char *ip = hj_str(port, "host_ip"), *pub = hj_str(port, "published"),
+               *proto = hj_str(port, "protocol");
+    long long target = hj_int(port, "target", 0);
+    bool v6 = ip && strchr(ip, ':');
+    return xasprintf("%s%s%s%s%s%s%lld/%s", ip ? (v6 ? "[" : "") : "", ip ? ip : "",
+                     ip ? (v6 ? "]:" : ":") : "", pub && *pub ? pub : "", pub && *pub ? ":" : "",
+                     "", target, proto ? proto : "tcp");
+}
+
+/* "service_name[:mode]" or "container:name[:mode]" to the engine's "container[:mode]". */
+static char *volumes_from_spec(const struct compose_project *p, const char *ref)
+{
+    if (str_has_prefix(ref, "container:"))
+        return xstrdup(ref + strlen("container:"));
+    const char *colon = strchr(ref, ':');
+    _cleanup_free_ char *svc = colon ? xstrndup(ref, colon - ref) : xstrdup(ref);
+    _cleanup_free_ char *name = compose_container_name(p, svc, 1);
+    return xasprintf("%s%s", name, colon ? colon : "");
+}
+
+static int health_of(struct compose_spec *s, const char *service, const json_t *hc, struct herr *e)
+{
+    struct ctr_health *h = &s->o.health;
+    if (!hc)
+        return 0;
+    if (hj_bool(hc, "disable", false)) {
+        char **t = xcalloc(1, sizeof(char *));
+        strv_push(&t, xstrdup("NONE"));
+        h->test = keepv(s, t);
+        return 0;
+    }
+    if (json_object_get(hc, "test"))
+        h->test = keepv(s, hj_strv(json_object_get(hc, "test")));
+    static const char *const keys[] = {"interval", "timeout", "start_period", "start_interval"};
+    long long *dst[] = {&h->interval, &h->timeout, &h->start_period, &h->start_interval};
+    for (size_t i = 0; i < 4; i++) {
+        const char *d = hj_str(hc, keys[i]);
+        if (d && compose_parse_duration(d, dst[i]) < 0)
+            return herr_set(e, EINVAL, "service \"%s\": healthcheck %s: invalid duration \"%s\"",
+                            service, keys[i], d);
+    }
+    h->retries = (int)hj_int(hc, "retries", 0);
+    return 0;
+}
+
+static int networks_of(struct compose_spec *s, const struct compose_project *p, const char *service,
+                       const json_t *cfg, struct herr *e)
+{
+    const char *mode = hj_str(cfg, "network_mode");
+    if (mode) {
+        if (str_has_prefix(mode, "service:")) {
+            _cleanup_free_ char *n = compose_container_name(p, mode + strlen("service:"), 1);
+            s->o.network = keep(s, xasprintf("container:%s", n));
+        } else if (!strcmp(mode, "host") || !strcmp(mode, "none") ||
+                   str_has_prefix(mode, "container:")) {
+            s->o.network = mode;
+        } else if (!strcmp(mode, "bridge") || !strcmp(mode, "default")) {
+            s->o.network = NULL;
+        } else {
+            s->o.network = mode;
+        }
+        return 0;
+    }
+    const json_t *nets = json_object_get(cfg, "networks");
+    size_t n = json_object_size(nets);
+    if (!n) {
+        s->o.network = "none";
+        return 0;
+    }
+    /* Docker compose joins by priority (highest first), then by name. */
+    const char **keys = xcalloc(n, sizeof(char *));
+    size_t i = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)nets, k, v) keys[i++] = k;
+    for (size_t a = 1; a < n; a++) {
+        for (size_t b = a; b > 0; b--) {
+            const json_t *x = json_object_get(nets, keys[b - 1]),
+                         *y = json_object_get(nets, keys[b]);
+            long long px = hj_int(x, "priority", 0), py = hj_int(y, "priority", 0);
+            if (px > py || (px == py && strcmp(keys[b - 1], keys[b]) <= 0))
+                break;
+            const char *t = keys[b - 1];
+            keys[b - 1] = keys[b];
+            keys[b] = t;
+        }
+    }
+    s->o.networks = xcalloc(n, sizeof(*s->o.networks));
+    s->o.nnetworks = n;
+    for (i = 0; i < n; i++) {
+        const json_t *nc = json_object_get(nets, keys[i]);
+        if (!json_object_get(json_object_get(p->model, "networks"), keys[i])) {
+            herr_set(e, ENOENT, "service \"%s\": network \"%s\" is not defined", service, keys[i]);
+            free(keys);
+            return -1;
+        }
+        char **aliases = xcalloc(1, sizeof(char *));
+        strv_push(&aliases, xstrdup(service));
+        _cleanup_strv_ char **user = hj_strv(json_object_get(nc, "aliases"));
+        for (char **a = user; a && *a; a++)
+            strv_push(&aliases, xstrdup(*a));
+        keepv(s, aliases);
+        s->o.networks[i].name = keep(s, compose_network_name(p, keys[i]));
+        s->o.networks[i].aliases = aliases;
+        s->o.networks[i].ip = hj_str(nc, "ipv4_address");
+    }
+    free(keys);
+    return 0;
+}
+
+static void ulimits_of(struct compose_spec *s, const json_t *u)
+{
+    if (!json_object_size(u))
+        return;
+    char **v = xcalloc(1, sizeof(char *));
+    const char *k;
+    json_t *l;
+    json_object_foreach((json_t *)u, k, l)
+    {
+        strv_push(&v, xasprintf("%s=%lld:%lld", k, hj_int(l, "soft", 0), hj_int(l, "hard", 0)));
+    }
+    s->o.ulimits = keepv(s, v);
+}
+
+static const char *restart_of(const json_t *cfg)
+{
+    const char *r = hj_str(cfg, "restart");
+    if (r)
+        return r;
+    const char *cond = hj_str(hj_path(cfg, "deploy.restart_policy"), "condition");
+    if (!cond)
+        return NULL;
+    if (!strcmp(cond, "any"))
+        return "always";
+    if (!strcmp(cond, "none"))
+        return "no";
+    return cond;
+}
+
+static int fill(struct compose_spec *s, const struct compose_project *p, const char *service,
+                int number, bool oneoff, struct herr *e)
+{
+    const struct compose_service *svc = compose_service_get(p, service);
+    if (!svc)
+        return herr_set(e, ENOENT, "no such service: %s", service);
+    const json_t *cfg = svc->cfg;
+    struct ctr_opts *o = &s->o;
+    o->stop_timeout = -1;
+    o->image = hj_str(cfg, "image");
+    if (!o->image)
+        return herr_set(e, EINVAL, "service \"%s\" has neither an image nor a build section",
+                        service);
+    if (oneoff) {
+        char hex[13];
+        if (str_random_hex(hex, 12) < 0)
+            return herr_sys(e, "random name");
+        o->name = keep(s, xasprintf("%s-%s-run-%s", p->name, service, hex));
+    } else {
+        o->name = keep(s, compose_container_name(p, service, number));
+    }
+    o->labels = keepv(s, labels_of(p, service, number, oneoff, cfg, e));
+    if (!o->labels)
+        return -1;
+    const json_t *ep = json_object_get(cfg, "entrypoint"), *cmd = json_object_get(cfg, "command");
+    if (ep) {
+        /* The engine takes one entrypoint word: the rest of it leads the command, and
+         * as in docker compose an entrypoint drops the image's command. */
+        _cleanup_strv_ char **epv = hj_strv(ep);
+        _cleanup_strv_ char **cmdv = hj_strv(cmd);
+        char **args = xcalloc(1, sizeof(char *));
+        o->entrypoint = epv && epv[0] ? keep(s, xstrdup(epv[0])) : "";
+        for (size_t i = 1; epv && epv[0] && epv[i]; i++)
+            strv_push(&args, xstrdup(epv[i]));
+        for (char **c = cmdv; c && *c; c++)
+            strv_push(&args, xstrdup(*c));
+        o->cmd = keepv(s, args);
+    } else if (cmd) {
+        o->cmd = keepv(s, hj_strv(cmd));
+    }
+    o->env = keepv(s, obj_kv(json_object_get(cfg, "environment"), "="));
+    o->workdir = hj_str(cfg, "working_dir");
+    o->user = hj_str(cfg, "user");
+    o->hostname = hj_str(cfg, "hostname");
+    o->domainname = hj_str(cfg, "domainname");
+    o->restart = restart_of(cfg);
+    o->stop_signal = hj_str(cfg, "stop_signal");
+    const char *grace = hj_str(cfg, "stop_grace_period");
+    if (grace) {
+        long long ns;
+        if (compose_parse_duration(grace, &ns) < 0)
+            return herr_set(e, EINVAL, "service \"%s\": invalid stop_grace_period \"%s\"", service,
+                            grace);
+        o->stop_timeout = (int)((ns + 999999999LL) / 1000000000LL);
+    }
+    o->tty = hj_bool(cfg, "tty", false);
+    o->interactive = hj_bool(cfg, "stdin_open", false);
+    o->privileged = hj_bool(cfg, "privileged", false);
+    o->read_only = hj_bool(cfg, "read_only", false);
+    o->cap_add = keepv(s, hj_strv(json_object_get(cfg, "cap_add")));
+    o->cap_drop = keepv(s, hj_strv(json_object_get(cfg, "cap_drop")));
+    o->security_opt = keepv(s, hj_strv(json_object_get(cfg, "security_opt")));
+    o->sysctls = keepv(s, obj_kv(json_object_get(cfg, "sysctls"), "="));
+    ulimits_of(s, json_object_get(cfg, "ulimits"));
+    const json_t *lim = hj_path(cfg, "deploy.resources.limits");
+    o->memory = hj_int(cfg, "mem_limit", hj_int(lim, "memory", 0));
+    o->memory_swap = hj_int(cfg, "memswap_limit", 0);
+    o->pids_limit = hj_int(cfg, "pids_limit", hj_int(lim, "pids", 0));
+    o->cpu_shares = hj_int(cfg, "cpu_shares", 0);
+    const json_t *cpus = json_object_get(cfg, "cpus");
+    if (!cpus)
+        cpus = json_object_get(lim, "cpus");
+    if (json_is_number(cpus))
+        o->nano_cpus = llround(json_number_value(cpus) * 1e9);
+    if (networks_of(s, p, service, cfg, e) < 0)
+        return -1;
+    const json_t *ports = json_object_get(cfg, "ports"), *x;
+    size_t i;
+    if (json_array_size(ports)) {
+        char **v = xcalloc(1, sizeof(char *));
+        json_array_foreach(ports, i, x) strv_push(&v, port_spec(x));
+        o->publish = keepv(s, v);
+    }
+    const json_t *vols = json_object_get(cfg, "volumes");
+    if (json_array_size(vols)) {
+        char **v = xcalloc(1, sizeof(char *));
+        json_array_foreach(vols, i, x)
+        {
+            char *m;
+            if (mount_spec(p, service, x, &m, e) < 0) {
+                strv_free(v);
+                return -1;
+            }
+            strv_push(&v, m);
+        }
+        o->mounts = keepv(s, v);
+    }
+    o->tmpfs = keepv(s, hj_strv(json_object_get(cfg, "tmpfs")));
+    const json_t *vf = json_object_get(cfg, "volumes_from");
+    if (json_array_size(vf)) {
+        char **v = xcalloc(1, sizeof(char *));
+        json_array_foreach(vf, i, x) strv_push(&v, volumes_from_spec(p, json_string_value(x)));
+        o->volumes_from = keepv(s, v);
+    }
+    o->dns = keepv(s, hj_strv(json_object_get(cfg, "dns")));
+    o->dns_search = keepv(s, hj_strv(json_object_get(cfg, "dns_search")));
+    o->dns_opt = keepv(s, hj_strv(json_object_get(cfg, "dns_opt")));
+    o->extra_hosts = keepv(s, hj_strv(json_object_get(cfg, "extra_hosts")));
+    o->basedir = p->workdir;
+    return health_of(s, service, json_object_get(cfg, "healthcheck"), e);
+}
+
+int compose_service_spec(const struct compose_project *p, const char *service, int number,
+                         bool oneoff, struct compose_spec **out, struct herr *e)
+{
+    struct compose_spec *s = xcalloc(1, sizeof(*s));
+    if (fill(s, p, service, number, oneoff, e) < 0) {
+        compose_spec_free(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+struct ctr_opts *compose_spec_opts(struct compose_spec *s)
+{
+    return &s->o;
+}
+
+void compose_spec_free(struct compose_spec *s)
+{
+    if (!s)
+        return;
+    strv_free(s->strs);
+    for (size_t i = 0; i < s->nvecs; i++)
+        strv_free(s->vecs[i]);
+    free(s->vecs);
+    free(s->o.networks);
+    free(s);
+}
