@@ -105,6 +105,15 @@ int ctr_wait(const struct ctr_ctx *c, const char *id, struct herr *e);
 /* Remove; a running one only with force (it is killed first). */
 int ctr_remove(const struct ctr_ctx *c, const char *id, bool force, struct herr *e);
 
+/* Health of a container, cheap enough to poll: "starting", "healthy" or "unhealthy"
+ * into status, or "" when it has no healthcheck (none configured, or test ["NONE"]).
+ * The monitor writes "starting" before ctr_start returns and on every restart; a
+ * container with a healthcheck that was never started reads "starting", and one that
+ * has stopped reads "unhealthy" (its checks stopped with it). */
+int ctr_health(const struct ctr_ctx *c, const char *id, char *status, size_t len, struct herr *e);
+/* Go duration ("1m30s", "500ms", "1.5h", "0") to nanoseconds; -1 when malformed. */
+int ctr_parse_duration(const char *s, long long *ns, struct herr *e);
+
 /* Status string of a record as docker shows it ("running", "exited", "created",
  * "restarting"), from the state file and the monitor's liveness. */
 const char *ctr_status(const json_t *inspect);

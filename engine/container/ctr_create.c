@@ -254,6 +254,9 @@ static int validate(const struct ctr_opts *o, char ***warnings, struct herr *e)
         return herr_set(e, 0,
                         "you should always set the memory limit when using the "
                         "memoryswap limit");
+    _cleanup_json_ json_t *hc = NULL;
+    if (ctr_health_record(&o->health, NULL, &hc, e) < 0)
+        return -1;
     return check_security_opts(o->security_opt, warnings, e);
 }
 
@@ -443,6 +446,11 @@ static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image 
     if (o->stop_timeout >= 0)
         json_object_set_new(json_object_get(rec, "Config"), "StopTimeout",
                             json_integer(o->stop_timeout));
+    json_t *health;
+    if (ctr_health_record(&o->health, json_object_get(icfg, "Healthcheck"), &health, e) < 0)
+        return -1;
+    if (health)
+        json_object_set_new(json_object_get(rec, "Config"), "Healthcheck", health);
 
     if (fs_mkdir_p(up, 0755, e) < 0 || fs_mkdir_p(wk, 0700, e) < 0 ||
         write_etc_files(mk->dir, hostname, e) < 0)

@@ -24,4 +24,14 @@ void ctr_umount_rootfs(const struct ctr_ctx *c, const char *id);
 
 char *ctr_names_dir(const struct ctr_ctx *c);
 
+struct ctr_health;
+/* Validate h and merge it over the image's Healthcheck into docker's Config.Healthcheck
+ * shape; *out is NULL when neither gives one. */
+int ctr_health_record(const struct ctr_health *h, const json_t *image_hc, json_t **out,
+                      struct herr *e);
+/* Append the monitor's --health-* options for a record whose checks are to run. */
+void ctr_health_monitor_args(const json_t *rec, char ***argv);
+/* Set State.Health from the monitor's file in the container directory, when checks run. */
+void ctr_health_inspect(int ctr_dfd, const json_t *rec, json_t *state);
+
 #endif

@@ -95,6 +95,7 @@ static char **monitor_argv(const struct ctr_ctx *c, const json_t *rec, const cha
         strv_push(&v, xstrdup("--attach"));
     if (hj_bool(hc, "AutoRemove", false))
         strv_push(&v, xstrdup("--rm"));
+    ctr_health_monitor_args(rec, &v);
     strv_push(&v, xstrdup("--"));
     _cleanup_strv_ char **rt = ctr_runtime_argv(c);
     for (char **p = rt; *p; p++)

@@ -143,6 +143,7 @@ json_t *ctr_inspect(const struct ctr_ctx *c, const char *id, struct herr *e)
         json_object_set_new(state, "FinishedAt", json_string("0001-01-01T00:00:00Z"));
     json_object_set_new(rec, "RestartCount", json_integer(hj_int(state, "RestartCount", 0)));
     json_object_del(state, "RestartCount");
+    ctr_health_inspect(dfd, rec, state);
     json_object_set_new(rec, "State", state);
     return rec;
 }

@@ -20,6 +20,8 @@
 #define MONITOR_CONSOLE_SOCK "console.sock"
 #define MONITOR_PID_FILE "pid"
 #define MONITOR_STATE_FILE "state.json"
+/* Beside the state file: {Status, FailingStreak, Log} as docker's State.Health. */
+#define MONITOR_HEALTH_FILE "health.json"
 #define MONITOR_MSG_MAX 2048
 
 #endif
