@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/cli_image.h"
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -16,9 +17,13 @@
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: hoist image COMMAND\n\nCommands:\n"
+               "  history  Show the history of an image\n"
                "  import   Import a tarball as a single-layer image\n"
+               "  load     Load images from a docker or OCI archive\n"
                "  ls       List images\n"
+               "  prune    Remove unused images\n"
                "  rm       Remove one or more images\n"
+               "  save     Save images to a docker archive\n"
                "  inspect  Show details of images\n"
                "  tag      Give an image another name\n");
 }
@@ -48,7 +53,7 @@ static int cmd_import(const struct cli_globals *g, int argc, char **argv)
 }
 
 /* "5 seconds ago", as docker's units.HumanDuration. */
-static char *since(const char *created)
+char *cli_image_since(const char *created)
 {
     struct tm tm = {0};
     if (!created || !strptime(created, "%Y-%m-%dT%H:%M:%S", &tm))
@@ -79,7 +84,7 @@ static char *since(const char *created)
 }
 
 /* Decimal units with 3 significant digits: "4.26MB". */
-static char *human_size(long long n)
+char *cli_image_size(long long n)
 {
     static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
     double v = (double)n;
@@ -198,8 +203,8 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
                 w->tag = xstrdup("<none>");
             }
             w->id = short_id(imgs[i].id, no_trunc);
-            w->since = since(imgs[i].created);
-            w->size = human_size(imgs[i].size);
+            w->since = cli_image_since(imgs[i].created);
+            w->size = cli_image_size(imgs[i].size);
             w->created = xstrdup(imgs[i].created);
         }
     }
@@ -284,8 +289,11 @@ static int cmd_tag(const struct cli_globals *g, int argc, char **argv)
 int cli_image_main(const struct cli_globals *g, int argc, char **argv)
 {
     static const struct cli_cmd cmds[] = {
-        {"import", NULL, cmd_import},   {"ls", "list", cmd_ls}, {"rm", "remove", cmd_rm},
-        {"inspect", NULL, cmd_inspect}, {"tag", NULL, cmd_tag},
+        {"import", NULL, cmd_import},     {"ls", "list", cmd_ls},
+        {"rm", "remove", cmd_rm},         {"inspect", NULL, cmd_inspect},
+        {"tag", NULL, cmd_tag},           {"load", NULL, cli_image_load},
+        {"save", NULL, cli_image_save},   {"history", NULL, cli_image_history},
+        {"prune", NULL, cli_image_prune},
     };
     return cli_dispatch(g, "image", cmds, sizeof(cmds) / sizeof(cmds[0]), usage, argc, argv);
 }

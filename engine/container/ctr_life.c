@@ -18,6 +18,7 @@
 #include "common/str.h"
 #include "engine/container/container.h"
 #include "engine/container/ctr_internal.h"
+#include "engine/image/image.h"
 #include "engine/monitor/monitor.h"
 
 static bool is_mountpoint(const char *path)
@@ -36,10 +37,11 @@ int ctr_mount_rootfs(const struct ctr_ctx *c, const char *id, const char *lowerd
         return -1;
     if (is_mountpoint(merged))
         return 0;
-    _cleanup_free_ char *data =
-        xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lowerdir, dir, dir);
-    if (mount("overlay", merged, "overlay", 0, data) < 0)
-        return herr_sys(e, "mount the rootfs of container %s", id);
+    _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
+    _cleanup_free_ char *work = xasprintf("%s/work", dir);
+    _cleanup_free_ char *links = xasprintf("%s/l", dir);
+    if (image_mount_overlay(merged, lowerdir, upper, work, links, e) < 0)
+        return herr_wrap(e, "mount the rootfs of container %s", id);
     return 0;
 }
 

@@ -52,8 +52,11 @@ char *image_ref_display(const char *normalized);
 void image_ref_split_display(const char *normalized, char **repo, char **tag);
 
 /* Apply one Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER, EXPOSE, LABEL,
- * VOLUME, STOPSIGNAL) to the "config" object of an image config. */
+ * VOLUME, STOPSIGNAL, HEALTHCHECK) to the "config" object of an image config. */
 int image_change_apply(json_t *config, const char *instr, struct herr *e);
+/* Go duration as Dockerfiles and docker's flags take it ("1m30s", "500ms", "0") to
+ * nanoseconds; -1 when malformed. */
+int image_parse_duration(const char *s, long long *ns, struct herr *e);
 
 /* Make an archive member name relative and clean: "/a//./b/" -> "a/b". Rejects ".."
  * components and empty results other than the root itself ("" is returned for "./"). */
@@ -81,6 +84,22 @@ int image_tag(const char *root, const char *src, const char *dst, struct herr *e
  * name of an image given by id even when containers still use it (the data is kept
  * for them). Reports each "Untagged: name" / "Deleted: id" line through *report. */
 int image_remove(const char *root, const char *ref, bool force, char ***report, struct herr *e);
+
+/* The history of an image, newest first, as docker shows it: objects with Id (the
+ * image id on the top entry, "<missing>" below), Created (RFC 3339), CreatedBy, Size
+ * (bytes of the layer the step made, 0 for empty layers), Comment and Tags. */
+int image_history(const char *root, const char *ref, json_t **out, struct herr *e);
+
+/* Remove images no container uses: untagged ones only, or every one with all. Appends
+ * docker's "untagged: NAME" / "deleted: ID" lines to *report; *reclaimed gets the bytes
+ * of the layers deleted. */
+int image_prune(const char *root, bool all, char ***report, long long *reclaimed, struct herr *e);
+
+/* Mount an overlay of lowerdir (colon-separated, top layer first) with upper and work
+ * dirs on target, however many layers there are. linkdir is a directory the mount may
+ * fill with short symlinks to the layers (on kernels without fsconfig "lowerdir+"). */
+int image_mount_overlay(const char *target, const char *lowerdir, const char *upper,
+                        const char *work, const char *linkdir, struct herr *e);
 
 /* Run the hoist-image helper (found in self_dir, else HOIST_LIBEXECDIR) with args
  * (args[0] is the subcommand, e.g. "import"; --root root is inserted after it).

@@ -49,6 +49,11 @@ int hi_unpack(const char *tar, int dirfd, struct herr *e);
  * which its message already says. */
 int hi_la_errno(struct archive *a);
 
+/* A new staging dir <root>/images/tmp/<pid>-<random> (mode 0700). */
+int hi_stage_create(const char *root, char **out, struct herr *e);
+/* Remove staging dirs left by processes that no longer exist. */
+void hi_clean_stale(const char *root);
+
 /* "sha256:<hex>" of data. */
 void hi_digest(const void *data, size_t len, char out[72]);
 

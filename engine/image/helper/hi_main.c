@@ -19,6 +19,7 @@
 #include "common/json.h"
 #include "common/str.h"
 #include "engine/image/helper/hi.h"
+#include "engine/image/helper/hi_load.h"
 #include "engine/image/image.h"
 #include "engine/image/img_internal.h"
 
@@ -52,7 +53,7 @@ static void install_signals(void)
 
 /* Staging dirs are named <pid>-...: those of dead processes are leftovers of a killed
  * import or rm and are removed. */
-static void clean_stale(const char *root)
+void hi_clean_stale(const char *root)
 {
     _cleanup_free_ char *dir = img_path(root, "tmp");
     _cleanup_dir_ DIR *d = opendir(dir);
@@ -74,7 +75,7 @@ static void clean_stale(const char *root)
     }
 }
 
-static int stage_create(const char *root, char **out, struct herr *e)
+int hi_stage_create(const char *root, char **out, struct herr *e)
 {
     char rnd[13];
     if (str_random_hex(rnd, 12) < 0)
@@ -290,8 +291,8 @@ static int build(const struct opts *o, const struct image *parent, json_t *chain
 {
     if (img_store_init(o->root, e) < 0)
         return -1;
-    clean_stale(o->root);
-    if (stage_create(o->root, &b->stage, e) < 0 || pack(o, b, e) < 0)
+    hi_clean_stale(o->root);
+    if (hi_stage_create(o->root, &b->stage, e) < 0 || pack(o, b, e) < 0)
         return -1;
     _cleanup_close_ int lock = img_store_lock(o->root, e);
     if (lock < 0)
@@ -355,8 +356,12 @@ static int usage(const char *cmd)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && (strcmp(argv[1], "load") == 0 || strcmp(argv[1], "save") == 0)) {
+        install_signals();
+        return strcmp(argv[1], "load") == 0 ? hi_load_main(argc, argv) : hi_save_main(argc, argv);
+    }
     if (argc < 2 || (strcmp(argv[1], "import") != 0 && strcmp(argv[1], "commit") != 0)) {
-        fprintf(stderr, "hoist-image: unknown command \"%s\" (import, commit)\n",
+        fprintf(stderr, "hoist-image: unknown command \"%s\" (import, commit, load, save)\n",
                 argc > 1 ? argv[1] : "");
         return 2;
     }
