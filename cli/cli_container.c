@@ -1,6 +1,7 @@
 /* `hoist container ...`: create, run and start here, the other verbs in
  * cli_container_ops.c and cli_container_logs.c. */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +71,77 @@ enum {
     OPT_STOPSIG,
     OPT_STOPTIMEOUT,
     OPT_LABEL,
+    OPT_NETALIAS,
+    OPT_IP,
+    OPT_DNS,
+    OPT_DNSSEARCH,
+    OPT_DNSOPT,
+    OPT_ADDHOST,
+    OPT_DOMAIN,
+    OPT_MOUNT,
+    OPT_TMPFS,
+    OPT_VOLFROM,
+    OPT_HEALTH_CMD,
+    OPT_HEALTH_INTERVAL,
+    OPT_HEALTH_TIMEOUT,
+    OPT_HEALTH_RETRIES,
+    OPT_HEALTH_START_PERIOD,
+    OPT_HEALTH_START_INTERVAL,
+    OPT_NO_HEALTHCHECK,
     OPT_HELP,
 };
+
+/* --health-* and --no-healthcheck into o->health; the CMD-SHELL test is made once all
+ * options are seen. 0, or the exit status of a usage error. */
+static int health_opt(const char *cmd, int c, const char *arg, struct ctr_opts *o,
+                      const char **shell_cmd, bool *none)
+{
+    static const struct {
+        int opt;
+        const char *name;
+        size_t off;
+    } durations[] = {
+        {OPT_HEALTH_INTERVAL, "health-interval", offsetof(struct ctr_health, interval)},
+        {OPT_HEALTH_TIMEOUT, "health-timeout", offsetof(struct ctr_health, timeout)},
+        {OPT_HEALTH_START_PERIOD, "health-start-period", offsetof(struct ctr_health, start_period)},
+        {OPT_HEALTH_START_INTERVAL, "health-start-interval",
+         offsetof(struct ctr_health, start_interval)},
+    };
+    if (c == OPT_HEALTH_CMD) {
+        *shell_cmd = arg;
+        return 0;
+    }
+    if (c == OPT_NO_HEALTHCHECK) {
+        *none = true;
+        return 0;
+    }
+    if (c == OPT_HEALTH_RETRIES) {
+        long long v;
+        if (str_parse_ll(arg, &v) < 0 && !(arg[0] == '-' && str_parse_ll(arg + 1, &v) == 0))
+            return cli_usage_error(cmd, "invalid argument \"%s\" for \"--health-retries\" flag",
+                                   arg);
+        if (arg[0] == '-' && v != 0)
+            return cli_usage_error(cmd, "--health-retries cannot be negative");
+        if (v > 1000000)
+            return cli_usage_error(cmd, "--health-retries %s is too large", arg);
+        o->health.retries = (int)v;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
+        if (durations[i].opt != c)
+            continue;
+        struct herr e = {0};
+        long long ns;
+        if (ctr_parse_duration(arg, &ns, &e) < 0)
+            return cli_usage_error(cmd, "invalid argument \"%s\" for \"--%s\" flag: %s", arg,
+                                   durations[i].name, e.msg);
+        if (ns < 0)
+            return cli_usage_error(cmd, "--%s cannot be negative", durations[i].name);
+        *(long long *)((char *)&o->health + durations[i].off) = ns;
+        return 0;
+    }
+    return cli_usage_error(cmd, "unknown flag");
+}
 
 struct run_args {
     struct ctr_opts o;
@@ -80,9 +150,13 @@ struct run_args {
 
 static void free_opts(struct ctr_opts *o)
 {
+    strv_free(o->health.test);
     strv_free(o->cmd), strv_free(o->env), strv_free(o->cap_add), strv_free(o->cap_drop);
     strv_free(o->security_opt), strv_free(o->ulimits), strv_free(o->sysctls);
-    strv_free(o->labels);
+    strv_free(o->labels), strv_free(o->network_aliases), strv_free(o->publish);
+    strv_free(o->dns), strv_free(o->dns_search), strv_free(o->dns_opt);
+    strv_free(o->extra_hosts), strv_free(o->volumes), strv_free(o->mounts);
+    strv_free(o->tmpfs), strv_free(o->volumes_from);
 }
 
 static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra, bool run)
@@ -117,6 +191,28 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra
         {"stop-signal", required_argument, NULL, OPT_STOPSIG},
         {"stop-timeout", required_argument, NULL, OPT_STOPTIMEOUT},
         {"label", required_argument, NULL, OPT_LABEL},
+        {"network-alias", required_argument, NULL, OPT_NETALIAS},
+        {"net-alias", required_argument, NULL, OPT_NETALIAS},
+        {"ip", required_argument, NULL, OPT_IP},
+        {"publish", required_argument, NULL, 'p'},
+        {"publish-all", no_argument, NULL, 'P'},
+        {"dns", required_argument, NULL, OPT_DNS},
+        {"dns-search", required_argument, NULL, OPT_DNSSEARCH},
+        {"dns-option", required_argument, NULL, OPT_DNSOPT},
+        {"dns-opt", required_argument, NULL, OPT_DNSOPT},
+        {"add-host", required_argument, NULL, OPT_ADDHOST},
+        {"domainname", required_argument, NULL, OPT_DOMAIN},
+        {"volume", required_argument, NULL, 'v'},
+        {"mount", required_argument, NULL, OPT_MOUNT},
+        {"tmpfs", required_argument, NULL, OPT_TMPFS},
+        {"volumes-from", required_argument, NULL, OPT_VOLFROM},
+        {"health-cmd", required_argument, NULL, OPT_HEALTH_CMD},
+        {"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
+        {"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
+        {"health-retries", required_argument, NULL, OPT_HEALTH_RETRIES},
+        {"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
+        {"health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL},
+        {"no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK},
         {"help", no_argument, NULL, OPT_HELP},
         {0},
     };
@@ -124,10 +220,12 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra
     *ra = (struct run_args){.o = {.stop_timeout = -1}};
     struct herr e = {0};
     long long v;
+    const char *health_cmd = NULL;
+    bool no_health = false;
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+dite:w:u:h:m:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+dite:w:u:h:m:p:Pv:", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
             if (!run)
@@ -233,6 +331,57 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra
         case OPT_LABEL:
             strv_push(&o->labels, xstrdup(optarg));
             break;
+        case OPT_NETALIAS:
+            strv_push(&o->network_aliases, xstrdup(optarg));
+            break;
+        case OPT_IP:
+            o->ip = optarg;
+            break;
+        case 'p':
+            strv_push(&o->publish, xstrdup(optarg));
+            break;
+        case 'P':
+            o->publish_all = true;
+            break;
+        case OPT_DNS:
+            strv_push(&o->dns, xstrdup(optarg));
+            break;
+        case OPT_DNSSEARCH:
+            strv_push(&o->dns_search, xstrdup(optarg));
+            break;
+        case OPT_DNSOPT:
+            strv_push(&o->dns_opt, xstrdup(optarg));
+            break;
+        case OPT_ADDHOST:
+            strv_push(&o->extra_hosts, xstrdup(optarg));
+            break;
+        case OPT_DOMAIN:
+            o->domainname = optarg;
+            break;
+        case 'v':
+            strv_push(&o->volumes, xstrdup(optarg));
+            break;
+        case OPT_MOUNT:
+            strv_push(&o->mounts, xstrdup(optarg));
+            break;
+        case OPT_TMPFS:
+            strv_push(&o->tmpfs, xstrdup(optarg));
+            break;
+        case OPT_VOLFROM:
+            strv_push(&o->volumes_from, xstrdup(optarg));
+            break;
+        case OPT_HEALTH_CMD:
+        case OPT_HEALTH_INTERVAL:
+        case OPT_HEALTH_TIMEOUT:
+        case OPT_HEALTH_RETRIES:
+        case OPT_HEALTH_START_PERIOD:
+        case OPT_HEALTH_START_INTERVAL:
+        case OPT_NO_HEALTHCHECK: {
+            int r = health_opt(cmd, c, optarg, o, &health_cmd, &no_health);
+            if (r)
+                return r;
+            break;
+        }
         case OPT_HELP:
             printf("Usage: hoist container %s [OPTIONS] IMAGE [COMMAND] [ARG...]\n", cmd);
             return -2;
@@ -242,6 +391,16 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra
     }
     if (optind >= argc)
         return cli_usage_error(cmd, "requires at least 1 argument (IMAGE)");
+    struct ctr_health *h = &o->health;
+    if (no_health && (health_cmd || h->interval || h->timeout || h->retries || h->start_period ||
+                      h->start_interval))
+        return cli_usage_error(cmd, "--no-healthcheck conflicts with --health-* options");
+    if (no_health || health_cmd) {
+        h->test = xcalloc(1, sizeof(char *));
+        strv_push(&h->test, xstrdup(no_health ? "NONE" : "CMD-SHELL"));
+        if (health_cmd)
+            strv_push(&h->test, xstrdup(health_cmd));
+    }
     o->image = argv[optind++];
     if (optind < argc) {
         o->cmd = xcalloc(1, sizeof(char *));

@@ -54,6 +54,11 @@ static char *status_text(const json_t *rec)
     time_t now = time(NULL);
     if (strcmp(s, "running") == 0) {
         _cleanup_free_ char *h = human(now - parse_time(hj_str(st, "StartedAt")));
+        const char *health = hj_str(json_object_get(st, "Health"), "Status");
+        if (health && strcmp(health, "starting") == 0)
+            return xasprintf("Up %s (health: starting)", h);
+        if (health)
+            return xasprintf("Up %s (%s)", h, health);
         return xasprintf("Up %s", h);
     }
     if (strcmp(s, "exited") == 0 && parse_time(hj_str(st, "FinishedAt")) <= 0)
@@ -228,7 +233,7 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
 
 struct act {
     int n;
-    bool flag;
+    bool flag, volumes;
     struct herr *e;
 };
 
@@ -253,7 +258,7 @@ static int do_kill(const struct ctr_ctx *c, const char *id, const char *ref, voi
 static int do_rm(const struct ctr_ctx *c, const char *id, const char *ref, void *arg)
 {
     struct act *a = arg;
-    if (ctr_remove(c, id, a->flag, a->e) < 0)
+    if (ctr_remove(c, id, a->flag, a->volumes, a->e) < 0)
         return -1;
     printf("%s\n", ref);
     return 0;
@@ -333,7 +338,9 @@ int cli_ctr_rm(const struct ctr_ctx *c, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "fv", opts, NULL)) != -1) {
         if (ch == 'f')
             a.flag = true;
-        else if (ch != 'v')
+        else if (ch == 'v')
+            a.volumes = true;
+        else
             return cli_usage_error("rm", "unknown flag \"%s\"", argv[optind - 1]);
     }
     return with_err(c, "rm", argc, argv, do_rm, &a);

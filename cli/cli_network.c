@@ -1,4 +1,5 @@
-/* `hoist network create|ls|rm|inspect|prune`, on the net/ library. */
+/* `hoist network create|ls|rm|inspect|prune|connect|disconnect`, on the net/ library,
+ * and the hidden `hook` the bundles of containers run. */
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -6,8 +7,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_container_int.h"
 #include "common/cleanup.h"
 #include "common/err.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/str.h"
 #include "net/net.h"
@@ -270,7 +273,9 @@ static int cmd_attach(const struct cli_globals *g, int argc, char **argv)
         "      --ip ADDR       static address\n"
         "      --ifname NAME   interface name inside (default eth0)\n"
         "      --name NAME     container name shown by inspect\n"
-        "      --alias NAME    DNS alias on this network (repeatable)\n";
+        "      --alias NAME    DNS alias on this network (repeatable)\n"
+        "      --publish SPEC  publish [ip:][hostPort:]containerPort[/tcp|udp] through this\n"
+        "                      endpoint (repeatable; host ports are chosen when reserving)\n";
     if (cli_help_asked(argc, argv, help))
         return 0;
     static const struct option opts[] = {
@@ -280,9 +285,11 @@ static int cmd_attach(const struct cli_globals *g, int argc, char **argv)
         {"ifname", required_argument, NULL, 'f'},
         {"name", required_argument, NULL, 'N'},
         {"alias", required_argument, NULL, 'a'},
+        {"publish", required_argument, NULL, 'P'},
         {0},
     };
     _cleanup_strv_ char **aliases = xcalloc(1, sizeof(char *));
+    _cleanup_strv_ char **publish = xcalloc(1, sizeof(char *));
     _cleanup_free_ char *nspath = NULL;
     struct net_attach_opts o = {0};
     long long pid;
@@ -291,6 +298,9 @@ static int cmd_attach(const struct cli_globals *g, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         switch (c) {
+        case 'P':
+            strv_push(&publish, xstrdup(optarg));
+            break;
         case 'p':
             if (str_parse_ll(optarg, &pid) < 0 || pid <= 0)
                 return cli_usage_error("network attach", "invalid pid \"%s\"", optarg);
@@ -323,6 +333,7 @@ static int cmd_attach(const struct cli_globals *g, int argc, char **argv)
     if (o.ifname && (strlen(o.ifname) >= 16 || !*o.ifname || strchr(o.ifname, '/')))
         return cli_usage_error("network attach", "invalid interface name \"%s\"", o.ifname);
     o.aliases = aliases;
+    o.publish = publish;
     struct herr e = {0};
     _cleanup_close_ int nsfd = -1;
     if (nspath && (nsfd = open(nspath, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -365,12 +376,97 @@ static int cmd_detach(const struct cli_globals *g, int argc, char **argv)
     return 0;
 }
 
+static int cmd_connect(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist network connect [OPTIONS] NETWORK CONTAINER\n\n"
+                               "Options:\n"
+                               "      --alias NAME   DNS alias on this network (repeatable)\n"
+                               "      --ip ADDR      static IPv4 address\n";
+    if (cli_help_asked(argc, argv, help))
+        return 0;
+    static const struct option opts[] = {
+        {"alias", required_argument, NULL, 'a'}, {"ip", required_argument, NULL, 'i'}, {0}};
+    _cleanup_strv_ char **aliases = NULL;
+    struct ctr_network n = {0};
+    int ch;
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (ch == 'a')
+            strv_push(&aliases, xstrdup(optarg));
+        else if (ch == 'i')
+            n.ip = optarg;
+        else
+            return cli_usage_error("network connect", "unknown or incomplete option \"%s\"",
+                                   argv[optind - 1]);
+    }
+    if (argc - optind != 2)
+        return cli_usage_error("network connect", "requires NETWORK and CONTAINER");
+    n.name = argv[optind];
+    n.aliases = aliases;
+    struct ctr_ctx c;
+    cli_ctr_ctx(g, &c);
+    struct herr e = {0};
+    _cleanup_free_ char *id = NULL;
+    if (ctr_resolve(&c, argv[optind + 1], &id, &e) < 0 || ctr_network_connect(&c, id, &n, &e) < 0)
+        return cli_report(&e, 1);
+    return 0;
+}
+
+static int cmd_disconnect(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist network disconnect [-f] NETWORK CONTAINER\n";
+    if (cli_help_asked(argc, argv, help))
+        return 0;
+    static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
+    int ch;
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
+        if (ch != 'f')
+            return cli_usage_error("network disconnect", "unknown option \"%s\"", argv[optind - 1]);
+    }
+    if (argc - optind != 2)
+        return cli_usage_error("network disconnect", "requires NETWORK and CONTAINER");
+    struct ctr_ctx c;
+    cli_ctr_ctx(g, &c);
+    struct herr e = {0};
+    _cleanup_free_ char *id = NULL;
+    if (ctr_resolve(&c, argv[optind + 1], &id, &e) < 0 ||
+        ctr_network_disconnect(&c, id, argv[optind], &e) < 0)
+        return cli_report(&e, 1);
+    return 0;
+}
+
+/* The OCI hook of container bundles: the runtime's state on stdin. */
+static int cmd_hook(const struct cli_globals *g, int argc, char **argv)
+{
+    if (argc != 2)
+        return cli_usage_error("network hook", "requires the container id (run by the runtime)");
+    struct herr e = {0};
+    _cleanup_free_ char *state = NULL;
+    if (fs_read_all(AT_FDCWD, "/proc/self/fd/0", &state, NULL, &e) < 0)
+        return cli_report(&e, 1);
+    struct ctr_ctx c;
+    cli_ctr_ctx(g, &c);
+    if (ctr_hook(&c, argv[1], state, &e) < 0)
+        return cli_report(&e, 1);
+    return 0;
+}
+
 int cli_network_main(const struct cli_globals *g, int argc, char **argv)
 {
     static const struct cli_cmd cmds[] = {
-        {"create", NULL, cmd_create},   {"ls", "list", cmd_ls},     {"rm", "remove", cmd_rm},
-        {"inspect", NULL, cmd_inspect}, {"prune", NULL, cmd_prune}, {"attach", NULL, cmd_attach},
+        {"create", NULL, cmd_create},
+        {"ls", "list", cmd_ls},
+        {"rm", "remove", cmd_rm},
+        {"inspect", NULL, cmd_inspect},
+        {"prune", NULL, cmd_prune},
+        {"attach", NULL, cmd_attach},
         {"detach", NULL, cmd_detach},
+        {"connect", NULL, cmd_connect},
+        {"disconnect", NULL, cmd_disconnect},
+        {"hook", NULL, cmd_hook},
     };
     return cli_dispatch(g, "network", cmds, sizeof(cmds) / sizeof(cmds[0]), usage, argc, argv);
 }

@@ -58,7 +58,7 @@ static int down_node(void *arg, size_t i, struct herr *e)
         }
         if (!he.msg[0] && d->remove) {
             ev(d, h->name, COMPOSE_EV_WORKING, "Removing", NULL);
-            if (ctr_remove(d->c, h->id, true, &he) == 0 || he.errnum == ENOENT) {
+            if (ctr_remove(d->c, h->id, true, false, &he) == 0 || he.errnum == ENOENT) {
                 herr_clear(&he);
                 ev(d, h->name, COMPOSE_EV_DONE, "Removed", NULL);
             }

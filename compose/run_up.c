@@ -170,7 +170,7 @@ static int create(const struct up *u, struct unode *nd, int number, char **id_ou
 
 static int stop_remove(const struct up *u, const struct compose_ctr *h, struct herr *e)
 {
-    if (ctr_stop(u->c, h->id, u->o->timeout, e) < 0 || ctr_remove(u->c, h->id, true, e) < 0)
+    if (ctr_stop(u->c, h->id, u->o->timeout, e) < 0 || ctr_remove(u->c, h->id, true, false, e) < 0)
         return fail(u, h->name, e);
     return 0;
 }

@@ -102,8 +102,23 @@ int ctr_stop(const struct ctr_ctx *c, const char *id, int timeout, struct herr *
 int ctr_kill(const struct ctr_ctx *c, const char *id, int sig, struct herr *e);
 /* Wait for a running container to stop; returns its exit code. */
 int ctr_wait(const struct ctr_ctx *c, const char *id, struct herr *e);
-/* Remove; a running one only with force (it is killed first). */
-int ctr_remove(const struct ctr_ctx *c, const char *id, bool force, struct herr *e);
+/* Remove; a running one only with force (it is killed first). Its addresses are
+ * released; with volumes its anonymous volumes are removed too. */
+int ctr_remove(const struct ctr_ctx *c, const char *id, bool force, bool volumes, struct herr *e);
+
+/* The OCI hook in every bundle that joins a network or mounts a volume
+ * (`hoist network hook ID`, the OCI state on stdin): at createRuntime it wires the
+ * recorded networks into the init's network namespace; at poststop it unwires them
+ * (releasing the addresses of an auto-removed container) and unmounts driver-backed
+ * volumes no running container uses any more. */
+int ctr_hook(const struct ctr_ctx *c, const char *id, const char *state, struct herr *e);
+/* docker network connect: a running container is wired at once (next free ethN), a
+ * stopped one when it starts. */
+int ctr_network_connect(const struct ctr_ctx *c, const char *id, const struct ctr_network *n,
+                        struct herr *e);
+/* docker network disconnect: unwire and release the address. */
+int ctr_network_disconnect(const struct ctr_ctx *c, const char *id, const char *network,
+                           struct herr *e);
 
 /* Health of a container, cheap enough to poll: "starting", "healthy" or "unhealthy"
  * into status, or "" when it has no healthcheck (none configured, or test ["NONE"]).

@@ -193,30 +193,6 @@ static int claim_name(const struct ctr_ctx *c, const char *want, const char *id,
     return herr_set(e, 0, "could not find a free container name");
 }
 
-static int write_file(const char *dir, const char *name, const char *text, struct herr *e)
-{
-    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return herr_sys(e, "open %s", dir);
-    return fs_write_atomic(dfd, name, text, strlen(text), 0644, false, e);
-}
-
-static int write_etc_files(const char *dir, const char *hostname, struct herr *e)
-{
-    _cleanup_free_ char *hn = xasprintf("%s\n", hostname);
-    _cleanup_free_ char *hosts =
-        xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                  "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-                  "ff02::2\tip6-allrouters\n");
-    _cleanup_free_ char *resolv = NULL;
-    if (fs_read_all(AT_FDCWD, "/etc/resolv.conf", &resolv, NULL, NULL) < 0)
-        resolv = xstrdup("");
-    if (write_file(dir, "hostname", hn, e) < 0 || write_file(dir, "hosts", hosts, e) < 0 ||
-        write_file(dir, "resolv.conf", resolv, e) < 0)
-        return -1;
-    return 0;
-}
-
 static char *now_rfc3339(void)
 {
     struct timespec ts;
@@ -236,9 +212,6 @@ static int validate(const struct ctr_opts *o, char ***warnings, struct herr *e)
         return -1;
     if (o->rm && o->restart && strcmp(pol, "no") != 0)
         return herr_set(e, 0, "conflicting options: cannot specify both --restart and --rm");
-    if (o->network && strcmp(o->network, "none") != 0 && strcmp(o->network, "host") != 0)
-        return herr_set(e, 0, "network %s not found (only none and host are supported)",
-                        o->network);
     if (o->stop_signal && ctr_parse_signal(o->stop_signal) < 0)
         return herr_set(e, 0, "invalid stop signal \"%s\"", o->stop_signal);
     if (o->name && !valid_name(o->name[0] == '/' ? o->name + 1 : o->name))
@@ -358,10 +331,15 @@ struct made {
     const struct ctr_ctx *c;
     const char *id;
     bool mounted;
+    json_t *rec; /* holds the addresses reserved */
+    char **vols; /* volumes created */
 };
 
 static void undo(struct made *m)
 {
+    if (m->rec)
+        ctr_net_release(m->c, m->rec);
+    ctr_vol_undo(m->c, m->vols);
     if (m->mounted)
         ctr_umount_rootfs(m->c, m->id);
     if (m->name_link)
@@ -370,6 +348,8 @@ static void undo(struct made *m)
         fs_rm_rf(m->dir, NULL);
     free(m->dir);
     free(m->name_link);
+    json_decref(m->rec);
+    strv_free(m->vols);
 }
 
 static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image *img,
@@ -452,8 +432,11 @@ static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image 
     if (health)
         json_object_set_new(json_object_get(rec, "Config"), "Healthcheck", health);
 
+    if (ctr_net_create(c, o, icfg, rec, warnings, e) < 0)
+        return -1;
+    mk->rec = json_incref(rec);
     if (fs_mkdir_p(up, 0755, e) < 0 || fs_mkdir_p(wk, 0700, e) < 0 ||
-        write_etc_files(mk->dir, hostname, e) < 0)
+        ctr_net_files(rec, mk->dir, e) < 0)
         return -1;
     if (ctr_mount_rootfs(c, id, ld, e) < 0)
         return -1;
@@ -469,9 +452,13 @@ static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image 
         _cleanup_free_ char *home = xasprintf("HOME=%s", *u.home ? u.home : "/");
         json_array_append_new(jenv, json_string(home));
     }
+    _cleanup_json_ json_t *vmounts = NULL;
+    if (ctr_vol_create(c, o, icfg, rootfd, rec, &vmounts, &mk->vols, e) < 0)
+        return -1;
     _cleanup_json_ json_t *spec = ctr_spec_build(c, rec, merged, mk->dir, &u, e);
     if (!spec)
         return -1;
+    json_array_extend(json_object_get(spec, "mounts"), vmounts);
     _cleanup_free_ char *bundle = xasprintf("%s/bundle", mk->dir);
     if (fs_mkdir_p(bundle, 0700, e) < 0)
         return -1;
@@ -482,7 +469,6 @@ static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image 
     if (hj_write_atomic(bfd, "config.json", spec, false, e) < 0 ||
         hj_write_atomic(dfd, "config.json", rec, false, e) < 0)
         return -1;
-    (void)warnings;
     return 0;
 }
 
@@ -525,6 +511,8 @@ int ctr_create(const struct ctr_ctx *c, const struct ctr_opts *o, bool will_star
         ctr_umount_rootfs(c, id);
     free(mk.dir);
     free(mk.name_link);
+    json_decref(mk.rec);
+    strv_free(mk.vols);
     *id_out = xstrdup(id);
     return 0;
 }

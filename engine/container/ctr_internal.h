@@ -9,6 +9,7 @@
 struct herr;
 struct ctr_ctx;
 struct ctr_user;
+struct ctr_opts;
 
 /* The OCI runtime config for a record (config.json contents) at rootfs path. */
 json_t *ctr_spec_build(const struct ctr_ctx *c, const json_t *rec, const char *rootfs,
@@ -23,6 +24,44 @@ int ctr_mount_rootfs(const struct ctr_ctx *c, const char *id, const char *lowerd
 void ctr_umount_rootfs(const struct ctr_ctx *c, const char *id);
 
 char *ctr_names_dir(const struct ctr_ctx *c);
+
+/* Networks (ctr_net.c, ctr_net_wire.c). */
+/* Resolve the network mode, reserve an address on each network joined (all released
+ * again on failure) and record NetworkMode, PortBindings, DNS options, ExtraHosts and
+ * NetworkSettings in rec, whose Id, Name and Config.Hostname are set. */
+int ctr_net_create(const struct ctr_ctx *c, const struct ctr_opts *o, const json_t *icfg,
+                   json_t *rec, char ***warnings, struct herr *e);
+/* Reserve an address on net (and wire it into nsfd unless -1), recording the endpoint
+ * in rec's NetworkSettings.Networks. */
+int ctr_net_join(const struct ctr_ctx *c, json_t *rec, const char *net, char **user_aliases,
+                 const char *ip, const char *ifname, char **publish, int nsfd, struct herr *e);
+/* Names the DNS responder answers: user aliases, container name, hostname, short id. */
+char **ctr_net_dns_names(char *const *user, const char *name, const char *hostname, const char *id);
+int ctr_net_check_aliases(char *const *v, struct herr *e);
+/* Write hostname, hosts and resolv.conf for rec into ctrdir (not for container:ID). */
+int ctr_net_files(const json_t *rec, const char *ctrdir, struct herr *e);
+/* Release every address the record holds. */
+void ctr_net_release(const struct ctr_ctx *c, const json_t *rec);
+/* Remove the veth pairs of the record's networks, releasing the addresses too. */
+void ctr_net_unwire(const struct ctr_ctx *c, const json_t *rec, bool release);
+/* The OCI "hooks" that wire and unwire the container; NULL when it needs none. */
+json_t *ctr_net_hooks(const struct ctr_ctx *c, const json_t *rec);
+/* Network mode container:ID: point the bundle at that container's current netns. */
+int ctr_net_before_start(const struct ctr_ctx *c, const json_t *rec, struct herr *e);
+
+/* Volumes (ctr_vol.c). */
+/* Parse and prepare every mount of the options and the image's VOLUMEs (copy-up from
+ * rootfd), record Mounts, Binds and VolumesFrom in rec; *oci gets the OCI mounts and
+ * *created the names of volumes made here (for ctr_vol_undo). */
+int ctr_vol_create(const struct ctr_ctx *c, const struct ctr_opts *o, const json_t *icfg,
+                   int rootfd, json_t *rec, json_t **oci, char ***created, struct herr *e);
+void ctr_vol_undo(const struct ctr_ctx *c, char **created);
+/* Mount the driver-backed volumes of rec. */
+int ctr_vol_start(const struct ctr_ctx *c, const json_t *rec, struct herr *e);
+/* Unmount rec's driver-backed volumes that no other running container uses. */
+void ctr_vol_stopped(const struct ctr_ctx *c, const json_t *rec);
+/* Names of rec's anonymous volumes. */
+char **ctr_vol_anonymous(const struct ctr_ctx *c, const json_t *rec);
 
 struct ctr_health;
 /* Validate h and merge it over the image's Healthcheck into docker's Config.Healthcheck

@@ -20,6 +20,7 @@
 #include "engine/container/ctr_internal.h"
 #include "engine/image/image.h"
 #include "engine/monitor/monitor.h"
+#include "volumes/volumes.h"
 
 static bool is_mountpoint(const char *path)
 {
@@ -157,8 +158,9 @@ int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, p
         return 0;
     }
     _cleanup_free_ char *mon = monitor_path(e);
-    if (!mon)
+    if (!mon || ctr_net_before_start(c, rec, e) < 0 || ctr_vol_start(c, rec, e) < 0)
         return -1;
+    bool autorm = hj_bool(json_object_get(rec, "HostConfig"), "AutoRemove", false);
     const char *lower = hj_str(hj_path(rec, "GraphDriver.Data"), "LowerDir");
     if (ctr_mount_rootfs(c, id, lower ? lower : "", e) < 0)
         return -1;
@@ -182,6 +184,7 @@ int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, p
         ;
     if (n <= 0) {
         ctr_umount_rootfs(c, id);
+        ctr_net_unwire(c, rec, autorm);
         return herr_set(e, 0, "container %s: the monitor exited before starting it", id);
     }
     msg[n] = '\0';
@@ -199,6 +202,8 @@ int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, p
         herr_set(e, 0, "%s", text);
         /* The monitor closes its end once the failed container is cleaned up. */
         drain(mine);
+        /* A start that failed before the runtime recorded it runs no poststop hook. */
+        ctr_net_unwire(c, rec, autorm);
         if (e)
             e->exit = code;
         return -1;
@@ -343,7 +348,7 @@ static void runtime_delete(const struct ctr_ctx *c, const char *id)
         ;
 }
 
-int ctr_remove(const struct ctr_ctx *c, const char *id, bool force, struct herr *e)
+int ctr_remove(const struct ctr_ctx *c, const char *id, bool force, bool volumes, struct herr *e)
 {
     _cleanup_json_ json_t *rec = ctr_inspect(c, id, e);
     if (!rec)
@@ -365,8 +370,15 @@ int ctr_remove(const struct ctr_ctx *c, const char *id, bool force, struct herr 
     ssize_t n = readlink(link, target, sizeof(target) - 1);
     if (n == 64 && strncmp(target, id, 64) == 0)
         unlink(link);
+    ctr_net_release(c, rec);
+    _cleanup_strv_ char **anon = volumes ? ctr_vol_anonymous(c, rec) : NULL;
     _cleanup_free_ char *dir = ctr_dir(c, id);
     if (fs_rm_rf(dir, e) < 0 && errno != ENOENT)
         return herr_wrap(e, "remove container %s", id);
+    /* Only now that no record names them. */
+    for (char **p = anon; p && *p; p++) {
+        if (vol_remove(c->root, *p, e) < 0)
+            return herr_wrap(e, "container %s", id);
+    }
     return 0;
 }

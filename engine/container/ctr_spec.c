@@ -225,10 +225,13 @@ static json_t *mounts(const json_t *rec, const char *ctrdir, bool privileged)
     json_array_append_new(
         a, mount("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=67108864"));
     static const char *const files[] = {"resolv.conf", "hostname", "hosts"};
+    /* Network mode container:ID shares that container's files. */
+    static const char *const keys[] = {"ResolvConfPath", "HostnamePath", "HostsPath"};
     bool ro = hj_bool(json_object_get(rec, "HostConfig"), "ReadonlyRootfs", false);
     for (size_t i = 0; i < 3; i++) {
         _cleanup_free_ char *dst = xasprintf("/etc/%s", files[i]);
-        _cleanup_free_ char *src = xasprintf("%s/%s", ctrdir, files[i]);
+        _cleanup_free_ char *src = hj_str(rec, keys[i]) ? xstrdup(hj_str(rec, keys[i]))
+                                                        : xasprintf("%s/%s", ctrdir, files[i]);
         json_array_append_new(a,
                               mount(dst, "bind", src, ro ? "rbind,rprivate,ro" : "rbind,rprivate"));
     }
@@ -347,5 +350,11 @@ json_t *ctr_spec_build(const struct ctr_ctx *c, const json_t *rec, const char *r
     /* Without a uts namespace (host network) a hostname must not be set at all. */
     if (*hostname)
         json_object_set_new(spec, "hostname", json_string(hostname));
+    const char *dom = hj_str(cfg, "Domainname");
+    if (*hostname && dom && *dom)
+        json_object_set_new(spec, "domainname", json_string(dom));
+    json_t *hooks = ctr_net_hooks(c, rec);
+    if (hooks)
+        json_object_set_new(spec, "hooks", hooks);
     return spec;
 }

@@ -41,7 +41,7 @@ hoist_leaks() {
     local leaks=0 p m
     for p in /proc/[0-9]*; do
         [ "${p#/proc/}" = "$$" ] && continue
-        if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$TESTDIR"; then
+        if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF "$TESTDIR"; then
             echo "leak: process ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline")" >&2
             leaks=1
         fi
@@ -49,6 +49,16 @@ hoist_leaks() {
     while read -r _ m _; do
         case "$m" in "$TESTDIR"*) echo "leak: mount $m" >&2; leaks=1 ;; esac
     done </proc/mounts
+    # The runner gives each file its own network namespace and a file's tests run one
+    # after another: any hoist bridge, veth or nftables table left is this test's.
+    for m in $(hoist_links); do
+        echo "leak: link $m" >&2
+        leaks=1
+    done
+    for m in $(hoist_nft_tables); do
+        echo "leak: nftables table $m" >&2
+        leaks=1
+    done
     for m in /sys/fs/cgroup/*/"$CGPARENT" /sys/fs/cgroup/"$CGPARENT"; do
         [ -d "$m" ] || continue
         if [ -n "$(find "$m" -mindepth 1 -type d 2>/dev/null)" ]; then
@@ -59,12 +69,36 @@ hoist_leaks() {
     return $leaks
 }
 
+# Bridges and veth host ends hoist makes ("hoist-*", "vh*").
+hoist_links() {
+    ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
+        grep -E '^(hoist-|vh)' || true
+}
+
+hoist_nft_tables() {
+    command -v nft >/dev/null || return 0
+    nft list tables 2>/dev/null | awk '$3 ~ /^hoist-/ { print $2 " " $3 }' | tr ' ' ':' || true
+}
+
+# `container run` makes the default network in the test's root: remove it once no
+# container holds it (a container left behind keeps it, and is reported).
+hoist_remove_default_network() {
+    [ -f "$ROOT/networks/bridge.json" ] || return 0
+    hoist network rm bridge >/dev/null 2>&1 || true
+}
+
 hoist_teardown() {
-    local status=0
+    local status=0 m
+    hoist_remove_default_network
     hoist_leaks || status=1
     # Clean what a failed test left, so one failure does not cascade.
     if [ $status -ne 0 ]; then
         hoist container rm -f $(hoist container ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+        for m in "$ROOT"/networks/*.json; do
+            [ -f "$m" ] && hoist network rm "$(basename "$m" .json)" >/dev/null 2>&1
+        done
+        for m in $(hoist_links); do ip link del "$m" 2>/dev/null; done
+        for m in $(hoist_nft_tables); do nft delete table ${m%%:*} ${m#*:} 2>/dev/null; done
         grep -F "$TESTDIR" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
     fi
     for m in /sys/fs/cgroup/*/"$CGPARENT" /sys/fs/cgroup/"$CGPARENT"; do
