@@ -56,6 +56,15 @@ refused() {
     [ "$status" -eq 0 ]
     [ "$output" = "Loaded image: busybox:latest" ]
     [ "$(hoist image ls -q | wc -l)" -eq 1 ]
+    # On a terminal each layer is reported, unless -q.
+    hoist image rm busybox
+    load_tty() { script -qec "$HOIST_BIN --root $ROOT image load $* -i $TESTDIR/bb.tar" /dev/null; }
+    run load_tty
+    [[ "$output" == *": Loading layer 1/1 done"*"Loaded image: busybox:latest"* ]]
+    hoist image rm busybox
+    run load_tty -q
+    [[ "$output" != *"Loading layer"* ]]
+    [[ "$output" == *"Loaded image: busybox:latest"* ]]
 }
 
 @test "save by id gives an untagged image; two names of one image are saved once" {

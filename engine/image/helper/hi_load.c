@@ -46,6 +46,7 @@ struct loader {
     unsigned long long limit;  /* largest size one member can honestly have */
     struct hi_load_image *imgs;
     size_t nimgs;
+    bool quiet;
 };
 
 void hi_sha_hex(struct sha256_ctx *c, char out[72])
@@ -529,7 +530,9 @@ static int load(struct loader *L, const char *root, struct herr *e)
         return herr_sys(e, "open %s", L->stage);
     if (read_archive(L, e) < 0 || find_images(L, e) < 0)
         return -1;
-    return hi_load_store(root, L->stage, L->imgs, L->nimgs, e);
+    /* Like docker, progress only on a terminal. */
+    bool progress = !L->quiet && isatty(STDERR_FILENO);
+    return hi_load_store(root, L->stage, L->imgs, L->nimgs, progress, e);
 }
 
 int hi_load_main(int argc, char **argv)
@@ -549,7 +552,9 @@ int hi_load_main(int argc, char **argv)
             root = optarg;
         else if (c == 'i')
             L.input = optarg;
-        else if (c != 'q')
+        else if (c == 'q')
+            L.quiet = true;
+        else
             return 2;
     }
     if (!root || optind != argc) {

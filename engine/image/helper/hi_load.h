@@ -23,9 +23,10 @@ struct hi_load_image {
 
 /* Verify, unpack and store the images. Everything is unpacked into stage first; the
  * store only changes under its lock once every layer is ready, so a bad layer leaves
- * nothing behind. Prints docker's "Loaded image: ..." lines. */
+ * nothing behind. Prints docker's "Loaded image: ..." lines, and with progress one
+ * "Loading layer" line per layer on stderr. */
 int hi_load_store(const char *root, const char *stage, struct hi_load_image *imgs, size_t n,
-                  struct herr *e);
+                  bool progress, struct herr *e);
 
 /* "sha256:<hex>" from a finished hash. */
 void hi_sha_hex(struct sha256_ctx *c, char out[72]);

@@ -30,6 +30,7 @@ struct prep {
     json_t *staged; /* chain hex -> {"dir": staged layer, "blob": tar, "diff": diff id} */
     json_t *sizes;  /* chain hex -> content size */
     unsigned long long n;
+    bool progress;
 };
 
 static bool is_compressed(const char *file, struct herr *e, int *err)
@@ -279,6 +280,9 @@ static int prepare_image(struct prep *P, struct hi_load_image *img, json_t *rec,
         if (!json_object_get(P->staged, hex) && !fs_exists(have) &&
             stage_layer(P, hj_str(pt, "f"), want, i ? parent : NULL, chain, e) < 0)
             return herr_wrap(e, "image %s: layer %zu", img->id, i + 1);
+        if (P->progress)
+            fprintf(stderr, "%.12s: Loading layer %zu/%zu done\n", img_id_hex(want), i + 1,
+                    json_array_size(diffs));
         json_array_append_new(chains, json_string(hex));
         size += layer_size(P, hex);
         snprintf(parent, sizeof(parent), "%s", chain);
@@ -342,10 +346,11 @@ static int install(struct prep *P, struct hi_load_image *imgs, json_t **recs, si
 }
 
 int hi_load_store(const char *root, const char *stage, struct hi_load_image *imgs, size_t n,
-                  struct herr *e)
+                  bool progress, struct herr *e)
 {
     struct prep P = {.root = root,
                      .stage = stage,
+                     .progress = progress,
                      .plain = json_object(),
                      .staged = json_object(),
                      .sizes = json_object()};
