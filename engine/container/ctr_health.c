@@ -2,7 +2,6 @@
  * merged over the image's), the monitor's arguments for it, and reading the state the
  * monitor writes. */
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,86 +13,21 @@
 #include "common/str.h"
 #include "engine/container/container.h"
 #include "engine/container/ctr_internal.h"
+#include "engine/image/image.h"
 #include "engine/monitor/monitor.h"
 
 #define SEC 1000000000LL
+
+int ctr_parse_duration(const char *s, long long *ns, struct herr *e)
+{
+    return image_parse_duration(s, ns, e);
+}
 
 /* Docker's defaults for the fields left at 0. */
 #define DEFAULT_INTERVAL (30 * SEC)
 #define DEFAULT_TIMEOUT (30 * SEC)
 #define DEFAULT_START_INTERVAL (5 * SEC)
 #define DEFAULT_RETRIES 3
-
-static const struct {
-    const char *name;
-    long long ns;
-} units[] = {
-    {"ns", 1},       {"us", 1000}, {"\xc2\xb5s", 1000}, {"\xce\xbcs", 1000},
-    {"ms", 1000000}, {"s", SEC},   {"m", 60 * SEC},     {"h", 3600 * SEC},
-};
-
-/* The longest unit name matching at s; 0 when none does. */
-static long long unit_at(const char *s, size_t *len)
-{
-    long long best = 0;
-    *len = 0;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        size_t n = strlen(units[i].name);
-        if (n > *len && strncmp(s, units[i].name, n) == 0) {
-            *len = n;
-            best = units[i].ns;
-        }
-    }
-    return best;
-}
-
-int ctr_parse_duration(const char *s, long long *ns, struct herr *e)
-{
-    const char *p = s;
-    bool neg = *p == '-';
-    if (*p == '-' || *p == '+')
-        p++;
-    if (strcmp(p, "0") == 0) {
-        *ns = 0;
-        return 0;
-    }
-    if (!*p)
-        return herr_set(e, 0, "invalid duration \"%s\"", s);
-    unsigned long long total = 0;
-    while (*p) {
-        unsigned long long whole = 0, frac = 0, scale = 1;
-        bool digits = false;
-        for (; *p >= '0' && *p <= '9'; p++, digits = true) {
-            if (whole > (ULLONG_MAX - 9) / 10)
-                return herr_set(e, 0, "invalid duration \"%s\": out of range", s);
-            whole = whole * 10 + (unsigned)(*p - '0');
-        }
-        if (*p == '.') {
-            for (p++; *p >= '0' && *p <= '9'; p++, digits = true) {
-                /* Digits past nanosecond precision of the largest unit change nothing. */
-                if (scale < 1000000000000000000ULL) {
-                    frac = frac * 10 + (unsigned)(*p - '0');
-                    scale *= 10;
-                }
-            }
-        }
-        size_t ulen;
-        long long unit = digits ? unit_at(p, &ulen) : 0;
-        if (!unit)
-            return herr_set(e, 0, "invalid duration \"%s\"", s);
-        p += ulen;
-        if (whole > (unsigned long long)LLONG_MAX / (unsigned long long)unit)
-            return herr_set(e, 0, "invalid duration \"%s\": out of range", s);
-        unsigned long long v =
-            whole * (unsigned long long)unit +
-            (unsigned long long)((long double)frac * (long double)unit / (long double)scale);
-        if (v > (unsigned long long)LLONG_MAX - total)
-            return herr_set(e, 0, "invalid duration \"%s\": out of range", s);
-        total += v;
-    }
-    *ns = neg ? -(long long)total : (long long)total;
-    return 0;
-}
 
 static int check_duration(const char *what, long long ns, struct herr *e)
 {

@@ -1,5 +1,6 @@
 /* Dockerfile instructions applied by `import --change` and `commit --change`. */
 #include <ctype.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <strings.h>
@@ -223,6 +224,142 @@ static int apply_workdir(json_t *config, const char *args)
     return 0;
 }
 
+#define SEC 1000000000LL
+
+static const struct {
+    const char *name;
+    long long ns;
+} units[] = {
+    {"ns", 1},       {"us", 1000}, {"\xc2\xb5s", 1000}, {"\xce\xbcs", 1000},
+    {"ms", 1000000}, {"s", SEC},   {"m", 60 * SEC},     {"h", 3600 * SEC},
+};
+
+/* The longest unit name matching at s; 0 when none does. */
+static long long unit_at(const char *s, size_t *len)
+{
+    long long best = 0;
+    *len = 0;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        size_t n = strlen(units[i].name);
+        if (n > *len && strncmp(s, units[i].name, n) == 0) {
+            *len = n;
+            best = units[i].ns;
+        }
+    }
+    return best;
+}
+
+int image_parse_duration(const char *s, long long *ns, struct herr *e)
+{
+    const char *p = s;
+    bool neg = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    if (strcmp(p, "0") == 0) {
+        *ns = 0;
+        return 0;
+    }
+    if (!*p)
+        return herr_set(e, 0, "invalid duration \"%s\"", s);
+    unsigned long long total = 0;
+    while (*p) {
+        unsigned long long whole = 0, frac = 0, scale = 1;
+        bool digits = false;
+        for (; *p >= '0' && *p <= '9'; p++, digits = true) {
+            if (whole > (ULLONG_MAX - 9) / 10)
+                return herr_set(e, 0, "invalid duration \"%s\": out of range", s);
+            whole = whole * 10 + (unsigned)(*p - '0');
+        }
+        if (*p == '.') {
+            for (p++; *p >= '0' && *p <= '9'; p++, digits = true) {
+                /* Digits past nanosecond precision of the largest unit change nothing. */
+                if (scale < 1000000000000000000ULL) {
+                    frac = frac * 10 + (unsigned)(*p - '0');
+                    scale *= 10;
+                }
+            }
+        }
+        size_t ulen;
+        long long unit = digits ? unit_at(p, &ulen) : 0;
+        if (!unit)
+            return herr_set(e, 0, "invalid duration \"%s\"", s);
+        p += ulen;
+        if (whole > (unsigned long long)LLONG_MAX / (unsigned long long)unit)
+            return herr_set(e, 0, "invalid duration \"%s\": out of range", s);
+        unsigned long long v =
+            whole * (unsigned long long)unit +
+            (unsigned long long)((long double)frac * (long double)unit / (long double)scale);
+        if (v > (unsigned long long)LLONG_MAX - total)
+            return herr_set(e, 0, "invalid duration \"%s\": out of range", s);
+        total += v;
+    }
+    *ns = neg ? -(long long)total : (long long)total;
+    return 0;
+}
+
+/* HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D] [--start-interval=D]
+ * [--retries=N] CMD command | NONE, recorded as docker does (durations in ns, unset
+ * fields left out). */
+static int apply_healthcheck(json_t *config, const char *args, struct herr *e)
+{
+    static const struct {
+        const char *opt, *key;
+    } durations[] = {{"interval", "Interval"},
+                     {"timeout", "Timeout"},
+                     {"start-period", "StartPeriod"},
+                     {"start-interval", "StartInterval"}};
+    _cleanup_json_ json_t *hc = json_object();
+    const char *p = args;
+    while (strncmp(p, "--", 2) == 0) {
+        size_t n = strcspn(p, " \t");
+        _cleanup_free_ char *opt = xstrndup(p + 2, n - 2);
+        p += n;
+        while (isspace((unsigned char)*p))
+            p++;
+        char *val = strchr(opt, '=');
+        if (!val)
+            return herr_set(e, EINVAL, "HEALTHCHECK option --%s needs a value (--%s=...)", opt,
+                            opt);
+        *val++ = '\0';
+        long long v;
+        if (strcmp(opt, "retries") == 0) {
+            if (str_parse_ll(val, &v) < 0 || v > 1000000)
+                return herr_set(e, EINVAL, "HEALTHCHECK --retries: invalid count \"%s\"", val);
+            json_object_set_new(hc, "Retries", json_integer(v));
+            continue;
+        }
+        size_t i = 0;
+        while (i < sizeof(durations) / sizeof(durations[0]) && strcmp(durations[i].opt, opt) != 0)
+            i++;
+        if (i == sizeof(durations) / sizeof(durations[0]))
+            return herr_set(e, EINVAL, "HEALTHCHECK: unknown flag --%s", opt);
+        if (image_parse_duration(val, &v, e) < 0)
+            return herr_wrap(e, "HEALTHCHECK --%s", opt);
+        if (v < 0 || (v > 0 && v < 1000000))
+            return herr_set(e, EINVAL, "HEALTHCHECK --%s cannot be negative or less than 1ms", opt);
+        if (v)
+            json_object_set_new(hc, durations[i].key, json_integer(v));
+    }
+    size_t kn = strcspn(p, " \t");
+    const char *rest = p + kn + strspn(p + kn, " \t");
+    if (kn == 4 && strncasecmp(p, "NONE", 4) == 0 && !*rest) {
+        if (json_object_size(hc))
+            return herr_set(e, EINVAL, "HEALTHCHECK NONE takes no options");
+        json_object_set_new(config, "Healthcheck", json_pack("{s:[s]}", "Test", "NONE"));
+        return 0;
+    }
+    if (kn != 3 || strncasecmp(p, "CMD", 3) != 0 || !*rest)
+        return herr_set(e, EINVAL, "HEALTHCHECK needs CMD followed by a command, or NONE");
+    json_t *test = json_form(rest);
+    if (test)
+        json_array_insert_new(test, 0, json_string("CMD"));
+    else
+        test = json_pack("[ss]", "CMD-SHELL", rest);
+    json_object_set_new(hc, "Test", test);
+    json_object_set_new(config, "Healthcheck", json_incref(hc));
+    return 0;
+}
+
 int image_change_apply(json_t *config, const char *instr, struct herr *e)
 {
     while (isspace((unsigned char)*instr))
@@ -239,15 +376,16 @@ int image_change_apply(json_t *config, const char *instr, struct herr *e)
         args[n - 1] = '\0';
     if (!*ins)
         return herr_set(e, EINVAL, "empty --change instruction");
-    static const char *const known[] = {"CMD",    "ENTRYPOINT", "ENV",    "WORKDIR",    "USER",
-                                        "EXPOSE", "LABEL",      "VOLUME", "STOPSIGNAL", NULL};
+    static const char *const known[] = {"CMD",        "ENTRYPOINT",  "ENV",   "WORKDIR",
+                                        "USER",       "EXPOSE",      "LABEL", "VOLUME",
+                                        "STOPSIGNAL", "HEALTHCHECK", NULL};
     bool ok = false;
     for (const char *const *k = known; *k; k++)
         ok = ok || strcmp(*k, ins) == 0;
     if (!ok)
         return herr_set(e, EINVAL,
                         "--change \"%s\": instruction %s is not supported (use CMD, ENTRYPOINT, "
-                        "ENV, WORKDIR, USER, EXPOSE, LABEL, VOLUME or STOPSIGNAL)",
+                        "ENV, WORKDIR, USER, EXPOSE, LABEL, VOLUME, STOPSIGNAL or HEALTHCHECK)",
                         instr, ins);
     if (!*args)
         return herr_set(e, EINVAL, "--change \"%s\": %s requires an argument", instr, ins);
@@ -266,6 +404,8 @@ int image_change_apply(json_t *config, const char *instr, struct herr *e)
         r = apply_expose(config, args, e);
     } else if (strcmp(ins, "VOLUME") == 0) {
         r = apply_volume(config, args, e);
+    } else if (strcmp(ins, "HEALTHCHECK") == 0) {
+        r = apply_healthcheck(config, args, e);
     } else {
         if (!valid_signal(args))
             return herr_set(e, EINVAL, "--change \"%s\": invalid signal \"%s\"", instr, args);

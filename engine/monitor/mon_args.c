@@ -20,8 +20,18 @@ int mon_parse_args(int argc, char **argv, struct mon_config *cfg)
         {"rm", no_argument, NULL, 'x'},
         {"name-link", required_argument, NULL, 'n'},
         {"cgroup", required_argument, NULL, 'g'},
+        {"health-cmd", required_argument, NULL, 'H'},
+        {"health-interval", required_argument, NULL, 'V'},
+        {"health-timeout", required_argument, NULL, 'T'},
+        {"health-start-period", required_argument, NULL, 'P'},
+        {"health-start-interval", required_argument, NULL, 'S'},
+        {"health-retries", required_argument, NULL, 'Y'},
         {0},
     };
+    /* At most one probe argument per monitor argument. */
+    cfg->health_cmd = calloc((size_t)argc + 1, sizeof(char *));
+    if (!cfg->health_cmd)
+        return -1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -64,11 +74,33 @@ int mon_parse_args(int argc, char **argv, struct mon_config *cfg)
         case 'g':
             cfg->cgroup = optarg;
             break;
+        case 'H':
+            cfg->health_cmd[cfg->nhealth_cmd++] = optarg;
+            break;
+        case 'V':
+            cfg->health_interval = atoll(optarg);
+            break;
+        case 'T':
+            cfg->health_timeout = atoll(optarg);
+            break;
+        case 'P':
+            cfg->health_start_period = atoll(optarg);
+            break;
+        case 'S':
+            cfg->health_start_interval = atoll(optarg);
+            break;
+        case 'Y':
+            cfg->health_retries = atoi(optarg);
+            break;
         default:
             return -1;
         }
     }
     if (!cfg->id || !cfg->ctr_dir || !cfg->run_dir || cfg->sync_fd < 0 || optind >= argc)
+        return -1;
+    if (cfg->nhealth_cmd &&
+        (cfg->health_interval <= 0 || cfg->health_timeout <= 0 || cfg->health_start_interval <= 0 ||
+         cfg->health_retries <= 0 || cfg->health_start_period < 0))
         return -1;
     cfg->rt = argv + optind;
     cfg->nrt = argc - optind;

@@ -23,6 +23,11 @@ struct mon_config {
     int max_retries;
     bool tty, stdin_open, autorm, attach;
     int sync_fd;
+    /* Healthcheck: the probe's argv inside the container (none: no checks), in ns. */
+    char **health_cmd;
+    int nhealth_cmd;
+    long long health_interval, health_timeout, health_start_period, health_start_interval;
+    int health_retries;
 };
 
 /* Fills c (sync_fd must start at -1); -1 on a bad command line. */
@@ -47,5 +52,22 @@ ssize_t mon_recv_fds(int sock, char *buf, size_t len, int *fds, int maxfds, int 
 void mon_rm_rf(const char *path);
 /* The kernel's OOM-kill count of a container cgroup ("/parent/id") is non-zero. */
 bool mon_oom_killed(const char *cgroup);
+
+/* Healthchecks (mon_health.c), driven from the supervise loop. */
+void mon_health_init(const struct mon_config *cfg);
+bool mon_health_enabled(void);
+/* The container (re)started: status "starting", first probe scheduled. */
+void mon_health_begin(void);
+/* The probe's output pipe to poll, or -1. */
+int mon_health_fd(void);
+void mon_health_read(void);
+/* Milliseconds until mon_health_tick has work (-1: never). */
+int mon_health_timeout_ms(void);
+/* Start a due probe, kill one past its timeout. */
+void mon_health_tick(void);
+/* True when pid was the running probe (its result is recorded). */
+bool mon_health_reaped(pid_t pid, int status);
+/* The container stopped: kill a running probe, status "unhealthy". */
+void mon_health_stop(void);
 
 #endif

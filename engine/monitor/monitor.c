@@ -238,6 +238,8 @@ static void accept_client(void)
 
 static void note_reaped(pid_t pid, int status)
 {
+    if (mon_health_reaped(pid, status))
+        return;
     if (m.ctr_pid > 0 && pid == m.ctr_pid) {
         m.exited = true;
         m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -527,9 +529,10 @@ static void supervise(void)
         p[n++] = (struct pollfd){.fd = m.out_fd, .events = POLLIN};
         p[n++] = (struct pollfd){.fd = m.err_fd, .events = POLLIN};
         p[n++] = (struct pollfd){.fd = m.master_fd, .events = POLLIN};
+        p[n++] = (struct pollfd){.fd = mon_health_fd(), .events = POLLIN};
         int fixed = n;
         n = client_pollfds(p, n, idx);
-        int timeout = -1;
+        int timeout = m.exited ? -1 : mon_health_timeout_ms();
         if (m.kill_armed && !m.exited) {
             struct timespec now;
             clock_gettime(CLOCK_MONOTONIC, &now);
@@ -538,7 +541,7 @@ static void supervise(void)
             if (ms <= 0) {
                 deliver_signal(SIGKILL);
                 m.kill_armed = false;
-            } else {
+            } else if (timeout < 0 || ms < timeout) {
                 timeout = (int)ms;
             }
         }
@@ -559,6 +562,10 @@ static void supervise(void)
             pump(&m.err_fd, 1);
         if (p[4].revents && !pump(&m.master_fd, 0))
             xclose(&m.master_fd);
+        if (p[5].revents)
+            mon_health_read();
+        if (!m.exited)
+            mon_health_tick();
         handle_clients(p, fixed, n, idx);
     }
     xclose(&m.out_fd);
@@ -651,6 +658,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "hoist-monitor: invalid arguments (started by hoist only)\n");
         return 2;
     }
+    mon_health_init(&m.cfg);
     fcntl(m.cfg.sync_fd, F_SETFD, FD_CLOEXEC);
     signal(SIGPIPE, SIG_IGN);
     sigset_t set;
@@ -719,6 +727,7 @@ int main(int argc, char **argv)
             }
             finish(code, deleter);
         }
+        mon_health_begin();
         write_state("running", NULL);
         if (first) {
             char msg[64];
@@ -731,6 +740,7 @@ int main(int argc, char **argv)
         struct timespec run_start;
         clock_gettime(CLOCK_MONOTONIC, &run_start);
         supervise();
+        mon_health_stop();
         if (m.cfg.cgroup)
             m.oom = mon_oom_killed(m.cfg.cgroup);
         pid_t deleter = runtime_delete();

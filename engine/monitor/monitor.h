@@ -5,7 +5,10 @@
  *   hoist-monitor --id ID --ctr-dir DIR --run-dir DIR --sync-fd N
  *                 [--restart no|always|on-failure|unless-stopped] [--max-retries N]
  *                 [--tty] [--stdin] [--attach] [--rm] [--name-link PATH]
- *                 [--cgroup PATH] -- RUNTIME [RUNTIME-GLOBAL-ARGS...]
+ *                 [--cgroup PATH] [HEALTH...] -- RUNTIME [RUNTIME-GLOBAL-ARGS...]
+ *   HEALTH: --health-cmd ARG (once per probe argument) with --health-interval NS
+ *           --health-timeout NS --health-start-period NS --health-start-interval NS
+ *           --health-retries N, all given (the engine fills in docker's defaults).
  *
  * Messages are SOCK_SEQPACKET datagrams of text, on the sync fd and on
  * <run-dir>/mon.sock:
