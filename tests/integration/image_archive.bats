@@ -241,3 +241,39 @@ refused() {
     [ "$(echo "$output" | jq -r .Tag)" = 1 ]
     [ "$(echo "$output" | jq -r .ID)" = "${id:7:12}" ]
 }
+
+@test "an OCI archive with a multi-platform index loads the host's image" {
+    import_busybox
+    id=$(hoist image inspect busybox | jq -r '.[0].Id')
+    hoist image save -o "$TESTDIR/bb.tar" busybox
+    hoist image rm busybox
+    mkdir "$TESTDIR/x"
+    tar -xf "$TESTDIR/bb.tar" -C "$TESTDIR/x"
+    rm "$TESTDIR/x/manifest.json"
+    case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+    python3 - "$TESTDIR/x" "$arch" <<'PY'
+import hashlib, json, os, sys
+d, arch = sys.argv[1:3]
+idx = json.load(open(d + "/index.json"))
+real = dict(idx["manifests"][0])
+real.pop("annotations")
+real["platform"] = {"os": "linux", "architecture": arch}
+other = {"mediaType": real["mediaType"], "digest": "sha256:" + "f" * 64, "size": 1,
+         "platform": {"os": "linux", "architecture": "s390x" if arch != "s390x" else "ppc64le"}}
+unknown = {"mediaType": "application/vnd.example.unknown", "digest": "sha256:" + "e" * 64, "size": 1}
+nested = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                     "manifests": [other, unknown, real]}).encode()
+h = hashlib.sha256(nested).hexdigest()
+open(d + "/blobs/sha256/" + h, "wb").write(nested)
+idx["manifests"] = [{"mediaType": "application/vnd.oci.image.index.v1+json",
+                     "digest": "sha256:" + h, "size": len(nested),
+                     "annotations": {"org.opencontainers.image.ref.name": "multi.example/bb:1"}}]
+json.dump(idx, open(d + "/index.json", "w"))
+PY
+    tar -cf "$TESTDIR/multi.tar" -C "$TESTDIR/x" .
+    run hoist image load -i "$TESTDIR/multi.tar"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = "Loaded image: multi.example/bb:1" ]
+    [ "$(hoist image inspect multi.example/bb:1 | jq -r '.[0].Id')" = "$id" ]
+}

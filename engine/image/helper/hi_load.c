@@ -454,8 +454,10 @@ static int oci_manifest(struct loader *L, json_t *man, const char *name, const c
     return add_image(L, cm, layers, name, what, e);
 }
 
-static int oci_index(struct loader *L, json_t *idx, const char *what, int depth, size_t *found,
-                     struct herr *e)
+/* inherited: the name of the descriptor that led here, for images of a multi-platform
+ * index that carry no name of their own. */
+static int oci_index(struct loader *L, json_t *idx, const char *what, int depth,
+                     const char *inherited, size_t *found, struct herr *e)
 {
     json_t *mans = json_object_get(idx, "manifests");
     if (!json_is_array(mans))
@@ -476,13 +478,14 @@ static int oci_index(struct loader *L, json_t *idx, const char *what, int depth,
         _cleanup_json_ json_t *j = m ? member_json(L, m, hj_str(d, "digest"), e) : NULL;
         if (!j || !json_is_object(j))
             return j ? herr_set(e, EINVAL, "%s: %s: not a JSON object", L->input, sub) : -1;
+        const char *name = oci_name(d) ? oci_name(d) : inherited;
         if (is_man) {
-            if (oci_manifest(L, j, oci_name(d), sub, e) < 0)
+            if (oci_manifest(L, j, name, sub, e) < 0)
                 return -1;
             (*found)++;
         } else if (depth >= MAX_INDEX_DEPTH) {
             return herr_set(e, ELOOP, "%s: %s: indexes nest too deep", L->input, sub);
-        } else if (oci_index(L, j, sub, depth + 1, found, e) < 0) {
+        } else if (oci_index(L, j, sub, depth + 1, name, found, e) < 0) {
             return -1;
         }
     }
@@ -510,7 +513,7 @@ static int find_images(struct loader *L, struct herr *e)
     m = member(L, "index.json", e);
     _cleanup_json_ json_t *idx = m ? member_json(L, m, "index.json", e) : NULL;
     size_t found = 0;
-    if (!idx || oci_index(L, idx, "index.json", 0, &found, e) < 0)
+    if (!idx || oci_index(L, idx, "index.json", 0, NULL, &found, e) < 0)
         return -1;
     if (found == 0)
         return herr_set(e, ENOENT, "%s: index.json lists no image for linux/%s", L->input,
