@@ -95,9 +95,8 @@ static int take_file(struct loader *L, struct archive *a, struct archive_entry *
 {
     la_int64_t size = archive_entry_size(ent);
     if (size < 0 || (unsigned long long)size > L->limit)
-        return herr_set(e, EFBIG,
-                        "archive member \"%s\": its size %lld is more than the archive holds", name,
-                        (long long)size);
+        return herr_set(e, EFBIG, "%s: member \"%s\": its size %lld is more than the archive holds",
+                        L->input, name, (long long)size);
     if ((unsigned long long)size > L->space)
         return herr_set(e, ENOSPC,
                         "archive member \"%s\": %lld bytes do not fit in the store's free space",
@@ -174,7 +173,10 @@ static int take_entry(struct loader *L, struct archive *a, struct archive_entry 
     if (!*name || type == AE_IFDIR)
         return 0;
     if (type == AE_IFLNK) {
-        json_object_set_new(L->members, name, json_pack("{s:s}", "l", archive_entry_symlink(ent)));
+        const char *t = archive_entry_symlink(ent);
+        if (!t || !*t)
+            return herr_set(e, EINVAL, "%s: symlink \"%s\" has no target", L->input, raw);
+        json_object_set_new(L->members, name, json_pack("{s:s}", "l", t));
         return 0;
     }
     if (type != AE_IFREG)
