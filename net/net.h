@@ -126,6 +126,41 @@ int net_attach(const char *root, const char *network, const char *ctr_id, int ne
 int net_detach(const char *root, const char *network, const char *ctr_id, bool release,
                struct herr *e);
 
+/* ---- published ports (net_ports.c) ----
+ * net_attach reserves the host ports of opts.publish once, when the endpoint first gets
+ * specs, and records them in the endpoint as "Ports", in the shape of docker's
+ * NetworkSettings.Ports; wiring adds kernel DNAT rules for them (a table per endpoint),
+ * net_detach removes the rules and keeps the ports, releasing frees them. Nothing is
+ * published on an internal network, as with docker. */
+
+/* One container port of a -p spec. Addresses in host byte order. */
+struct net_port {
+    uint32_t host_ip;    /* 0: every address of the host */
+    uint16_t host_first; /* the host port, or the first of a range to pick one from; */
+    uint16_t host_last;  /* 0 and 0: a random port of the kernel's ephemeral range */
+    uint16_t ctr_port;
+    bool udp;
+};
+
+/* Parse -p specs "[ip:][hostPort:]containerPort[/tcp|udp]" (ranges "8000-8010:80-90")
+ * with docker's rules and messages; *out (owned) gets one element per container port. */
+int net_ports_parse(char *const *specs, struct net_port **out, size_t *n, struct herr *e);
+/* docker's NetworkSettings.Ports of ctr_id's endpoint on network, e.g.
+ * {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]} (owned; {} when none). */
+json_t *net_endpoint_ports(const char *root, const char *network, const char *ctr_id,
+                           struct herr *e);
+
+/* For net_store.c, under the networks lock: host ports for specs, none of them in use
+ * on the host or held by an endpoint of any network of root other than ctr_id's on
+ * `network` (whose current record is rec). Returns the "Ports" object (owned). */
+json_t *net_ports_reserve(const char *root, const char *network, const json_t *rec,
+                          const char *ctr_id, char *const *specs, struct herr *e);
+/* For net_store.c: the DNAT rules of the ports recorded in endpoint (a "Containers"
+ * entry), wired through host_if; nothing when none are recorded. */
+int net_ports_wire(const json_t *endpoint, const char *host_if, const char *bridge,
+                   const struct net_prefix *subnet, uint32_t ctr_ip, struct herr *e);
+int net_ports_unwire(const json_t *endpoint, const char *host_if, struct herr *e);
+
 /* ---- links (netlink in the current network namespace) ---- */
 
 /* IPv4 destinations of the main routing table, default route left out. */
@@ -154,5 +189,14 @@ int net_nft_apply(const char *bridge, const struct net_prefix *subnet, bool inte
                   struct herr *e);
 /* Delete the network's table; absent is not an error. */
 int net_nft_remove(const char *bridge, struct herr *e);
+/* The DNAT rules of an endpoint's published ports, in a table of its own named after
+ * host_if: from other hosts (prerouting), from the host itself including 127.0.0.1
+ * (output; route_localnet is turned on for the bridge) and from containers of the
+ * network, itself included (masqueraded, so that replies come back through the host).
+ * Replaces the table if present. */
+int net_nft_ports_apply(const char *host_if, const char *bridge, const struct net_prefix *subnet,
+                        uint32_t ctr_ip, const struct net_port *ports, size_t n, struct herr *e);
+/* Delete that table; absent is not an error. */
+int net_nft_ports_remove(const char *host_if, struct herr *e);
 
 #endif

@@ -121,3 +121,78 @@ int net_nft_remove(const char *bridge, struct herr *e)
     _cleanup_free_ char *text = xasprintf("add table ip %1$s\ndelete table ip %1$s\n", bridge);
     return nft_run(what, text, e);
 }
+
+static char *ports_table(const char *host_if)
+{
+    return xasprintf("%sports-%s", NET_BRIDGE_PREFIX, host_if);
+}
+
+/* Without it the kernel drops packets from 127.0.0.1 routed out of the bridge after the
+ * output chain's DNAT, before the masquerade gives them the gateway's address. */
+static int route_localnet(const char *bridge, struct herr *e)
+{
+    _cleanup_free_ char *path = xasprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", bridge);
+    _cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
+    char c = 0;
+    if (fd < 0 || pread(fd, &c, 1, 0) != 1)
+        return herr_sys(e, "read %s", path);
+    if (c != '1' && pwrite(fd, "1\n", 2, 0) != 2)
+        return herr_sys(e, "turn on route_localnet of %s", bridge);
+    return 0;
+}
+
+int net_nft_ports_apply(const char *host_if, const char *bridge, const struct net_prefix *subnet,
+                        uint32_t ctr_ip, const struct net_port *ports, size_t n, struct herr *e)
+{
+    _cleanup_free_ char *table = ports_table(host_if);
+    _cleanup_free_ char *what = xasprintf("published ports of %s", host_if);
+    if (route_localnet(bridge, e) < 0)
+        return herr_wrap(e, "%s", what);
+    char ctr[16], sub[20];
+    net_addr_fmt(ctr_ip, ctr);
+    net_prefix_fmt(subnet, sub);
+    /* The same DNAT rules serve prerouting (other hosts, containers) and output (the
+     * host itself); "every address" is whatever the routing table calls local. */
+    size_t cap = 256 + n * 96, len = 0;
+    _cleanup_free_ char *rules = xmalloc(cap);
+    rules[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char hip[16];
+        net_addr_fmt(ports[i].host_ip, hip);
+        _cleanup_free_ char *match =
+            ports[i].host_ip ? xasprintf("ip daddr %s", hip) : xstrdup("fib daddr type local");
+        len += (size_t)snprintf(rules + len, cap - len, "  %s %s dport %u dnat to %s:%u\n", match,
+                                ports[i].udp ? "udp" : "tcp", ports[i].host_first, ctr,
+                                ports[i].ctr_port);
+    }
+    /* Masquerading makes the replies of connections from 127.0.0.0/8 and from the
+     * network itself (hairpin) come back through the host to be un-NATed. */
+    _cleanup_free_ char *text =
+        xasprintf("add table ip %1$s\n"
+                  "delete table ip %1$s\n"
+                  "table ip %1$s {\n"
+                  " chain prerouting {\n"
+                  "  type nat hook prerouting priority dstnat; policy accept;\n"
+                  "%2$s"
+                  " }\n"
+                  " chain output {\n"
+                  "  type nat hook output priority -100; policy accept;\n"
+                  "%2$s"
+                  " }\n"
+                  " chain postrouting {\n"
+                  "  type nat hook postrouting priority srcnat; policy accept;\n"
+                  "  oifname \"%3$s\" ip daddr %4$s ct status dnat ip saddr { 127.0.0.0/8, %5$s } "
+                  "masquerade\n"
+                  " }\n"
+                  "}\n",
+                  table, rules, bridge, ctr, sub);
+    return nft_run(what, text, e);
+}
+
+int net_nft_ports_remove(const char *host_if, struct herr *e)
+{
+    _cleanup_free_ char *table = ports_table(host_if);
+    _cleanup_free_ char *what = xasprintf("remove published ports of %s", host_if);
+    _cleanup_free_ char *text = xasprintf("add table ip %1$s\ndelete table ip %1$s\n", table);
+    return nft_run(what, text, e);
+}

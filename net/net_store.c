@@ -523,11 +523,19 @@ int net_attach(const char *root, const char *network, const char *ctr_id, int ne
         if (o->ip && strcmp(o->ip, have) != 0)
             return herr_set(e, EADDRINUSE, "network %s: container %.12s already has address %s",
                             network, ctr_id, have);
-    } else {
-        if (reserve(j, ctr_id, o, &subnet, gw, has_range ? &range : NULL, &ip, e) < 0 ||
-            save(root, network, j, e) < 0)
-            return herr_wrap(e, "network %s", network);
+    } else if (reserve(j, ctr_id, o, &subnet, gw, has_range ? &range : NULL, &ip, e) < 0) {
+        return herr_wrap(e, "network %s", network);
     }
+    bool publish = o->publish && *o->publish && !hj_bool(j, "Internal", false) &&
+                   !json_object_get(json_object_get(ctrs, ctr_id), "Ports");
+    if (publish) {
+        json_t *ports = net_ports_reserve(root, network, j, ctr_id, o->publish, e);
+        if (!ports)
+            return herr_wrap(e, "network %s", network);
+        json_object_set_new(json_object_get(ctrs, ctr_id), "Ports", ports);
+    }
+    if ((!mine || publish) && save(root, network, j, e) < 0)
+        return herr_wrap(e, "network %s", network);
     memset(ep, 0, sizeof(*ep));
     net_addr_fmt(ip, ep->ip);
     ep->prefixlen = subnet.len;
@@ -553,6 +561,11 @@ int net_attach(const char *root, const char *network, const char *ctr_id, int ne
             return herr_wrap(e, "network %s", network);
         r = net_link_veth(bridge, host_if, netns_fd, ifname, ip, subnet.len, route_gw, e);
     }
+    if (r == 0 &&
+        net_ports_wire(json_object_get(ctrs, ctr_id), host_if, bridge, &subnet, ip, e) < 0) {
+        net_link_delete(host_if, NULL);
+        r = -1;
+    }
     if (r < 0)
         return herr_wrap(e, "network %s: container %.12s", network, ctr_id);
     snprintf(ep->host_if, sizeof(ep->host_if), "%s", host_if);
@@ -570,9 +583,10 @@ int net_detach(const char *root, const char *network, const char *ctr_id, bool r
         return -1;
     char host_if[16];
     host_if_name(hj_str(j, "Id") ? hj_str(j, "Id") : "", ctr_id, host_if);
-    if (net_link_exists(host_if) && net_link_delete(host_if, e) < 0)
-        return herr_wrap(e, "network %s", network);
     json_t *ctrs = json_object_get(j, "Containers");
+    if (net_ports_unwire(json_object_get(ctrs, ctr_id), host_if, e) < 0 ||
+        (net_link_exists(host_if) && net_link_delete(host_if, e) < 0))
+        return herr_wrap(e, "network %s", network);
     if (!release || !json_object_get(ctrs, ctr_id))
         return 0;
     json_object_del(ctrs, ctr_id);
