@@ -106,7 +106,7 @@ void cli_progress_event(struct cli_progress *p, const char *kind, const char *na
     char *id = xasprintf("%s %s", kind, name);
     pthread_mutex_lock(&p->mu);
     if (p->mode == CLI_PROGRESS_PLAIN) {
-        fprintf(stderr, "%s%s %s%s%s\n",
+        fprintf(stderr, "%s%s  %s%s%s\n",
                 state == CLI_PROGRESS_ERROR     ? "Error: "
                 : state == CLI_PROGRESS_WARNING ? "Warning: "
                                                 : " ",

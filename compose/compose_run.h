@@ -51,6 +51,11 @@ struct compose_up_opts {
 int compose_up(const struct ctr_ctx *c, const struct compose_project *p,
                const struct compose_up_opts *o, struct herr *e);
 
+/* What the services need before a container of theirs is created, without creating
+ * one: images (pulled by policy), networks and volumes. `run` uses it for its service. */
+int compose_prepare(const struct ctr_ctx *c, const struct compose_project *p, char **services,
+                    const char *pull, compose_event_fn event, void *arg, struct herr *e);
+
 struct compose_down_opts {
     char **services; /* NULL: the whole project (and its networks, volumes) */
     bool volumes;    /* -v: named volumes of the project and anonymous ones */
@@ -78,8 +83,5 @@ char **compose_deps_of(const struct compose_project *p, char **services);
 
 /* "<project>-<service>-<n>", or the service's container_name. */
 char *compose_container_name(const struct compose_project *p, const char *service, int number);
-
-/* Go duration ("1m30s", "200ms") to nanoseconds; -1 when malformed. */
-int compose_parse_duration(const char *s, long long *ns);
 
 #endif

@@ -110,7 +110,7 @@ int run_dag(size_t n, const bool *waits, int parallel, bool skip_after_failure,
             d.state[i] = NODE_FAILED;
             if (!d.failed) {
                 d.failed = true;
-                herr_set(&d.err, EAGAIN, "cannot start a scheduler thread");
+                herr_set(&d.err, 0, "cannot start a scheduler thread");
             }
             pthread_cond_broadcast(&d.cv);
             pthread_mutex_unlock(&d.mu);

@@ -53,21 +53,20 @@ static int ensure_network(const struct ctr_ctx *c, const struct compose_project 
 {
     const json_t *n = json_object_get(json_object_get(p->model, "networks"), key);
     if (!n)
-        return herr_set(e, ENOENT, "network \"%s\" is not defined", key);
+        return herr_set(e, 0, "network \"%s\" is not defined", key);
     _cleanup_free_ char *name = compose_network_name(p, key);
     _cleanup_json_ json_t *cur = net_inspect(c->root, name, NULL);
     if (hj_bool(n, "external", false)) {
         if (!cur)
-            return herr_set(e, ENOENT, "network %s declared as external, but could not be found",
-                            name);
+            return herr_set(e, 0, "network %s declared as external, but could not be found", name);
         return 0;
     }
     if (cur)
         return 0;
     const char *driver = hj_str(n, "driver");
     if (driver && strcmp(driver, "bridge"))
-        return herr_set(e, ENOTSUP, "network %s: driver \"%s\" is not supported (only bridge)",
-                        name, driver);
+        return herr_set(e, 0, "network %s: driver \"%s\" is not supported (only bridge)", name,
+                        driver);
     const json_t *ipam = json_array_get(hj_path(n, "ipam.config"), 0);
     _cleanup_strv_ char **labels =
         labels_for(p, COMPOSE_LABEL_NETWORK, key, json_object_get(n, "labels"));
@@ -98,12 +97,12 @@ static int ensure_volume(const struct ctr_ctx *c, const struct compose_project *
 {
     const json_t *v = json_object_get(json_object_get(p->model, "volumes"), key);
     if (!v)
-        return herr_set(e, ENOENT, "volume \"%s\" is not defined", key);
+        return herr_set(e, 0, "volume \"%s\" is not defined", key);
     _cleanup_free_ char *name = compose_volume_name(p, key);
     _cleanup_json_ json_t *cur = vol_inspect(c->root, name, NULL);
     if (hj_bool(v, "external", false)) {
         if (!cur)
-            return herr_set(e, ENOENT, "external volume \"%s\" not found", name);
+            return herr_set(e, 0, "external volume \"%s\" not found", name);
         return 0;
     }
     if (cur)
@@ -167,7 +166,7 @@ int run_ensure_images(const struct ctr_ctx *c, const struct compose_project *p, 
         const struct compose_service *svc = compose_service_get(p, *s);
         const char *ref = hj_str(svc->cfg, "image");
         if (!ref)
-            return herr_set(e, ENOTSUP, "service \"%s\" has no image (build is not supported)", *s);
+            return herr_set(e, 0, "service \"%s\" has no image (build is not supported)", *s);
         const char *policy = pull ? pull : hj_str(svc->cfg, "pull_policy");
         struct image *img = NULL;
         struct herr le = {0};
@@ -176,11 +175,11 @@ int run_ensure_images(const struct ctr_ctx *c, const struct compose_project *p, 
             if (!policy || strcmp(policy, "always"))
                 continue;
         } else if (policy && !strcmp(policy, "never")) {
-            return herr_set(e, ENOENT,
-                            "service \"%s\": image %s not found and pull_policy is never", *s, ref);
+            return herr_set(e, 0, "service \"%s\": image %s not found and pull_policy is never", *s,
+                            ref);
         }
-        return herr_set(e, ENOENT, "service \"%s\": image %s not found (pulling is not available)",
-                        *s, ref);
+        return herr_set(e, 0, "service \"%s\": image %s not found (pulling is not available)", *s,
+                        ref);
     }
     return 0;
 }
@@ -204,7 +203,12 @@ int run_remove_networks(const struct ctr_ctx *c, const struct compose_project *p
             continue;
         ev(fn, arg, "Network", *n, COMPOSE_EV_WORKING, "Removing", NULL);
         struct herr re = {0};
-        if (net_remove(c->root, *n, &re) < 0 && re.errnum != ENOENT) {
+        if (net_remove(c->root, *n, &re) < 0 && re.errnum == EBUSY) {
+            /* Containers outside the selection (orphans) still use it: as docker. */
+            ev(fn, arg, "Network", *n, COMPOSE_EV_WARNING, "Resource is still in use", NULL);
+            continue;
+        }
+        if (re.msg[0] && re.errnum != ENOENT) {
             ev(fn, arg, "Network", *n, COMPOSE_EV_ERROR, "Error", re.msg);
             if (r == 0)
                 *e = re;

@@ -1,6 +1,5 @@
 /* A service of the canonical model turned into container options (docker compose's
  * service -> container create mapping). */
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,48 +33,6 @@ static char **keepv(struct compose_spec *s, char **v)
     s->vecs = xrealloc(s->vecs, (s->nvecs + 1) * sizeof(*s->vecs));
     s->vecs[s->nvecs++] = v;
     return v;
-}
-
-int compose_parse_duration(const char *s, long long *ns)
-{
-    static const struct {
-        const char *unit;
-        double mult;
-    } units[] = {{"ns", 1},  {"us", 1e3}, {"µs", 1e3},  {"ms", 1e6},
-                 {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
-    double total = 0;
-    const char *p = s;
-    if (!p || !*p)
-        return -1;
-    if (!strcmp(p, "0")) {
-        *ns = 0;
-        return 0;
-    }
-    while (*p) {
-        char *end;
-        errno = 0;
-        double v = strtod(p, &end);
-        if (end == p || errno || v < 0 || *p == '+' || *p == '-' || isspace((unsigned char)*p))
-            return -1;
-        p = end;
-        size_t best = 0;
-        double mult = 0;
-        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-            size_t n = strlen(units[i].unit);
-            if (n > best && !strncmp(p, units[i].unit, n)) {
-                best = n;
-                mult = units[i].mult;
-            }
-        }
-        if (!best)
-            return -1;
-        p += best;
-        total += v * mult;
-    }
-    if (total > 9.2e18)
-        return -1;
-    *ns = llround(total);
-    return 0;
 }
 
 char *compose_container_name(const struct compose_project *p, const char *service, int number)
@@ -168,17 +125,15 @@ static int mount_spec(const struct compose_project *p, const char *service, cons
 {
     const char *type = hj_str(m, "type"), *src = hj_str(m, "source"), *dst = hj_str(m, "target");
     if (!type || !dst)
-        return herr_set(e, EINVAL, "service \"%s\": a volume needs a type and a target", service);
+        return herr_set(e, 0, "service \"%s\": a volume needs a type and a target", service);
     if (strcmp(type, "bind") && strcmp(type, "volume") && strcmp(type, "tmpfs"))
-        return herr_set(e, ENOTSUP, "service \"%s\": volume type \"%s\" is not supported", service,
-                        type);
+        return herr_set(e, 0, "service \"%s\": volume type \"%s\" is not supported", service, type);
     _cleanup_free_ char *buf = xstrdup("");
     _cleanup_free_ char *vname = NULL;
     mount_add(&buf, "type", type);
     if (src && !strcmp(type, "volume")) {
         if (!json_object_get(json_object_get(p->model, "volumes"), src))
-            return herr_set(e, ENOENT, "service \"%s\": volume \"%s\" is not defined", service,
-                            src);
+            return herr_set(e, 0, "service \"%s\": volume \"%s\" is not defined", service, src);
         vname = compose_volume_name(p, src);
         mount_add(&buf, "source", vname);
     } else if (src && !strcmp(type, "bind")) {
@@ -253,8 +208,8 @@ static int health_of(struct compose_spec *s, const char *service, const json_t *
     long long *dst[] = {&h->interval, &h->timeout, &h->start_period, &h->start_interval};
     for (size_t i = 0; i < 4; i++) {
         const char *d = hj_str(hc, keys[i]);
-        if (d && compose_parse_duration(d, dst[i]) < 0)
-            return herr_set(e, EINVAL, "service \"%s\": healthcheck %s: invalid duration \"%s\"",
+        if (d && ctr_parse_duration(d, dst[i], NULL) < 0)
+            return herr_set(e, 0, "service \"%s\": healthcheck %s: invalid duration \"%s\"",
                             service, keys[i], d);
     }
     h->retries = (int)hj_int(hc, "retries", 0);
@@ -308,7 +263,7 @@ static int networks_of(struct compose_spec *s, const struct compose_project *p, 
     for (i = 0; i < n; i++) {
         const json_t *nc = json_object_get(nets, keys[i]);
         if (!json_object_get(json_object_get(p->model, "networks"), keys[i])) {
-            herr_set(e, ENOENT, "service \"%s\": network \"%s\" is not defined", service, keys[i]);
+            herr_set(e, 0, "service \"%s\": network \"%s\" is not defined", service, keys[i]);
             free(keys);
             return -1;
         }
@@ -360,14 +315,13 @@ static int fill(struct compose_spec *s, const struct compose_project *p, const c
 {
     const struct compose_service *svc = compose_service_get(p, service);
     if (!svc)
-        return herr_set(e, ENOENT, "no such service: %s", service);
+        return herr_set(e, 0, "no such service: %s", service);
     const json_t *cfg = svc->cfg;
     struct ctr_opts *o = &s->o;
     o->stop_timeout = -1;
     o->image = hj_str(cfg, "image");
     if (!o->image)
-        return herr_set(e, EINVAL, "service \"%s\" has neither an image nor a build section",
-                        service);
+        return herr_set(e, 0, "service \"%s\" has neither an image nor a build section", service);
     if (oneoff) {
         char hex[13];
         if (str_random_hex(hex, 12) < 0)
@@ -405,8 +359,8 @@ static int fill(struct compose_spec *s, const struct compose_project *p, const c
     const char *grace = hj_str(cfg, "stop_grace_period");
     if (grace) {
         long long ns;
-        if (compose_parse_duration(grace, &ns) < 0)
-            return herr_set(e, EINVAL, "service \"%s\": invalid stop_grace_period \"%s\"", service,
+        if (ctr_parse_duration(grace, &ns, NULL) < 0)
+            return herr_set(e, 0, "service \"%s\": invalid stop_grace_period \"%s\"", service,
                             grace);
         o->stop_timeout = (int)((ns + 999999999LL) / 1000000000LL);
     }

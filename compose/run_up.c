@@ -80,7 +80,10 @@ static int watch(const struct up *u, const char *id, const char *name, enum watc
             return -1;
         const char *st = ctr_status(j);
         const json_t *state = json_object_get(j, "State");
-        const char *health = hj_str(json_object_get(state, "Health"), "Status");
+        char hbuf[16] = "";
+        if (w != WATCH_COMPLETED && ctr_health(u->c, id, hbuf, sizeof(hbuf), e) < 0)
+            return -1;
+        const char *health = hbuf[0] ? hbuf : NULL;
         long long code = hj_int(state, "ExitCode", 0);
         bool running = !strcmp(st, "running") || !strcmp(st, "restarting");
         if (w == WATCH_COMPLETED) {
@@ -109,10 +112,10 @@ static int watch(const struct up *u, const char *id, const char *name, enum watc
             return herr_set(e, 0, "container %s exited (%lld)", name, code);
         }
         if (deadline && now_ns() > deadline)
-            return herr_set(e, ETIMEDOUT, "container %s: timed out waiting to be %s", name,
+            return herr_set(e, 0, "container %s: timed out waiting to be %s", name,
                             w == WATCH_COMPLETED ? "completed" : "healthy");
         if (!run_nap(delay, u->o->cancel))
-            return herr_set(e, EINTR, "interrupted waiting for container %s", name);
+            return herr_set(e, 0, "interrupted waiting for container %s", name);
         if (delay < 100)
             delay *= 2;
     }
@@ -265,7 +268,7 @@ static int up_node(void *arg, size_t i, struct herr *e)
     struct up *u = arg;
     struct unode *nd = &u->nodes[i];
     if (u->o->cancel && *u->o->cancel)
-        return herr_set(e, EINTR, "interrupted");
+        return herr_set(e, 0, "interrupted");
     const char *k;
     json_t *d;
     json_object_foreach(json_object_get(nd->svc->cfg, "depends_on"), k, d)
@@ -294,15 +297,15 @@ static int replicas_of(const struct compose_project *p, const struct compose_ser
         const char *eq = strchr(*s, '=');
         long long v;
         if (!eq || str_parse_ll(eq + 1, &v) < 0 || v > 10000)
-            return herr_set(e, EINVAL, "invalid --scale \"%s\": want SERVICE=NUMBER", *s);
+            return herr_set(e, 0, "invalid --scale \"%s\": want SERVICE=NUMBER", *s);
         _cleanup_free_ char *name = xstrndup(*s, eq - *s);
         if (!compose_service_get(p, name))
-            return herr_set(e, ENOENT, "--scale: no such service: %s", name);
+            return herr_set(e, 0, "--scale: no such service: %s", name);
         if (!strcmp(name, svc->name))
             *out = (int)v;
     }
     if (*out > 1 && hj_str(svc->cfg, "container_name"))
-        return herr_set(e, EINVAL,
+        return herr_set(e, 0,
                         "service \"%s\": container_name \"%s\" is unique, it cannot scale to %d",
                         svc->name, hj_str(svc->cfg, "container_name"), *out);
     return 0;
@@ -385,7 +388,7 @@ static int select_nodes(struct up *u, struct herr *e)
     const struct compose_up_opts *o = u->o;
     for (char **s = o->services; s && *s; s++) {
         if (!compose_service_get(p, *s))
-            return herr_set(e, ENOENT, "no such service: %s", *s);
+            return herr_set(e, 0, "no such service: %s", *s);
     }
     _cleanup_strv_ char **deps =
         o->services && !o->no_deps ? compose_deps_of(p, o->services) : NULL;
@@ -445,4 +448,16 @@ out:
     free(u.nodes);
     compose_ctrs_free(u.have, u.nhave);
     return r;
+}
+
+int compose_prepare(const struct ctr_ctx *c, const struct compose_project *p, char **services,
+                    const char *pull, compose_event_fn event, void *arg, struct herr *e)
+{
+    for (char **s = services; s && *s; s++) {
+        if (!compose_service_get(p, *s))
+            return herr_set(e, 0, "no such service: %s", *s);
+    }
+    if (run_ensure_images(c, p, services, pull, e) < 0)
+        return -1;
+    return run_ensure_resources(c, p, services, event, arg, e);
 }
