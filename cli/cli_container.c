@@ -511,7 +511,8 @@ static void usage(FILE *f)
                "  wait     Block until containers stop, then print their exit codes\n"
                "  top      Display the running processes of a container\n"
                "  diff     Inspect changes to files on a container's filesystem\n"
-               "  commit   Create a new image from a container's changes\n");
+               "  commit   Create a new image from a container's changes\n"
+               "  port     List port mappings of a container\n");
 }
 
 int cli_container_main(const struct cli_globals *g, int argc, char **argv)
@@ -554,6 +555,8 @@ int cli_container_main(const struct cli_globals *g, int argc, char **argv)
         return cli_ctr_top(&c, argc, argv);
     if (strcmp(v, "diff") == 0)
         return cli_ctr_diff(&c, argc, argv);
+    if (strcmp(v, "port") == 0)
+        return cli_ctr_port(&c, argc, argv);
     if (strcmp(v, "commit") == 0)
         return cli_ctr_commit(&c, argc, argv);
     return cli_usage_error("container", "unknown command \"%s\"", v);

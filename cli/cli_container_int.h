@@ -17,6 +17,7 @@ int cli_ctr_exec(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_top(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_diff(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_commit(const struct ctr_ctx *c, int argc, char **argv);
+int cli_ctr_port(const struct ctr_ctx *c, int argc, char **argv);
 /* Copy between the terminal and a foreground container until it exits. */
 int cli_ctr_attach_loop(int sock, bool tty, struct herr *e);
 

@@ -89,6 +89,7 @@ port_tables() {
 teardown() {
     local status=0 p
     for p in "${SRVPIDS[@]}" "${NSPIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    hoist container rm -f $(hoist container ps -aq 2>/dev/null) >/dev/null 2>&1
     for _ in $(seq 50); do ip -br link | grep -q '^vh' || break; sleep 0.02; done
     for n in $(hoist network ls -q 2>/dev/null); do
         for c in $(hoist network inspect "$n" | jq -r '.[0].Containers | keys[]'); do
@@ -274,4 +275,46 @@ teardown() {
     hoist network attach --pid "$NSPID" --publish 8080:80 closed c1 >/dev/null
     hoist network inspect closed | jq -e '.[0].Containers.c1 | has("Ports") | not'
     [ "$(port_tables)" -eq 0 ]
+}
+
+@test "container run -p: reachable, random port in inspect, container port, kept across restart" {
+    import_busybox
+    hoist container run -d --name web -p 8080:80 -p 127.0.0.1::81 -p 5353:53/udp busybox sh -c \
+        'mkdir -p /www && echo hello-from-ctr >/www/index.html && httpd -p 81 -h /www && exec httpd -f -p 80 -h /www' >/dev/null
+    for _ in $(seq 100); do [ "$(fetch 127.0.0.1:8080)" = hello-from-ctr ] && break; sleep 0.05; done
+    [ "$(fetch 127.0.0.1:8080)" = hello-from-ctr ]
+    [ "$(fetch 10.200.0.1:8080)" = hello-from-ctr ]
+    run hoist container port web
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 3 ]
+    [ "${lines[0]}" = "53/udp -> 0.0.0.0:5353" ]
+    [ "${lines[1]}" = "80/tcp -> 0.0.0.0:8080" ]
+    [[ "${lines[2]}" =~ ^81/tcp\ -\>\ 127\.0\.0\.1:[0-9]+$ ]]
+    p81=$(hoist container port web 81)
+    [ "$(fetch "$p81")" = hello-from-ctr ]
+    [ "$(hoist container port web 53/udp)" = 0.0.0.0:5353 ]
+    hoist network inspect bridge | jq -e '[.[0].Containers[].Ports["80/tcp"][0].HostPort] == ["8080"]'
+    run hoist container port web 82
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"No public port '82/tcp' published for web"* ]]
+    run hoist container port web 70000
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'invalid port "70000"'* ]]
+    run hoist container port nothere
+    [ "$status" -ne 0 ]
+
+    # Another container cannot take 8080; a restart keeps the random port.
+    run hoist container run -d --name other -p 8080:80 busybox sleep 60
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Bind for 0.0.0.0:8080 failed: port is already allocated"* ]]
+    hoist container stop -t 1 web >/dev/null
+    [ "$(port_tables)" -eq 0 ]
+    [ -z "$(hoist container port web)" ]
+    hoist container start web >/dev/null
+    [ "$(hoist container port web 81)" = "$p81" ]
+    for _ in $(seq 100); do [ "$(fetch "$p81")" = hello-from-ctr ] && break; sleep 0.05; done
+    [ "$(fetch "$p81")" = hello-from-ctr ]
+    hoist container rm -f web >/dev/null
+    [ "$(port_tables)" -eq 0 ]
+    hoist network inspect bridge | jq -e '.[0].Containers == {}'
 }
