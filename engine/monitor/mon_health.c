@@ -231,6 +231,8 @@ static void spawn(void)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* The monitor ignores SIGPIPE; the probe's programs must not inherit that. */
+        signal(SIGPIPE, SIG_DFL);
         execv(h.argv[0], h.argv);
         dprintf(2, "exec %s: %s", h.argv[0], strerror(errno));
         _exit(127);
