@@ -12,12 +12,11 @@
 #include "compose/compose_run.h"
 #include "compose/run_internal.h"
 #include "engine/container/container.h"
-#include "volumes/volumes.h"
 
 struct down {
     const struct ctr_ctx *c;
     int timeout;
-    bool remove, kill;
+    bool volumes, kill;
     compose_event_fn event;
     void *arg;
     const struct compose_ctr *v;
@@ -56,13 +55,6 @@ static int down_node(void *arg, size_t i, struct herr *e)
             if (ctr_stop(d->c, h->id, d->timeout, &he) == 0)
                 ev(d, h->name, COMPOSE_EV_DONE, "Stopped", NULL);
         }
-        if (!he.msg[0] && d->remove) {
-            ev(d, h->name, COMPOSE_EV_WORKING, "Removing", NULL);
-            if (ctr_remove(d->c, h->id, true, false, &he) == 0 || he.errnum == ENOENT) {
-                herr_clear(&he);
-                ev(d, h->name, COMPOSE_EV_DONE, "Removed", NULL);
-            }
-        }
         if (he.msg[0]) {
             ev(d, h->name, COMPOSE_EV_ERROR, "Error", he.msg);
             if (r == 0) {
@@ -73,6 +65,20 @@ static int down_node(void *arg, size_t i, struct herr *e)
         }
     }
     return r;
+}
+
+/* Removal needs no order: once everything is stopped, all containers go at once. */
+static int remove_node(void *arg, size_t i, struct herr *e)
+{
+    struct down *d = arg;
+    const struct compose_ctr *h = &d->v[i];
+    ev(d, h->name, COMPOSE_EV_WORKING, "Removing", NULL);
+    if (ctr_remove(d->c, h->id, true, d->volumes, e) < 0 && e->errnum != ENOENT) {
+        ev(d, h->name, COMPOSE_EV_ERROR, "Error", e->msg);
+        return herr_wrap(e, "container %s", h->name);
+    }
+    ev(d, h->name, COMPOSE_EV_DONE, "Removed", NULL);
+    return 0;
 }
 
 static bool has(char **v, const char *s)
@@ -113,26 +119,6 @@ static bool selected(const struct compose_ctr *h, const struct compose_project *
     return orphans || json_object_get(json_object_get(p->model, "services"), h->service);
 }
 
-/* Anonymous volumes the containers hold, for down -v. */
-static char **anon_volumes(const struct ctr_ctx *c, const struct compose_ctr *v, size_t n)
-{
-    char **out = xcalloc(1, sizeof(char *));
-    for (size_t k = 0; k < n; k++) {
-        size_t i;
-        json_t *m;
-        json_array_foreach(json_object_get(v[k].inspect, "Mounts"), i, m)
-        {
-            const char *name = hj_str(m, "Name");
-            if (!name || has(out, name))
-                continue;
-            _cleanup_json_ json_t *vol = vol_inspect(c->root, name, NULL);
-            if (vol && json_object_get(json_object_get(vol, "Labels"), VOL_ANON_LABEL))
-                strv_push(&out, xstrdup(name));
-        }
-    }
-    return out;
-}
-
 int compose_down(const struct ctr_ctx *c, const struct compose_project *p,
                  const struct compose_down_opts *o, struct herr *e)
 {
@@ -160,26 +146,29 @@ int compose_down(const struct ctr_ctx *c, const struct compose_project *p,
             orphans);
         o->event(o->arg, "Project", p->name, COMPOSE_EV_WARNING, "Orphans", msg);
     }
-    _cleanup_strv_ char **anon = o->volumes ? anon_volumes(c, v, nv) : NULL;
     struct down d = {.c = c,
                      .timeout = o->timeout,
-                     .remove = true,
+                     .volumes = o->volumes,
                      .event = o->event,
                      .arg = o->arg,
                      .v = v,
                      .nv = nv};
     int r = walk(&d, p, 0, e);
+    _cleanup_free_ bool *none = xcalloc(nv * nv + 1, sizeof(bool));
+    struct herr e2 = {0};
+    if (run_dag(nv, none, 0, false, remove_node, &d, &e2) < 0 && r == 0) {
+        *e = e2;
+        r = -1;
+    }
     strv_free(d.services);
     free(v);
     compose_ctrs_free(all, nall);
-    struct herr e2 = {0};
     if (!o->services) {
         if (run_remove_networks(c, p, o->event, o->arg, &e2) < 0 && r == 0) {
             *e = e2;
             r = -1;
         }
-        if (o->volumes && run_remove_volumes(c, p->name, anon, o->event, o->arg, &e2) < 0 &&
-            r == 0) {
+        if (o->volumes && run_remove_volumes(c, p->name, o->event, o->arg, &e2) < 0 && r == 0) {
             *e = e2;
             r = -1;
         }
@@ -187,10 +176,6 @@ int compose_down(const struct ctr_ctx *c, const struct compose_project *p,
             *e = e2;
             r = -1;
         }
-    } else if (o->volumes && run_remove_volumes(c, NULL, anon, o->event, o->arg, &e2) < 0 &&
-               r == 0) {
-        *e = e2;
-        r = -1;
     }
     return r;
 }

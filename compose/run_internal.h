@@ -31,9 +31,9 @@ int run_ensure_images(const struct ctr_ctx *c, const struct compose_project *p, 
                       const char *pull, struct herr *e);
 int run_remove_networks(const struct ctr_ctx *c, const struct compose_project *p,
                         compose_event_fn fn, void *arg, struct herr *e);
-/* Volumes labelled with the project (when not NULL), and those named in anon. */
-int run_remove_volumes(const struct ctr_ctx *c, const char *project, char **anon,
-                       compose_event_fn fn, void *arg, struct herr *e);
+/* The volumes labelled with the project (anonymous ones go with their containers). */
+int run_remove_volumes(const struct ctr_ctx *c, const char *project, compose_event_fn fn, void *arg,
+                       struct herr *e);
 int run_remove_images(const struct ctr_ctx *c, const struct compose_project *p, const char *rmi,
                       compose_event_fn fn, void *arg, struct herr *e);
 

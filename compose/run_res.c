@@ -220,8 +220,8 @@ int run_remove_networks(const struct ctr_ctx *c, const struct compose_project *p
     return r;
 }
 
-int run_remove_volumes(const struct ctr_ctx *c, const char *project, char **anon,
-                       compose_event_fn fn, void *arg, struct herr *e)
+int run_remove_volumes(const struct ctr_ctx *c, const char *project, compose_event_fn fn, void *arg,
+                       struct herr *e)
 {
     _cleanup_strv_ char **names = NULL;
     if (vol_list(c->root, &names, e) < 0)
@@ -229,7 +229,7 @@ int run_remove_volumes(const struct ctr_ctx *c, const char *project, char **anon
     int r = 0;
     for (char **n = names; n && *n; n++) {
         _cleanup_json_ json_t *j = vol_inspect(c->root, *n, NULL);
-        if (!j || (!(project && labelled(json_object_get(j, "Labels"), project)) && !has(anon, *n)))
+        if (!j || !labelled(json_object_get(j, "Labels"), project))
             continue;
         ev(fn, arg, "Volume", *n, COMPOSE_EV_WORKING, "Removing", NULL);
         struct herr re = {0};
