@@ -65,7 +65,8 @@ void mon_now_rfc3339(char *buf, size_t len)
     gmtime_r(&ts.tv_sec, &tm);
     char base[32];
     strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+    /* "%.20s" and an unsigned in range let gcc see the result fits 40 bytes. */
+    snprintf(buf, len, "%.20s.%09uZ", base, (unsigned)(ts.tv_nsec % 1000000000L));
 }
 
 static void log_line(int log_fd, int stream, const char *s, size_t len)
