@@ -6,7 +6,8 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential cmake pkg-config clang clang-format python3
 libyaml-dev libjansson-dev libcap-dev libseccomp-dev libnl-3-dev libnl-route-3-dev libnftables-dev
 libcurl4-openssl-dev libarchive-dev nettle-dev libcmocka-dev
-bats jq busybox-static iproute2 util-linux procps runc skopeo"
+bats jq busybox-static iproute2 util-linux procps runc skopeo
+iperf3"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
