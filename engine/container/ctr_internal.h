@@ -62,6 +62,9 @@ int ctr_vol_start(const struct ctr_ctx *c, const json_t *rec, struct herr *e);
 void ctr_vol_stopped(const struct ctr_ctx *c, const json_t *rec);
 /* Names of rec's anonymous volumes. */
 char **ctr_vol_anonymous(const struct ctr_ctx *c, const json_t *rec);
+/* Remove rec's anonymous volumes, as docker does for --rm containers, first from the
+ * record when it still exists. */
+void ctr_vol_remove_anonymous(const struct ctr_ctx *c, const json_t *rec);
 
 struct ctr_health;
 /* Validate h and merge it over the image's Healthcheck into docker's Config.Healthcheck

@@ -204,6 +204,8 @@ int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, p
         drain(mine);
         /* A start that failed before the runtime recorded it runs no poststop hook. */
         ctr_net_unwire(c, rec, autorm);
+        if (autorm)
+            ctr_vol_remove_anonymous(c, rec);
         if (e)
             e->exit = code;
         return -1;

@@ -136,8 +136,11 @@ int ctr_hook(const struct ctr_ctx *c, const char *id, const char *state, struct 
         return -1;
     const char *status = hj_str(st, "status");
     if (status && strcmp(status, "stopped") == 0) {
-        ctr_net_unwire(c, rec, hj_bool(json_object_get(rec, "HostConfig"), "AutoRemove", false));
+        bool autorm = hj_bool(json_object_get(rec, "HostConfig"), "AutoRemove", false);
+        ctr_net_unwire(c, rec, autorm);
         ctr_vol_stopped(c, rec);
+        if (autorm)
+            ctr_vol_remove_anonymous(c, rec);
         return 0;
     }
     if (!own_netns(rec))

@@ -1,6 +1,7 @@
 /* Volumes of a container: -v, --mount, --tmpfs, --volumes-from and the image's VOLUMEs
  * prepared at create; driver-backed volumes mounted before each start and unmounted
  * when their last running user stopped; anonymous volumes removed with the container. */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,4 +228,34 @@ char **ctr_vol_anonymous(const struct ctr_ctx *c, const json_t *rec)
             strv_push(&out, xstrdup(name));
     }
     return out;
+}
+
+void ctr_vol_remove_anonymous(const struct ctr_ctx *c, const json_t *rec)
+{
+    _cleanup_strv_ char **anon = ctr_vol_anonymous(c, rec);
+    if (!*anon)
+        return;
+    /* The record, while it exists, holds them: it goes without them first. */
+    _cleanup_free_ char *dir = ctr_dir(c, hj_str(rec, "Id"));
+    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_json_ json_t *cur = dfd >= 0 ? hj_load_file(dfd, "config.json", NULL) : NULL;
+    if (cur) {
+        json_t *kept = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(json_object_get(cur, "Mounts"), i, x)
+        {
+            const char *name = volume_of(x);
+            bool drop = false;
+            for (char **p = anon; name && *p; p++)
+                drop = drop || strcmp(*p, name) == 0;
+            if (!drop)
+                json_array_append(kept, x);
+        }
+        json_object_set_new(cur, "Mounts", kept);
+        if (hj_write_atomic(dfd, "config.json", cur, false, NULL) < 0)
+            return;
+    }
+    for (char **p = anon; *p; p++)
+        vol_remove(c->root, *p, NULL);
 }

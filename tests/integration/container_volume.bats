@@ -87,6 +87,15 @@ nothing_left() {
     hoist volume rm named >/dev/null
 }
 
+@test "run --rm removes the container's anonymous volumes, also when the start fails" {
+    hoist container run --rm --network none -v /anon -v kept:/kept busybox true
+    [ "$(hoist volume ls -q)" = kept ]
+    run -127 hoist container run --rm -v /anon busybox /no/such/command
+    [ "$status" -eq 127 ]
+    [ "$(hoist volume ls -q)" = kept ]
+    hoist volume rm kept >/dev/null
+}
+
 @test "--volumes-from repeats another container's mounts, with :ro" {
     hoist container create --name src --network none -v shared:/shared busybox true >/dev/null
     hoist container run --rm --network none --volumes-from src busybox sh -c 'echo x >/shared/f'
