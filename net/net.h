@@ -161,6 +161,18 @@ int net_ports_wire(const json_t *endpoint, const char *host_if, const char *brid
                    const struct net_prefix *subnet, uint32_t ctr_ip, struct herr *e);
 int net_ports_unwire(const json_t *endpoint, const char *host_if, struct herr *e);
 
+/* ---- DNS responder (net_dns.c, net/dns/) ----
+ * One hoist-dns process per network, in the current network namespace, on UDP and TCP
+ * port 53 of the gateway: the names of the network's endpoints (Name, Aliases), the rest
+ * relayed to the host's nameservers. Its pid is in <root>/networks/<name>.dns.pid.
+ * Both are called under the networks lock. */
+
+/* Start it unless it runs; an error names the cause (port 53 taken, ...). */
+int net_dns_start(const char *root, const char *network, uint32_t gateway,
+                  const struct net_prefix *subnet, bool internal, struct herr *e);
+/* Stop it and wait for its exit; none running is not an error. */
+int net_dns_stop(const char *root, const char *network, struct herr *e);
+
 /* ---- links (netlink in the current network namespace) ---- */
 
 /* IPv4 destinations of the main routing table, default route left out. */

@@ -387,7 +387,8 @@ int net_remove(const char *root, const char *name, struct herr *e)
     const char *bridge = rec_bridge(j);
     if (!bridge)
         return herr_set(e, EINVAL, "network %s: bad record: no bridge name", name);
-    if (net_nft_remove(bridge, e) < 0 || net_link_delete(bridge, e) < 0)
+    if (net_dns_stop(root, name, e) < 0 || net_nft_remove(bridge, e) < 0 ||
+        net_link_delete(bridge, e) < 0)
         return herr_wrap(e, "network %s", name);
     _cleanup_free_ char *path = rec_path(root, name);
     if (unlink(path) < 0)
@@ -563,6 +564,11 @@ int net_attach(const char *root, const char *network, const char *ctr_id, int ne
     }
     if (r == 0 &&
         net_ports_wire(json_object_get(ctrs, ctr_id), host_if, bridge, &subnet, ip, e) < 0) {
+        net_link_delete(host_if, NULL);
+        r = -1;
+    }
+    if (r == 0 && net_dns_start(root, network, gw, &subnet, hj_bool(j, "Internal", false), e) < 0) {
+        net_ports_unwire(json_object_get(ctrs, ctr_id), host_if, NULL);
         net_link_delete(host_if, NULL);
         r = -1;
     }

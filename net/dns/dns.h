@@ -1,0 +1,108 @@
+/* hoist-dns, the DNS responder of one network: the pure parts (packets, the name table
+ * read from the network record), shared by the responder and the unit tests. Libc only:
+ * the responder is a static executable that lives as long as its network is in use. */
+#ifndef HOIST_NET_DNS_H
+#define HOIST_NET_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The executable, found next to hoist (or in its libexec directory). */
+#define DNS_EXE "hoist-dns"
+/* The resolv.conf whose nameservers and search domains the responder uses, instead of
+ * /etc/resolv.conf (tests point it at a fake upstream). */
+#define DNS_RESOLV_ENV "HOIST_DNS_RESOLV_CONF"
+#define DNS_RESOLV_DEFAULT "/etc/resolv.conf"
+/* The caller binds the listening sockets (so that errors reach it) and hands them over
+ * as these descriptors. */
+#define DNS_UDP_FD 3
+#define DNS_TCP_FD 4
+
+/* Removed containers must vanish from caches at once. */
+#define DNS_TTL 0
+/* Replies over UDP to clients that did not ask for more (RFC 1035). */
+#define DNS_UDP_MAX 512
+#define DNS_HDR 12
+
+enum {
+    DNS_T_A = 1,
+    DNS_T_PTR = 12,
+    DNS_T_AAAA = 28,
+    DNS_T_ANY = 255,
+};
+
+enum {
+    DNS_R_OK = 0,
+    DNS_R_FORMERR = 1,
+    DNS_R_SERVFAIL = 2,
+    DNS_R_NXDOMAIN = 3,
+    DNS_R_NOTIMP = 4,
+    DNS_R_REFUSED = 5,
+};
+
+/* Longest name in text form: 253 characters, plus the NUL. */
+#define DNS_NAME_MAX 254
+
+struct dns_query {
+    uint16_t id;
+    uint16_t flags;
+    uint16_t qtype;
+    uint16_t qclass;
+    char name[DNS_NAME_MAX]; /* dotted, no trailing dot, case as sent; "" for the root */
+    size_t qend;             /* offset just past the (first) question */
+};
+
+/* Decode the name at *off (compression pointers followed, each strictly backwards, so a
+ * loop cannot exist) into out as dotted text; *off moves past the name as stored.
+ * -1 on anything malformed: truncation, bad label type, too long, a dot or NUL inside
+ * a label. */
+int dns_name_read(const uint8_t *pkt, size_t len, size_t *off, char out[DNS_NAME_MAX]);
+/* Encode dotted text (trailing dot optional) without compression; bytes written, or -1
+ * when it does not fit or is not a valid name. */
+int dns_name_write(uint8_t *buf, size_t cap, const char *name);
+/* A standard query with one question; -1 when malformed (the caller answers FORMERR
+ * when at least the header is there, see dns_reply_error). Responses, other opcodes and
+ * question counts are left to the caller: they parse as long as the question does. */
+int dns_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q);
+
+/* Reply to q with rcode and naddrs A records (addresses in network byte order) and, when
+ * ptr is not NULL, a PTR record naming ptr. The question is written again from q, not
+ * copied. When the answers do not fit in cap the reply is cut at a whole record with
+ * TC set. Returns its length (0 when cap cannot hold even the question). */
+size_t dns_reply(const struct dns_query *q, unsigned rcode, const uint32_t *addrs, size_t naddrs,
+                 const char *ptr, uint8_t *out, size_t cap);
+/* A reply without question or answers (for packets whose question does not parse);
+ * 0 when req is shorter than a header or is itself a response. */
+size_t dns_reply_error(const uint8_t *req, size_t len, unsigned rcode, uint8_t *out, size_t cap);
+
+/* "d.c.b.a.in-addr.arpa" (any case) → a.b.c.d in network byte order. */
+bool dns_ptr_addr(const char *name, uint32_t *addr);
+
+/* The names of a network: every endpoint's Name and Aliases with its IPv4 address. */
+struct dns_entry {
+    const char *name; /* lower case */
+    uint32_t addr;    /* network byte order */
+    bool primary;     /* the endpoint's Name (what PTR answers) */
+};
+
+struct dns_table {
+    struct dns_entry *v;
+    size_t n;
+    char *strings;
+};
+
+/* Read the "Containers" map of a network record (docker-inspect shaped JSON). Endpoints
+ * without a parsable IPv4Address are left out; anything that is not JSON is an error
+ * (-1), and t is then empty. */
+int dns_table_parse(const char *json, size_t len, struct dns_table *t);
+void dns_table_free(struct dns_table *t);
+/* Addresses of name (case-insensitive; a trailing dot and one trailing domain of
+ * domains[] are ignored) into out[0..max), duplicates removed. *known tells whether any
+ * endpoint holds the name at all (so AAAA gets NOERROR rather than NXDOMAIN). */
+size_t dns_table_lookup(const struct dns_table *t, const char *name, const char *const *domains,
+                        uint32_t *out, size_t max, bool *known);
+/* The Name of the endpoint holding addr (network byte order), NULL when none. */
+const char *dns_table_ptr(const struct dns_table *t, uint32_t addr);
+
+#endif
