@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_up.h"
 #include "common/err.h"
 
 static const struct {
@@ -16,9 +17,13 @@ static const struct {
 } groups[] = {
     {"config", cli_config_main, "Show the normalized compose model"},
     {"container", cli_container_main, "Manage containers"},
+    {"create", cli_create_main, "Create the services' containers"},
+    {"down", cli_down_main, "Stop and remove containers, networks"},
     {"image", cli_image_main, "Manage images"},
     {"network", cli_network_main, "Manage networks"},
+    {"run", cli_run_main, "Run a one-off command on a service"},
     {"runtime", cli_runtime_main, "OCI runtime commands (create, start, state, kill, delete, ...)"},
+    {"up", cli_up_main, "Create and start containers"},
     {"volume", cli_volume_main, "Manage volumes"},
 };
 
