@@ -62,6 +62,20 @@ static int nft_run(const char *what, const char *text, struct herr *e)
     return r != 0 ? -1 : 0;
 }
 
+/* Define table from text ("table ip NAME {...}"), replacing it if present. Deleting a
+ * table makes the kernel wait for an RCU grace period when the nftables socket closes
+ * (5-15 ms here), so the common case, no such table yet, creates it without a delete;
+ * "add" then "delete" first makes the replacement work whether the table exists or not. */
+static int nft_replace(const char *what, const char *table, const char *text, struct herr *e)
+{
+    _cleanup_free_ char *create = xasprintf("create table ip %s\n%s", table, text);
+    if (nft_run(what, create, NULL) == 0)
+        return 0;
+    _cleanup_free_ char *replace =
+        xasprintf("add table ip %1$s\ndelete table ip %1$s\n%2$s", table, text);
+    return nft_run(what, replace, e);
+}
+
 /* Masquerading is useless without forwarding, which is off in a fresh namespace. */
 static int enable_forwarding(struct herr *e)
 {
@@ -83,11 +97,8 @@ int net_nft_apply(const char *bridge, const struct net_prefix *subnet, bool inte
     net_prefix_fmt(subnet, sub);
     _cleanup_free_ char *what = xasprintf("rules of bridge %s", bridge);
     _cleanup_free_ char *text = NULL;
-    /* "add" then "delete" makes the replacement work whether the table exists or not. */
     if (internal) {
-        text = xasprintf("add table ip %1$s\n"
-                         "delete table ip %1$s\n"
-                         "table ip %1$s {\n"
+        text = xasprintf("table ip %1$s {\n"
                          " chain forward {\n"
                          "  type filter hook forward priority filter; policy accept;\n"
                          "  iifname \"%1$s\" oifname != \"%1$s\" drop\n"
@@ -98,9 +109,7 @@ int net_nft_apply(const char *bridge, const struct net_prefix *subnet, bool inte
     } else {
         if (enable_forwarding(e) < 0)
             return herr_wrap(e, "%s", what);
-        text = xasprintf("add table ip %1$s\n"
-                         "delete table ip %1$s\n"
-                         "table ip %1$s {\n"
+        text = xasprintf("table ip %1$s {\n"
                          " chain forward {\n"
                          "  type filter hook forward priority filter; policy accept;\n"
                          "  iifname \"%1$s\" oifname != \"%1$s\" oifname \"%3$s*\" drop\n"
@@ -112,7 +121,7 @@ int net_nft_apply(const char *bridge, const struct net_prefix *subnet, bool inte
                          "}\n",
                          bridge, sub, NET_BRIDGE_PREFIX);
     }
-    return nft_run(what, text, e);
+    return nft_replace(what, bridge, text, e);
 }
 
 int net_nft_remove(const char *bridge, struct herr *e)
@@ -168,9 +177,7 @@ int net_nft_ports_apply(const char *host_if, const char *bridge, const struct ne
     /* Masquerading makes the replies of connections from 127.0.0.0/8 and from the
      * network itself (hairpin) come back through the host to be un-NATed. */
     _cleanup_free_ char *text =
-        xasprintf("add table ip %1$s\n"
-                  "delete table ip %1$s\n"
-                  "table ip %1$s {\n"
+        xasprintf("table ip %1$s {\n"
                   " chain prerouting {\n"
                   "  type nat hook prerouting priority dstnat; policy accept;\n"
                   "%2$s"
@@ -186,7 +193,7 @@ int net_nft_ports_apply(const char *host_if, const char *bridge, const struct ne
                   " }\n"
                   "}\n",
                   table, rules, bridge, ctr, sub);
-    return nft_run(what, text, e);
+    return nft_replace(what, table, text, e);
 }
 
 int net_nft_ports_remove(const char *host_if, struct herr *e)

@@ -130,6 +130,12 @@ teardown() {
     nft list table ip "hoist-ports-$hif" | grep -q 'tcp dport 8080 dnat to 10.81.0.2:80'
     [ "$(cat /proc/sys/net/ipv4/conf/hoist-$(hoist network inspect web | jq -r '.[0].Id[0:9]')/route_localnet)" = 1 ]
 
+    # Wiring again over existing rules replaces them.
+    hoist network attach --pid "$NSPID" web c1 >/dev/null
+    [ "$(port_tables)" -eq 1 ]
+    [ "$(nft list table ip "hoist-ports-$hif" | grep -c 'dnat to')" -eq 4 ]
+    [ "$(fetch 127.0.0.1:8080)" = hello-from-ctr ]
+
     # Detach removes the rules and keeps the ports; wiring again restores them.
     hoist network detach web c1
     [ "$(port_tables)" -eq 0 ]
