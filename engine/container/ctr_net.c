@@ -359,6 +359,11 @@ int ctr_net_join(const struct ctr_ctx *c, json_t *rec, const char *net, char **u
         net_detach(c->root, net, id, true, NULL);
         return -1;
     }
+    if (ao.publish) {
+        json_t *ports = net_endpoint_ports(c->root, net, id, NULL);
+        if (ports)
+            json_object_set_new(json_object_get(rec, "NetworkSettings"), "Ports", ports);
+    }
     _cleanup_json_ json_t *ninfo = net_inspect(c->root, net, NULL);
     const json_t *mine = json_object_get(json_object_get(ninfo, "Containers"), id);
     json_t *ns = json_object_get(rec, "NetworkSettings");

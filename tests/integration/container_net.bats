@@ -98,6 +98,40 @@ nothing_left() {
     hoist network rm n1 n2 >/dev/null
 }
 
+@test "containers resolve each other by name, alias and hostname through the network's DNS" {
+    hoist network create n1 >/dev/null
+    httpd web byname --network n1 --network-alias www --hostname webhost
+    ip=$(ip_of web n1)
+    for name in web www webhost; do
+        run hoist container run --rm --network n1 busybox nslookup "$name"
+        echo "$name: $output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Address: $ip"* ]]
+    done
+    # busybox's nc resolves through libc, which the static busybox cannot: ask nslookup.
+    run hoist container run --rm --network n1 busybox sh -c '
+        ip=$(nslookup web | sed -n "s/^Address: \([0-9.]*\)$/\1/p" | tail -n 1)
+        printf "GET / HTTP/1.0\r\n\r\n" | nc -w 2 "$ip" 80 | tail -n 1'
+    [ "$output" = byname ]
+    hoist container rm -f web >/dev/null
+    hoist network rm n1 >/dev/null
+}
+
+@test "-p publishes container ports on the host, shown by inspect" {
+    httpd web published -p 127.0.0.1:8088:80 -p 127.0.0.1::80/udp
+    j=$(hoist container inspect web)
+    [ "$(echo "$j" | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort')" = 8088 ]
+    p=$(echo "$j" | jq -r '.[0].NetworkSettings.Ports["80/udp"][0].HostPort')
+    [ "$p" -gt 0 ]
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        out=$(printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 2 127.0.0.1 8088 | tail -n 1)
+        [ "$out" = published ] && break
+        sleep 0.2
+    done
+    [ "$out" = published ]
+    hoist container rm -f web >/dev/null
+}
+
 @test "internal network: no default route" {
     hoist network create --internal inside >/dev/null
     run hoist container run --rm --network inside busybox ip route
