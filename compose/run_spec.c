@@ -397,7 +397,7 @@ static int fill(struct compose_spec *s, const struct compose_project *p, const c
         char **v = xcalloc(1, sizeof(char *));
         json_array_foreach(vols, i, x)
         {
-            char *m;
+            char *m = NULL;
             if (mount_spec(p, service, x, &m, e) < 0) {
                 strv_free(v);
                 return -1;

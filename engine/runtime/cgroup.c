@@ -253,11 +253,12 @@ static int make_dirs(const struct hier *h, const char *rel, bool cpuset, size_t 
         if (mkdir(path, 0755) == 0) {
             if (*made == 0)
                 *made = total - depth + 1;
-            if (cpuset && cpuset_init(path, rel, e) < 0)
-                return -1;
         } else if (errno != EEXIST) {
             return herr_sys(e, "cgroup \"/%s\": create %s", rel, path);
         }
+        /* Also when it exists: a concurrent creator may not have filled it in yet. */
+        if (cpuset && cpuset_init(path, rel, e) < 0)
+            return -1;
         *c = saved;
         if (!saved)
             return 0;

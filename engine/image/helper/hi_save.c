@@ -203,6 +203,7 @@ static int write_archive(struct writer *w, struct saved *v, size_t n, int fd, st
     w->written = json_object();
     int rc = -1;
     _cleanup_json_ json_t *manifest = json_array(), *index = json_array(), *repos = json_object();
+    _cleanup_json_ json_t *idx = NULL;
     if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
         archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
         archive_write_open_fd(w->a, fd) != ARCHIVE_OK) {
@@ -216,8 +217,8 @@ static int write_archive(struct writer *w, struct saved *v, size_t n, int fd, st
         if (put_image(w, &v[i], manifest, index, repos, e) < 0)
             goto out;
     }
-    _cleanup_json_ json_t *idx = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType",
-                                           MT_OCI_INDEX, "manifests", index);
+    idx = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType", MT_OCI_INDEX, "manifests",
+                    index);
     if (put_json(w, "index.json", idx, e) < 0 || put_json(w, "manifest.json", manifest, e) < 0 ||
         put_bytes(w, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", e) < 0 ||
         (json_object_size(repos) && put_json(w, "repositories", repos, e) < 0))
