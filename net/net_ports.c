@@ -259,19 +259,18 @@ static int host_bind_errno(uint32_t ip, uint16_t port, bool udp)
     return bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? errno : 0;
 }
 
-static int ephemeral_range(uint16_t *lo, uint16_t *hi)
+/* The kernel's ephemeral range, as docker allocates from; its default when unreadable. */
+static void ephemeral_range(uint16_t *lo, uint16_t *hi)
 {
     _cleanup_free_ char *text = NULL;
     unsigned a, b;
     if (fs_read_all(AT_FDCWD, "/proc/sys/net/ipv4/ip_local_port_range", &text, NULL, NULL) < 0 ||
         sscanf(text, "%u %u", &a, &b) != 2 || a == 0 || a > b || b > 65535) {
-        *lo = 32768;
-        *hi = 60999;
-        return 0;
+        a = 32768;
+        b = 60999;
     }
     *lo = (uint16_t)a;
     *hi = (uint16_t)b;
-    return 0;
 }
 
 /* A free port of [lo, hi] for p, scanning from a random start when random is set. */
