@@ -132,6 +132,16 @@ nothing_left() {
     hoist container rm -f web >/dev/null
 }
 
+@test "-P publishes the image's exposed ports on random host ports" {
+    hoist image import --change "EXPOSE 80/tcp" "$BUSYBOX_TAR" exposed >/dev/null
+    hoist container create --name e1 -P exposed true >/dev/null
+    j=$(hoist container inspect e1)
+    [ "$(echo "$j" | jq -r '.[0].HostConfig.PublishAllPorts')" = true ]
+    p=$(echo "$j" | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort')
+    [ "$p" -gt 0 ]
+    hoist container rm e1 >/dev/null
+}
+
 @test "internal network: no default route" {
     hoist network create --internal inside >/dev/null
     run hoist container run --rm --network inside busybox ip route

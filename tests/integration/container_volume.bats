@@ -110,6 +110,21 @@ nothing_left() {
     hoist volume rm shared >/dev/null
 }
 
+@test "an image's VOLUME becomes an anonymous volume, filled from the image, unless a mount covers it" {
+    hoist image import --change "VOLUME /etc" "$BUSYBOX_TAR" withvol >/dev/null
+    run hoist container run --rm --network none withvol grep -c app /etc/passwd
+    [ "$output" = 1 ]
+    [ -z "$(hoist volume ls -q)" ]
+    hoist container create --name v1 --network none withvol true >/dev/null
+    [ "$(hoist container inspect v1 | jq -r '.[0].Mounts[0].Destination')" = /etc ]
+    [ "$(hoist volume ls -q | wc -l)" = 1 ]
+    hoist container rm -v v1 >/dev/null
+    hoist container create --name v2 --network none -v mine:/etc withvol true >/dev/null
+    [ "$(hoist volume ls -q)" = mine ]
+    hoist container rm v2 >/dev/null
+    hoist volume rm mine >/dev/null
+}
+
 @test "volume rm is refused while a container uses the volume" {
     hoist container create --name u1 --network none -v data:/data busybox true >/dev/null
     run hoist volume rm data
