@@ -109,10 +109,13 @@ int net_nft_apply(const char *bridge, const struct net_prefix *subnet, bool inte
     } else {
         if (enable_forwarding(e) < 0)
             return herr_wrap(e, "%s", what);
+        /* Connections DNATed by a published port may cross bridges: containers of other
+         * networks reach published ports through the host's addresses, as with docker. */
         text = xasprintf("table ip %1$s {\n"
                          " chain forward {\n"
                          "  type filter hook forward priority filter; policy accept;\n"
-                         "  iifname \"%1$s\" oifname != \"%1$s\" oifname \"%3$s*\" drop\n"
+                         "  iifname \"%1$s\" oifname != \"%1$s\" oifname \"%3$s*\""
+                         " ct status & dnat == 0 drop\n"
                          " }\n"
                          " chain postrouting {\n"
                          "  type nat hook postrouting priority srcnat; policy accept;\n"

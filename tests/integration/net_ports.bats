@@ -255,6 +255,12 @@ teardown() {
     hoist network attach --pid "$NSPID" web c2 >/dev/null
     [ "$(fetch "$NSPID" 10.200.0.1:8080)" = hello-from-ctr ]
     [ "$(fetch "$NSPID" 10.86.0.1:8080)" = hello-from-ctr ]
+    # A container of another network, through the host address, but not directly.
+    hoist network create --subnet 10.88.0.0/24 other >/dev/null
+    mkns
+    hoist network attach --pid "$NSPID" other c3 >/dev/null
+    [ "$(fetch "$NSPID" 10.200.0.1:8080)" = hello-from-ctr ]
+    [ -z "$(fetch "$NSPID" 10.86.0.2:80)" ]
     # Another host: a namespace behind a veth pair, going through prerouting.
     mkns
     cli=$NSPID
@@ -271,7 +277,8 @@ teardown() {
     [ "$(port_tables)" -eq 0 ]
     hoist network detach --release web c1
     hoist network detach --release web c2
-    hoist network rm web >/dev/null
+    hoist network detach --release other c3
+    hoist network rm web other >/dev/null
     [ "$(nft list ruleset | grep -c dnat)" -eq 0 ]
 }
 
