@@ -266,9 +266,19 @@ static void fwd_readable(struct fwd *f)
     close_fd(&f->fd);
 }
 
-static bool in_subnet(const struct sockaddr_in *a)
+/* The network's endpoints and the host itself may learn its names. The host's own
+ * queries can come from any of its addresses (masquerading of the networks' subnets
+ * also rewrites those that go through lo): an address the host can bind is the host's. */
+static bool may_see_names(const struct sockaddr_in *a)
 {
-    return a && (a->sin_addr.s_addr & g.mask) == g.subnet;
+    if ((a->sin_addr.s_addr & g.mask) == g.subnet)
+        return true;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in local = {.sin_family = AF_INET, .sin_addr = a->sin_addr};
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&local, sizeof(local)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
 }
 
 static void handle(const uint8_t *pkt, size_t len, const struct client *cl, size_t reply_max)
@@ -284,9 +294,8 @@ static void handle(const uint8_t *pkt, size_t len, const struct client *cl, size
         send_to(cl, g.reply, dns_reply_error(pkt, len, DNS_R_NOTIMP, g.reply, reply_max));
         return;
     }
-    /* Only the network's own endpoints (and the host, through the gateway address) learn
-     * its names: a container of another network asking this gateway gets the relay. */
-    if (g.names && in_subnet(cl->addr) && q.qclass == 1) {
+    /* A container of another network asking this gateway gets the relay only. */
+    if (g.names && q.qclass == 1 && may_see_names(cl->addr)) {
         uint32_t addrs[MAX_ADDRS], ptr_addr;
         bool known;
         if (q.qtype == DNS_T_PTR && dns_ptr_addr(q.name, &ptr_addr) &&
