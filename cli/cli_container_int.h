@@ -18,6 +18,8 @@ int cli_ctr_top(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_diff(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_commit(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_port(const struct ctr_ctx *c, int argc, char **argv);
+/* The runtime's in-process form of `hoist network hook` (see rt_self_hook). */
+int cli_network_self_hook(char *const *args, const char *state, struct herr *e);
 /* Copy between the terminal and a foreground container until it exits. */
 int cli_ctr_attach_loop(int sock, bool tty, struct herr *e);
 

@@ -454,6 +454,17 @@ static int cmd_hook(const struct cli_globals *g, int argc, char **argv)
     return 0;
 }
 
+int cli_network_self_hook(char *const *args, const char *state, struct herr *e)
+{
+    /* Only the exact form ctr_net_hooks writes: SELF --root R --runroot RR network hook ID */
+    if (strv_len(args) != 8 || strcmp(args[1], "--root") != 0 ||
+        strcmp(args[3], "--runroot") != 0 || strcmp(args[5], "network") != 0 ||
+        strcmp(args[6], "hook") != 0)
+        return 1;
+    struct ctr_ctx c = {.root = args[2], .runroot = args[4], .cgroup_parent = "", .self = args[0]};
+    return ctr_hook(&c, args[7], state, e);
+}
+
 int cli_network_main(const struct cli_globals *g, int argc, char **argv)
 {
     static const struct cli_cmd cmds[] = {

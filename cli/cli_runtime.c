@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_container_int.h"
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -336,6 +337,7 @@ int cli_runtime_main(const struct cli_globals *g, int argc, char **argv)
 {
     (void)g;
     rt_warn = print_warning;
+    rt_self_hook = cli_network_self_hook;
     static const struct option opts[] = {
         {"root", required_argument, NULL, 'r'},
         {"log", required_argument, NULL, 'l'},

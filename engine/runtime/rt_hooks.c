@@ -26,6 +26,17 @@ static const char *const hook_kinds[] = {
 };
 
 void (*rt_warn)(const struct herr *w);
+int (*rt_self_hook)(char *const *args, const char *state, struct herr *e);
+
+static bool is_self(const char *path)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return false;
+    self[n] = '\0';
+    return strcmp(self, path) == 0;
+}
 
 static int check_strings(const json_t *arr, const char *what, const char *kind, size_t i,
                          struct herr *e)
@@ -151,6 +162,11 @@ static int run_one(const json_t *h, const char *kind, const char *state, struct 
         strv_free(argv);
         argv = NULL;
         strv_push(&argv, xstrdup(path));
+    }
+    if (rt_self_hook && is_self(path)) {
+        int r = rt_self_hook(argv, state, e);
+        if (r <= 0)
+            return r < 0 ? herr_wrap(e, "%s hook \"%s\"", kind, path) : 0;
     }
     /* Without `env` the hook inherits ours, as runc's hooks do. */
     _cleanup_strv_ char **envp = json_is_array(env) ? hj_strv(env) : NULL;

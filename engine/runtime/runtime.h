@@ -62,6 +62,13 @@ json_t *rt_spec_default(char *const *args, bool terminal);
  * to this function, set by the caller (cli/ prints them); NULL drops them. */
 extern void (*rt_warn)(const struct herr *w);
 
+/* A hook whose path is this very executable may be run in-process by this function,
+ * set by the caller, instead of by fork and exec (saving an exec of hoist on every
+ * start and stop): args are the hook's args, state the OCI state. It returns 0 when the
+ * hook succeeded, -1 with e filled when it failed, 1 when it does not handle these args
+ * (the hook is then executed as usual). */
+extern int (*rt_self_hook)(char *const *args, const char *state, struct herr *e);
+
 /* Pure parsers, exposed for tests and for the CLI. */
 /* "KILL", "SIGKILL", "9" -> 9. */
 int rt_parse_signal(const char *s, int *sig, struct herr *e);
