@@ -29,9 +29,12 @@ static char *pid_path(const char *root, const char *network)
     return xasprintf("%s/networks/%s.dns.pid", root, network);
 }
 
+/* Absolute: the responder runs in "/", and finds its record (and is found, by the path
+ * on its command line) whatever the working directory of the hoist that started it. */
 static char *record_path(const char *root, const char *network)
 {
-    return xasprintf("%s/networks/%s.json", root, network);
+    _cleanup_free_ char *abs = realpath(root, NULL);
+    return xasprintf("%s/networks/%s.json", abs ? abs : root, network);
 }
 
 /* The recorded pid, when it still is this network's responder: argv[0] is hoist-dns and

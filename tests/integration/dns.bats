@@ -211,6 +211,20 @@ teardown() {
     hoist network rm front
     [ "$(responders)" -eq 0 ]
     [ ! -e "$ROOT/networks/front.dns.pid" ]
+
+    # A relative --root works, and is found again from another directory.
+    hoist network create --subnet 10.96.0.0/24 front >/dev/null
+    (cd "$TESTDIR" && "$HOIST_BIN" --root root --runroot run network attach --pid "$NSPID" front c1 >/dev/null)
+    pid=$(dns_pid front)
+    tr '\0' ' ' </proc/$pid/cmdline | grep -q -- "--record $ROOT/networks/front.json "
+    hoist network attach --pid "$NSPID" front c1 >/dev/null
+    [ "$(dns_pid front)" = "$pid" ] && [ "$(responders)" -eq 1 ]
+    # A responder whose record vanished (its --root deleted) exits at the next query.
+    mv "$ROOT/networks/front.json" "$TESTDIR/front.json"
+    [ "$($TOOL raw 10.96.0.1 123401000001000000000000037765620000010001)" = none ]
+    for _ in $(seq 100); do [ -d /proc/$pid ] && [ "$(awk '{print $3}' /proc/$pid/stat)" != Z ] || break; sleep 0.01; done
+    [ "$(responders)" -eq 0 ]
+    mv "$TESTDIR/front.json" "$ROOT/networks/front.json"
 }
 
 @test "dns: concurrent attaches start one responder; a stale pid file is not trusted" {
