@@ -512,7 +512,9 @@ static void usage(FILE *f)
                "  top      Display the running processes of a container\n"
                "  diff     Inspect changes to files on a container's filesystem\n"
                "  commit   Create a new image from a container's changes\n"
-               "  port     List port mappings of a container\n");
+               "  port     List port mappings of a container\n"
+               "  pause    Pause all processes within containers\n"
+               "  unpause  Unpause all processes within containers\n");
 }
 
 int cli_container_main(const struct cli_globals *g, int argc, char **argv)
@@ -557,6 +559,8 @@ int cli_container_main(const struct cli_globals *g, int argc, char **argv)
         return cli_ctr_diff(&c, argc, argv);
     if (strcmp(v, "port") == 0)
         return cli_ctr_port(&c, argc, argv);
+    if (strcmp(v, "pause") == 0 || strcmp(v, "unpause") == 0)
+        return cli_ctr_pause(&c, argc, argv);
     if (strcmp(v, "commit") == 0)
         return cli_ctr_commit(&c, argc, argv);
     return cli_usage_error("container", "unknown command \"%s\"", v);

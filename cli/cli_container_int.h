@@ -13,6 +13,8 @@ int cli_ctr_rm(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_logs(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_inspect(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_wait(const struct ctr_ctx *c, int argc, char **argv);
+/* pause and unpause (argv[0] says which). */
+int cli_ctr_pause(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_exec(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_top(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_diff(const struct ctr_ctx *c, int argc, char **argv);

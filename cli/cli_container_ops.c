@@ -52,6 +52,10 @@ static char *status_text(const json_t *rec)
     const json_t *st = json_object_get(rec, "State");
     const char *s = ctr_status(rec);
     time_t now = time(NULL);
+    if (strcmp(s, "paused") == 0) {
+        _cleanup_free_ char *h = human(now - parse_time(hj_str(st, "StartedAt")));
+        return xasprintf("Up %s (Paused)", h);
+    }
     if (strcmp(s, "running") == 0) {
         _cleanup_free_ char *h = human(now - parse_time(hj_str(st, "StartedAt")));
         const char *health = hj_str(json_object_get(st, "Health"), "Status");
@@ -164,7 +168,8 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
         if (!r)
             continue;
         const char *s = ctr_status(r);
-        if (!all && strcmp(s, "running") != 0 && strcmp(s, "restarting") != 0) {
+        if (!all && strcmp(s, "running") != 0 && strcmp(s, "restarting") != 0 &&
+            strcmp(s, "paused") != 0) {
             json_decref(r);
             continue;
         }
@@ -264,6 +269,15 @@ static int do_rm(const struct ctr_ctx *c, const char *id, const char *ref, void 
     return 0;
 }
 
+static int do_pause(const struct ctr_ctx *c, const char *id, const char *ref, void *arg)
+{
+    struct act *a = arg;
+    if ((a->flag ? ctr_pause(c, id, a->e) : ctr_unpause(c, id, a->e)) < 0)
+        return -1;
+    printf("%s\n", ref);
+    return 0;
+}
+
 static int do_wait(const struct ctr_ctx *c, const char *id, const char *ref, void *arg)
 {
     (void)ref;
@@ -344,6 +358,15 @@ int cli_ctr_rm(const struct ctr_ctx *c, int argc, char **argv)
             return cli_usage_error("rm", "unknown flag \"%s\"", argv[optind - 1]);
     }
     return with_err(c, "rm", argc, argv, do_rm, &a);
+}
+
+int cli_ctr_pause(const struct ctr_ctx *c, int argc, char **argv)
+{
+    struct act a = {.flag = strcmp(argv[0], "pause") == 0};
+    if (argc > 1 && argv[1][0] == '-')
+        return cli_usage_error(argv[0], "unknown flag \"%s\"", argv[1]);
+    optind = 1;
+    return with_err(c, argv[0], argc, argv, do_pause, &a);
 }
 
 int cli_ctr_wait(const struct ctr_ctx *c, int argc, char **argv)

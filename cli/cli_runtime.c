@@ -311,6 +311,16 @@ static int cmd_start(const struct rt_cli *c, int argc, char **argv)
     return rt_start(c->root, argv[1], &e) < 0 ? fail(c, &e, 1) : 0;
 }
 
+static int cmd_pause(const struct rt_cli *c, int argc, char **argv)
+{
+    if (one_id(argc, argv[0]))
+        return 1;
+    struct herr e = {0};
+    int r = strcmp(argv[0], "pause") == 0 ? rt_pause(c->root, argv[1], &e)
+                                          : rt_resume(c->root, argv[1], &e);
+    return r < 0 ? fail(c, &e, 1) : 0;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: hoist runtime [--root DIR] [--log FILE] [--log-format text|json] COMMAND\n\n"
@@ -322,6 +332,8 @@ static void usage(FILE *f)
                "  list [--format table|json] [-q]\n"
                "  kill [--all] ID [SIGNAL]\n"
                "  delete [--force] ID\n"
+               "  pause ID\n"
+               "  resume ID\n"
                "  exec [--process F | ARGS...] [--tty] [--detach] [--pid-file F] [--cwd D]\n"
                "       [--env K=V] [--user UID[:GID]] [--cap CAP] [--no-new-privs] ID\n"
                "  spec [--bundle DIR]\n");
@@ -384,7 +396,8 @@ int cli_runtime_main(const struct cli_globals *g, int argc, char **argv)
         int (*fn)(const struct rt_cli *c, int argc, char **argv);
     } cmds[] = {
         {"state", cmd_state}, {"list", cmd_list}, {"kill", cmd_kill},   {"delete", cmd_delete},
-        {"exec", cmd_exec},   {"spec", cmd_spec}, {"start", cmd_start},
+        {"exec", cmd_exec},   {"spec", cmd_spec}, {"start", cmd_start},  {"pause", cmd_pause},
+        {"resume", cmd_pause},
     };
     char **sub = argv + optind;
     int subc = argc - optind;

@@ -100,6 +100,10 @@ int ctr_wait_exit(int sock, struct herr *e);
 /* Stop: stop signal, SIGKILL after timeout seconds (< 0: the container's default). */
 int ctr_stop(const struct ctr_ctx *c, const char *id, int timeout, struct herr *e);
 int ctr_kill(const struct ctr_ctx *c, const char *id, int sig, struct herr *e);
+/* Freeze every process of a running container (status "paused", State.Paused) / thaw
+ * it; stop, kill and rm thaw a paused container first. */
+int ctr_pause(const struct ctr_ctx *c, const char *id, struct herr *e);
+int ctr_unpause(const struct ctr_ctx *c, const char *id, struct herr *e);
 /* Wait for a running container to stop; returns its exit code. */
 int ctr_wait(const struct ctr_ctx *c, const char *id, struct herr *e);
 /* Remove; a running one only with force (it is killed first). Its addresses are
@@ -129,7 +133,7 @@ int ctr_health(const struct ctr_ctx *c, const char *id, char *status, size_t len
 /* Go duration ("1m30s", "500ms", "1.5h", "0") to nanoseconds; -1 when malformed. */
 int ctr_parse_duration(const char *s, long long *ns, struct herr *e);
 
-/* Status string of a record as docker shows it ("running", "exited", "created",
+/* Status string of a record as docker shows it ("running", "paused", "exited", "created",
  * "restarting"), from the state file and the monitor's liveness. */
 const char *ctr_status(const json_t *inspect);
 

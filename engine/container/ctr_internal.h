@@ -66,6 +66,11 @@ char **ctr_vol_anonymous(const struct ctr_ctx *c, const json_t *rec);
  * record when it still exists. */
 void ctr_vol_remove_anonymous(const struct ctr_ctx *c, const json_t *rec);
 
+/* Pause marks (ctr_pause.c): thaw rec's container when it is paused; set State.Status
+ * "paused" and State.Paused in a running container's state while the mark holds. */
+int ctr_thaw(const struct ctr_ctx *c, const char *id, const json_t *rec, struct herr *e);
+void ctr_pause_inspect(const struct ctr_ctx *c, const char *id, json_t *state);
+
 struct ctr_health;
 /* Validate h and merge it over the image's Healthcheck into docker's Config.Healthcheck
  * shape; *out is NULL when neither gives one. */

@@ -145,6 +145,12 @@ static void drain(int sock)
         ;
 }
 
+static bool active(const char *st)
+{
+    return strcmp(st, "running") == 0 || strcmp(st, "restarting") == 0 ||
+           strcmp(st, "paused") == 0;
+}
+
 int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, pid_t *pid,
               struct herr *e)
 {
@@ -153,7 +159,7 @@ int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, p
     if (!rec)
         return -1;
     const char *st = ctr_status(rec);
-    if (strcmp(st, "running") == 0 || strcmp(st, "restarting") == 0) {
+    if (active(st)) {
         *pid = (pid_t)hj_int(json_object_get(rec, "State"), "Pid", 0);
         return 0;
     }
@@ -258,11 +264,6 @@ int ctr_wait_exit(int sock, struct herr *e)
     }
 }
 
-static bool active(const char *st)
-{
-    return strcmp(st, "running") == 0 || strcmp(st, "restarting") == 0;
-}
-
 static int request_and_wait(const struct ctr_ctx *c, const char *id, const char *msg,
                             struct herr *e)
 {
@@ -282,6 +283,8 @@ int ctr_stop(const struct ctr_ctx *c, const char *id, int timeout, struct herr *
         return -1;
     if (!active(ctr_status(rec)))
         return 0;
+    if (ctr_thaw(c, id, rec, e) < 0)
+        return -1;
     const json_t *cfg = json_object_get(rec, "Config");
     int sig = hj_str(cfg, "StopSignal") ? ctr_parse_signal(hj_str(cfg, "StopSignal")) : SIGTERM;
     if (timeout < 0)
@@ -298,6 +301,8 @@ int ctr_kill(const struct ctr_ctx *c, const char *id, int sig, struct herr *e)
         return -1;
     if (!active(ctr_status(rec)))
         return herr_set(e, 0, "cannot kill container %s: container is not running", id);
+    if (ctr_thaw(c, id, rec, e) < 0)
+        return -1;
     _cleanup_close_ int s = ctr_connect(c, id, e);
     if (s < 0)
         return -1;
@@ -361,7 +366,7 @@ int ctr_remove(const struct ctr_ctx *c, const char *id, bool force, bool volumes
                             "cannot remove container %s: container is running: stop the "
                             "container before removing or force remove",
                             hj_str(rec, "Name") + 1);
-        if (request_and_wait(c, id, "stop 9 0", e) < 0)
+        if (ctr_thaw(c, id, rec, e) < 0 || request_and_wait(c, id, "stop 9 0", e) < 0)
             return -1;
     }
     runtime_delete(c, id);

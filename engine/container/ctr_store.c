@@ -125,8 +125,9 @@ json_t *ctr_inspect(const struct ctr_ctx *c, const char *id, struct herr *e)
         json_object_set_new(state, "Pid", json_integer(0));
         json_object_set_new(state, "ExitCode", json_integer(255));
     }
-    st = hj_str(state, "Status");
     json_object_set_new(state, "Paused", json_false());
+    ctr_pause_inspect(c, id, state);
+    st = hj_str(state, "Status");
     json_object_set_new(state, "Restarting", json_boolean(st && strcmp(st, "restarting") == 0));
     json_object_set_new(state, "Dead", json_false());
     if (!json_object_get(state, "Running"))

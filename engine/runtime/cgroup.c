@@ -547,6 +547,36 @@ int cg_kill(const char *fsroot, const char *path, int sig, struct herr *e)
     return r;
 }
 
+int cg_freeze(const char *fsroot, const char *path, bool frozen, struct herr *e)
+{
+    _cleanup_layout_ struct layout l = {0};
+    _cleanup_free_ char *rel = open_cg(fsroot, path, &l, e);
+    if (!rel)
+        return -1;
+    int i = l.v2 >= 0 ? l.v2 : find_v1(&l, "freezer");
+    if (i < 0)
+        return herr_set(e, ENOTSUP, "cgroup \"/%s\": no freezer on this host", rel);
+    bool v2 = l.h[i].v2;
+    _cleanup_free_ char *dir = leaf(&l.h[i], rel);
+    const char *file = v2 ? "cgroup.freeze" : "freezer.state";
+    if (write_file(dir, file, v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED"), rel, e) <
+        0)
+        return -1;
+    if (!frozen)
+        return 0;
+    /* A task in an uninterruptible sleep delays the freeze; v1 reports FREEZING meanwhile. */
+    for (int t = 0; t < 2000; t++) {
+        char buf[512];
+        if (read_file(dir, v2 ? "cgroup.events" : "freezer.state", buf, sizeof(buf)) < 0)
+            return herr_sys(e, "cgroup \"/%s\": read freezer state", rel);
+        if (v2 ? strstr(buf, "frozen 1") != NULL : str_has_prefix(buf, "FROZEN"))
+            return 0;
+        sleep_ms(1);
+    }
+    write_file(dir, file, v2 ? "0" : "THAWED", rel, NULL);
+    return herr_set(e, EBUSY, "cgroup \"/%s\": processes did not freeze within 2 s", rel);
+}
+
 bool cg_oom_killed(const char *fsroot, const char *path)
 {
     _cleanup_free_ char *rel = cg_rel_path(path, NULL);

@@ -25,6 +25,10 @@ int cg_enter(const char *fsroot, const char *path, pid_t pid, struct herr *e);
 /* Signal every process in the cgroup and below it (SIGKILL through cgroup.kill when the
  * kernel has it); a cgroup that does not exist has nothing to signal. */
 int cg_kill(const char *fsroot, const char *path, int sig, struct herr *e);
+/* Freeze (pause) or thaw every process of the cgroup: cgroup.freeze where a v2 hierarchy
+ * holds it (v2 and hybrid hosts), else the v1 freezer's freezer.state. Freezing returns
+ * once the kernel reports the cgroup frozen. */
+int cg_freeze(const char *fsroot, const char *path, bool frozen, struct herr *e);
 /* Pids in the cgroup and below it; *pids is owned by the caller. */
 int cg_pids(const char *fsroot, const char *path, pid_t **pids, size_t *n, struct herr *e);
 /* Whether the kernel OOM-killed a process of this cgroup; ask before cg_destroy. */

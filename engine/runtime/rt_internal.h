@@ -113,7 +113,8 @@ struct rt_state {
 int rt_state_read(const char *root, const char *id, struct rt_state *st, struct herr *e);
 void rt_state_free(struct rt_state *st);
 int rt_state_write(int dirfd, const struct rt_state *st, struct herr *e);
-/* "created", "running" or "stopped", from the process and the exec fifo. */
+/* "created", "running", "paused" or "stopped", from the process, the exec fifo and
+ * rt_pause's mark. */
 const char *rt_state_status(const char *root, const struct rt_state *st);
 bool rt_pid_alive(pid_t pid, unsigned long long starttime);
 unsigned long long rt_pid_starttime(pid_t pid);

@@ -74,8 +74,8 @@ int rt_delete(const char *root, const char *id, bool force, struct herr *e)
     int ret = 0;
     _cleanup_free_ char *dir = xasprintf("%s/%s", root, id);
     const char *status = rt_state_status(root, &st);
-    if (strcmp(status, "running") == 0 && !force) {
-        ret = herr_set(e, 0, "container \"%s\" is running: stop it first or use --force", id);
+    if ((strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) && !force) {
+        ret = herr_set(e, 0, "container \"%s\" is %s: stop it first or use --force", id, status);
         goto out;
     }
     if (strcmp(status, "stopped") != 0)

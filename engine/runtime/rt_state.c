@@ -108,7 +108,10 @@ const char *rt_state_status(const char *root, const struct rt_state *st)
         return "stopped";
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s/exec.fifo", root, st->id);
-    return access(path, F_OK) == 0 ? "created" : "running";
+    if (access(path, F_OK) == 0)
+        return "created";
+    snprintf(path, sizeof(path), "%s/%s/paused", root, st->id);
+    return access(path, F_OK) == 0 ? "paused" : "running";
 }
 
 json_t *rt_state_json(const char *root, const struct rt_state *st)

@@ -34,6 +34,10 @@ int rt_state(const char *root, const char *id, json_t **out, struct herr *e);
 int rt_list(const char *root, json_t **out, struct herr *e);
 int rt_kill(const char *root, const char *id, int sig, bool all, struct herr *e);
 int rt_delete(const char *root, const char *id, bool force, struct herr *e);
+/* Freeze every process of a running container (its cgroup's freezer) / thaw a paused
+ * one; `state` reports "paused" in between. */
+int rt_pause(const char *root, const char *id, struct herr *e);
+int rt_resume(const char *root, const char *id, struct herr *e);
 
 struct rt_exec_opts {
     const char *process_file; /* OCI process JSON; otherwise args over the init's process */
