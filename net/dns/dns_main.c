@@ -202,10 +202,21 @@ static void send_to(const struct client *cl, const uint8_t *msg, size_t len)
            sizeof(*cl->addr));
 }
 
+/* SERVFAIL with the question: resolvers match answers to queries by it. */
+static void servfail(const uint8_t *pkt, size_t len, const struct client *cl)
+{
+    struct dns_query q;
+    size_t max = cl->conn == CONN_UDP ? DNS_UDP_MAX : RELAY_MAX;
+    send_to(cl, g.reply,
+            dns_parse_query(pkt, len, &q) == 0
+                ? dns_reply(&q, DNS_R_SERVFAIL, NULL, 0, NULL, g.reply, max)
+                : dns_reply_error(pkt, len, DNS_R_SERVFAIL, g.reply, max));
+}
+
 static void fwd_fail(struct fwd *f)
 {
     struct client cl = {f->conn, &f->client};
-    send_to(&cl, g.reply, dns_reply_error(f->q, f->qlen, DNS_R_SERVFAIL, g.reply, RELAY_MAX));
+    servfail(f->q, f->qlen, &cl);
     close_fd(&f->fd);
 }
 
@@ -234,7 +245,7 @@ static void forward(const uint8_t *pkt, size_t len, const struct client *cl)
         if (g.fwds[i].fd < 0)
             f = &g.fwds[i];
     if (!g.forward || !f || len > QUERY_MAX) {
-        send_to(cl, g.reply, dns_reply_error(pkt, len, DNS_R_SERVFAIL, g.reply, RELAY_MAX));
+        servfail(pkt, len, cl);
         return;
     }
     memcpy(f->q, pkt, len);
@@ -291,7 +302,7 @@ static void handle(const uint8_t *pkt, size_t len, const struct client *cl, size
         return;
     }
     if (q.flags & 0x7800) {
-        send_to(cl, g.reply, dns_reply_error(pkt, len, DNS_R_NOTIMP, g.reply, reply_max));
+        send_to(cl, g.reply, dns_reply(&q, DNS_R_NOTIMP, NULL, 0, NULL, g.reply, reply_max));
         return;
     }
     /* A container of another network asking this gateway gets the relay only. */

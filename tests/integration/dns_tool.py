@@ -110,6 +110,8 @@ def query(server, name, qtype, tcp):
         r = s.recv(4096)
     assert r[:2] == b"\x42\x42", "reply id"
     flags, qd, an = struct.unpack("!HHH", r[2:8])
+    # Resolvers match an answer to its query by the question: every reply repeats it.
+    assert qd == 1 and question(r)[0].lower() == name.rstrip(".").lower(), "reply question"
     out = [RCODES.get(flags & 0xF, str(flags & 0xF))]
     if flags & 0x0200:
         out.append("tc")
