@@ -49,15 +49,22 @@ struct conn {
 };
 
 /* A query relayed upstream, through a socket of its own connected to the server: the
- * kernel then only delivers that server's answers, and refusals surface as errors. */
+ * kernel then only delivers that server's answers, and refusals surface as errors.
+ * Queries that came over TCP go over TCP (their answers may be larger than UDP's). */
 struct fwd {
     int fd;
-    int conn; /* as in struct client */
+    unsigned serial; /* of fd: a slot renewed during a poll round ignores that round */
+    int conn;        /* as in struct client */
     int server;
     int64_t deadline;
     struct sockaddr_in client;
     uint16_t id;
     size_t qlen;
+    bool tcp;
+    bool connecting;
+    size_t have;     /* TCP: bytes of the answer read, its 2-byte length included */
+    uint8_t lenb[2]; /* TCP: the answer's length */
+    uint8_t *answer; /* TCP: the one buffer of the answer, once its length is known */
     uint8_t q[QUERY_MAX];
 };
 
@@ -213,28 +220,55 @@ static void servfail(const uint8_t *pkt, size_t len, const struct client *cl)
                 : dns_reply_error(pkt, len, DNS_R_SERVFAIL, g.reply, max));
 }
 
+static void fwd_done(struct fwd *f)
+{
+    close_fd(&f->fd);
+    free(f->answer);
+    f->answer = NULL;
+}
+
 static void fwd_fail(struct fwd *f)
 {
     struct client cl = {f->conn, &f->client};
     servfail(f->q, f->qlen, &cl);
-    close_fd(&f->fd);
+    fwd_done(f);
+}
+
+static bool tcp_send_query(struct fwd *f)
+{
+    uint8_t lenb[2] = {(uint8_t)(f->qlen >> 8), (uint8_t)f->qlen};
+    struct iovec iov[2] = {{lenb, 2}, {f->q, f->qlen}};
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+    f->connecting = false;
+    return sendmsg(f->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)(f->qlen + 2);
 }
 
 /* Send f's query to its next server; false when none is left or reachable. */
 static bool fwd_next(struct fwd *f)
 {
     for (f->server++; f->server < g.nservers; f->server++) {
-        close_fd(&f->fd);
+        fwd_done(f);
+        f->have = 0;
         const struct sockaddr *sa = (const struct sockaddr *)&g.servers[f->server];
-        f->fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int type = f->tcp ? SOCK_STREAM : SOCK_DGRAM;
+        f->fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        f->serial++;
         if (f->fd < 0)
             continue;
-        if (connect(f->fd, sa, g.server_len[f->server]) == 0 &&
-            send(f->fd, f->q, f->qlen, MSG_NOSIGNAL) == (ssize_t)f->qlen) {
+        int c = connect(f->fd, sa, g.server_len[f->server]);
+        bool ok;
+        if (!f->tcp)
+            ok = c == 0 && send(f->fd, f->q, f->qlen, MSG_NOSIGNAL) == (ssize_t)f->qlen;
+        else if (c < 0 && errno == EINPROGRESS)
+            ok = f->connecting = true;
+        else
+            ok = c == 0 && tcp_send_query(f);
+        if (ok) {
             f->deadline = now_ms() + SERVER_TIMEOUT_MS;
             return true;
         }
     }
+    fwd_done(f);
     return false;
 }
 
@@ -252,6 +286,7 @@ static void forward(const uint8_t *pkt, size_t len, const struct client *cl)
     f->qlen = len;
     f->id = (uint16_t)(pkt[0] << 8 | pkt[1]);
     f->conn = cl->conn;
+    f->tcp = cl->conn >= 0;
     if (cl->addr)
         f->client = *cl->addr;
     f->server = -1;
@@ -274,7 +309,52 @@ static void fwd_readable(struct fwd *f)
         return;
     struct client cl = {f->conn, &f->client};
     send_to(&cl, g.reply, (size_t)n);
-    close_fd(&f->fd);
+    fwd_done(f);
+}
+
+static void fwd_tcp_readable(struct fwd *f)
+{
+    size_t alen = (size_t)f->lenb[0] << 8 | f->lenb[1];
+    uint8_t *dst = f->have < 2 ? f->lenb + f->have : f->answer + f->have - 2;
+    size_t want = f->have < 2 ? 2 - f->have : alen + 2 - f->have;
+    ssize_t n = recv(f->fd, dst, want, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0)
+        goto next;
+    f->have += (size_t)n;
+    if (f->have < 2)
+        return;
+    alen = (size_t)f->lenb[0] << 8 | f->lenb[1];
+    if (!f->answer && (alen < DNS_HDR || !(f->answer = malloc(alen))))
+        goto next;
+    if (f->have < alen + 2)
+        return;
+    if ((uint16_t)(f->answer[0] << 8 | f->answer[1]) != f->id)
+        goto next;
+    struct client cl = {f->conn, &f->client};
+    send_to(&cl, f->answer, alen);
+    fwd_done(f);
+    return;
+next:
+    if (!fwd_next(f))
+        fwd_fail(f);
+}
+
+static void fwd_event(struct fwd *f)
+{
+    if (f->connecting) {
+        int err = 0;
+        socklen_t l = sizeof(err);
+        if (getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err || !tcp_send_query(f))
+            if (!fwd_next(f))
+                fwd_fail(f);
+        return;
+    }
+    if (f->tcp)
+        fwd_tcp_readable(f);
+    else
+        fwd_readable(f);
 }
 
 /* The network's endpoints and the host itself may learn its names. The host's own
@@ -446,6 +526,7 @@ int main(int argc, char **argv)
 
     struct pollfd p[2 + MAX_CONNS + MAX_FWD];
     int idx[2 + MAX_CONNS + MAX_FWD];
+    unsigned serial[2 + MAX_CONNS + MAX_FWD];
     int64_t last_check = now_ms();
     for (;;) {
         int n = 0;
@@ -470,7 +551,8 @@ int main(int argc, char **argv)
                 continue;
             wake = f->deadline < wake ? f->deadline : wake;
             idx[n] = MAX_CONNS + i;
-            p[n++] = (struct pollfd){.fd = f->fd, .events = POLLIN};
+            serial[n] = f->serial;
+            p[n++] = (struct pollfd){.fd = f->fd, .events = f->connecting ? POLLOUT : POLLIN};
         }
         int r = poll(p, (nfds_t)n, wake > now ? (int)(wake - now) : 0);
         if (r < 0 && errno != EINTR)
@@ -489,8 +571,9 @@ int main(int argc, char **argv)
                 continue;
             if (idx[i] < MAX_CONNS)
                 conn_readable(idx[i]);
-            else if (g.fwds[idx[i] - MAX_CONNS].fd == p[i].fd)
-                fwd_readable(&g.fwds[idx[i] - MAX_CONNS]);
+            else if (g.fwds[idx[i] - MAX_CONNS].fd >= 0 &&
+                     g.fwds[idx[i] - MAX_CONNS].serial == serial[i])
+                fwd_event(&g.fwds[idx[i] - MAX_CONNS]);
         }
         if (p[0].revents)
             udp_readable();

@@ -113,6 +113,16 @@ teardown() {
     [ "$(in_ns "$p1" busybox nslookup up.example 10.90.0.1 | grep -c '^Address: 192.0.2.7')" -eq 1 ]
     grep -qx webb "$TESTDIR/upstream.log"
     grep -qx UP.example "$TESTDIR/upstream.log"
+    grep -qx "up.example tcp" "$TESTDIR/upstream.log"
+    # Over UDP an answer too large comes cut, with TC; the client's retry over TCP goes
+    # upstream over TCP and gets it all.
+    run q 10.90.0.1 big.example
+    [[ "$output" == "NOERROR tc 198.51.100.1 "* ]]
+    [ "$(echo "$output" | wc -w)" -lt 40 ]
+    run q --tcp 10.90.0.1 big.example
+    [[ "$output" == "NOERROR 198.51.100.1 "*" 198.51.100.100" ]]
+    [ "$(echo "$output" | wc -w)" -eq 101 ]
+    grep -qx "big.example tcp" "$TESTDIR/upstream.log"
 }
 
 @test "dns: endpoints attached or released later are seen without a restart" {

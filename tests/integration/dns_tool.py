@@ -2,8 +2,9 @@
 """DNS helpers for dns.bats, standard library only.
 
   dns_tool.py serve ADDR LOG      a fake upstream on ADDR:53 (UDP and TCP): up.example
-                                  is 192.0.2.7, every other name NXDOMAIN; each query
-                                  name is appended to LOG
+                                  is 192.0.2.7, big.example 100 addresses (cut with TC
+                                  over UDP), every other name NXDOMAIN; each query name
+                                  is appended to LOG, with " tcp" when it came over TCP
   dns_tool.py query [--tcp] [--type T] SERVER NAME
                                   prints "RCODE addr..." of the answer (A records),
                                   with "tc" after RCODE when truncated, "ptr=NAME" for PTR
@@ -49,18 +50,25 @@ def question(msg):
     return name, qtype, qclass, off + 4
 
 
-def upstream_answer(msg, log):
+def upstream_answer(msg, log, tcp):
     name, qtype, _, qend = question(msg)
     with open(log, "a") as f:
-        f.write(name + "\n")
+        f.write(name + (" tcp" if tcp else "") + "\n")
     flags = 0x8180
-    answers = b""
-    if name.lower() == "up.example" and qtype == 1:
-        answers = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton("192.0.2.7")
-    elif name.lower() != "up.example":
+    addrs = []
+    if name.lower() == "up.example":
+        addrs = ["192.0.2.7"] if qtype == 1 else []
+    elif name.lower() == "big.example":
+        addrs = ["198.51.100.%d" % i for i in range(1, 101)] if qtype == 1 else []
+    else:
         flags |= 3
-    hdr = msg[:2] + struct.pack("!HHHHH", flags, 1, 1 if answers else 0, 0, 0)
-    return hdr + msg[12:qend] + answers
+    answers = [b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(a) for a in addrs]
+    room = (65535 if tcp else 512) - qend
+    if len(answers) * 16 > room:
+        answers = answers[: room // 16]
+        flags |= 0x0200
+    hdr = msg[:2] + struct.pack("!HHHHH", flags, 1, len(answers), 0, 0)
+    return hdr + msg[12:qend] + b"".join(answers)
 
 
 def serve(addr, log):
@@ -75,7 +83,7 @@ def serve(addr, log):
         while True:
             c, _ = tcp.accept()
             n = struct.unpack("!H", recv_all(c, 2))[0]
-            r = upstream_answer(recv_all(c, n), log)
+            r = upstream_answer(recv_all(c, n), log, True)
             c.sendall(struct.pack("!H", len(r)) + r)
             c.close()
 
@@ -83,7 +91,7 @@ def serve(addr, log):
     print("ready", flush=True)
     while True:
         msg, peer = udp.recvfrom(4096)
-        udp.sendto(upstream_answer(msg, log), peer)
+        udp.sendto(upstream_answer(msg, log, False), peer)
 
 
 def recv_all(s, n):
