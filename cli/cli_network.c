@@ -279,14 +279,10 @@ static int cmd_attach(const struct cli_globals *g, int argc, char **argv)
     if (cli_help_asked(argc, argv, help))
         return 0;
     static const struct option opts[] = {
-        {"pid", required_argument, NULL, 'p'},
-        {"netns", required_argument, NULL, 'n'},
-        {"ip", required_argument, NULL, 'i'},
-        {"ifname", required_argument, NULL, 'f'},
-        {"name", required_argument, NULL, 'N'},
-        {"alias", required_argument, NULL, 'a'},
-        {"publish", required_argument, NULL, 'P'},
-        {0},
+        {"pid", required_argument, NULL, 'p'},     {"netns", required_argument, NULL, 'n'},
+        {"ip", required_argument, NULL, 'i'},      {"ifname", required_argument, NULL, 'f'},
+        {"name", required_argument, NULL, 'N'},    {"alias", required_argument, NULL, 'a'},
+        {"publish", required_argument, NULL, 'P'}, {0},
     };
     _cleanup_strv_ char **aliases = xcalloc(1, sizeof(char *));
     _cleanup_strv_ char **publish = xcalloc(1, sizeof(char *));
@@ -371,7 +367,7 @@ static int cmd_detach(const struct cli_globals *g, int argc, char **argv)
     struct herr e = {0};
     _cleanup_free_ char *name = NULL;
     if (net_resolve(g->root, argv[optind], &name, &e) < 0 ||
-        net_detach(g->root, name, argv[optind + 1], release, &e) < 0)
+        net_detach(g->root, name, argv[optind + 1], release ? NET_DETACH_RELEASE : 0, &e) < 0)
         return cli_report(&e, 1);
     return 0;
 }

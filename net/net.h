@@ -123,7 +123,12 @@ struct net_endpoint {
  * subnet (and ip_range), not the gateway and free (EADDRINUSE names its holder). */
 int net_attach(const char *root, const char *network, const char *ctr_id, int netns_fd,
                const struct net_attach_opts *o, struct net_endpoint *ep, struct herr *e);
-int net_detach(const char *root, const char *network, const char *ctr_id, bool release,
+/* Flags of net_detach. RELEASE frees the address and host ports. KEEP_LINK leaves the
+ * veth pair alone, for a container whose namespace is dying: the kernel removes the pair
+ * with it, off the caller's path, where deleting it costs 15-20 ms of RCU waits; a
+ * leftover is deleted by the next net_attach of that endpoint. */
+enum { NET_DETACH_RELEASE = 1, NET_DETACH_KEEP_LINK = 2 };
+int net_detach(const char *root, const char *network, const char *ctr_id, unsigned flags,
                struct herr *e);
 
 /* ---- published ports (net_ports.c) ----

@@ -578,7 +578,7 @@ int net_attach(const char *root, const char *network, const char *ctr_id, int ne
     return 0;
 }
 
-int net_detach(const char *root, const char *network, const char *ctr_id, bool release,
+int net_detach(const char *root, const char *network, const char *ctr_id, unsigned flags,
                struct herr *e)
 {
     _cleanup_close_ int lock = net_lock(root, e);
@@ -591,9 +591,10 @@ int net_detach(const char *root, const char *network, const char *ctr_id, bool r
     host_if_name(hj_str(j, "Id") ? hj_str(j, "Id") : "", ctr_id, host_if);
     json_t *ctrs = json_object_get(j, "Containers");
     if (net_ports_unwire(json_object_get(ctrs, ctr_id), host_if, e) < 0 ||
-        (net_link_exists(host_if) && net_link_delete(host_if, e) < 0))
+        (!(flags & NET_DETACH_KEEP_LINK) && net_link_exists(host_if) &&
+         net_link_delete(host_if, e) < 0))
         return herr_wrap(e, "network %s", network);
-    if (!release || !json_object_get(ctrs, ctr_id))
+    if (!(flags & NET_DETACH_RELEASE) || !json_object_get(ctrs, ctr_id))
         return 0;
     json_object_del(ctrs, ctr_id);
     return save(root, network, j, e);

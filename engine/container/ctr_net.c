@@ -278,7 +278,7 @@ void ctr_net_release(const struct ctr_ctx *c, const json_t *rec)
     json_t *v;
     const char *id = hj_str(rec, "Id");
     json_object_foreach(hj_path(rec, "NetworkSettings.Networks"), name, v)
-        net_detach(c->root, name, id, true, NULL);
+        net_detach(c->root, name, id, NET_DETACH_RELEASE, NULL);
 }
 
 int ctr_net_create(const struct ctr_ctx *c, const struct ctr_opts *o, const json_t *icfg,
@@ -356,7 +356,7 @@ int ctr_net_join(const struct ctr_ctx *c, json_t *rec, const char *net, char **u
     if (net_attach(c->root, net, id, -1, &ao, &ep, e) < 0)
         return -1;
     if (nsfd >= 0 && net_attach(c->root, net, id, nsfd, &ao, &ep, e) < 0) {
-        net_detach(c->root, net, id, true, NULL);
+        net_detach(c->root, net, id, NET_DETACH_RELEASE, NULL);
         return -1;
     }
     if (ao.publish) {

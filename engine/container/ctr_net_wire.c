@@ -96,11 +96,12 @@ void ctr_net_unwire(const struct ctr_ctx *c, const json_t *rec, bool release)
     const json_t *ep;
     json_object_foreach(hj_path(rec, "NetworkSettings.Networks"), net, ep)
     {
-        /* The kernel removes the veth pair with the dead namespace, off our path: deleting
-         * it here costs 15-20 ms of RCU waits. Only published ports need an unwire. */
+        /* The veth pair goes with the dead namespace (NET_DETACH_KEEP_LINK): only the
+         * address (with --rm) and published ports' rules need undoing. */
         _cleanup_json_ json_t *ports = release ? NULL : net_endpoint_ports(c->root, net, id, NULL);
         if (release || json_object_size(ports) > 0)
-            net_detach(c->root, net, id, release, NULL);
+            net_detach(c->root, net, id, NET_DETACH_KEEP_LINK | (release ? NET_DETACH_RELEASE : 0),
+                       NULL);
     }
 }
 
@@ -242,7 +243,7 @@ int ctr_network_connect(const struct ctr_ctx *c, const char *id, const struct ct
     if (ctr_net_join(c, rec, net, n->aliases, n->ip, ifname, NULL, nsfd, e) < 0)
         return -1;
     if (save_record(c, rec, e) < 0) {
-        net_detach(c->root, net, id, true, NULL);
+        net_detach(c->root, net, id, NET_DETACH_RELEASE, NULL);
         return -1;
     }
     return 0;
@@ -262,7 +263,7 @@ int ctr_network_disconnect(const struct ctr_ctx *c, const char *id, const char *
         return herr_set(e, 0, "container %s is not connected to network %s",
                         hj_str(rec, "Name") + 1, net);
     /* Deleting the host end of the veth pair removes the end inside the container too. */
-    if (net_detach(c->root, net, id, true, e) < 0)
+    if (net_detach(c->root, net, id, NET_DETACH_RELEASE, e) < 0)
         return -1;
     json_object_del(nets, net);
     return save_record(c, rec, e);

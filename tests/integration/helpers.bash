@@ -51,6 +51,13 @@ hoist_leaks() {
     done </proc/mounts
     # The runner gives each file its own network namespace and a file's tests run one
     # after another: any hoist bridge, veth or nftables table left is this test's.
+    # The kernel deletes a stopped container's veth pair with its namespace, in the
+    # background: give that a moment before calling a veth left behind a leak.
+    local tries=0
+    while [ -n "$(hoist_links | grep '^vh')" ] && [ $tries -lt 30 ]; do
+        sleep 0.1
+        tries=$((tries + 1))
+    done
     for m in $(hoist_links); do
         echo "leak: link $m" >&2
         leaks=1
