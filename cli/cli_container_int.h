@@ -2,6 +2,8 @@
 #ifndef HOIST_CLI_CONTAINER_INT_H
 #define HOIST_CLI_CONTAINER_INT_H
 
+#include <time.h>
+
 #include "cli/cli.h"
 #include "engine/container/container.h"
 
@@ -22,6 +24,14 @@ int cli_ctr_commit(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_port(const struct ctr_ctx *c, int argc, char **argv);
 /* The runtime's in-process form of `hoist network hook` (see rt_self_hook). */
 int cli_network_self_hook(char *const *args, const char *state, struct herr *e);
+/* ps pieces (cli_container_ops.c), shared with compose ps: docker's go-units durations
+ * ("2 minutes"), the STATUS and quoted COMMAND cells, RFC3339 to time_t, and a table
+ * padded like docker's tabwriter (cells row by row, cols per row). */
+char *cli_ctr_human(long long seconds);
+char *cli_ctr_status_text(const json_t *rec);
+char *cli_ctr_command_text(const json_t *rec, bool trunc);
+time_t cli_ctr_parse_time(const char *s);
+void cli_print_table(char **cells, size_t cols);
 /* Copy between the terminal and a foreground container until it exits. */
 int cli_ctr_attach_loop(int sock, bool tty, struct herr *e);
 

@@ -14,7 +14,7 @@
 #include "common/json.h"
 #include "common/str.h"
 
-static time_t parse_time(const char *s)
+time_t cli_ctr_parse_time(const char *s)
 {
     struct tm tm = {0};
     if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
@@ -23,7 +23,7 @@ static time_t parse_time(const char *s)
 }
 
 /* Docker's (go-units) human durations. */
-static char *human(long long s)
+char *cli_ctr_human(long long s)
 {
     if (s < 1)
         return xstrdup("Less than a second");
@@ -47,17 +47,17 @@ static char *human(long long s)
     return xasprintf("%lld months", h / 24 / 30);
 }
 
-static char *status_text(const json_t *rec)
+char *cli_ctr_status_text(const json_t *rec)
 {
     const json_t *st = json_object_get(rec, "State");
     const char *s = ctr_status(rec);
     time_t now = time(NULL);
     if (strcmp(s, "paused") == 0) {
-        _cleanup_free_ char *h = human(now - parse_time(hj_str(st, "StartedAt")));
+        _cleanup_free_ char *h = cli_ctr_human(now - cli_ctr_parse_time(hj_str(st, "StartedAt")));
         return xasprintf("Up %s (Paused)", h);
     }
     if (strcmp(s, "running") == 0) {
-        _cleanup_free_ char *h = human(now - parse_time(hj_str(st, "StartedAt")));
+        _cleanup_free_ char *h = cli_ctr_human(now - cli_ctr_parse_time(hj_str(st, "StartedAt")));
         const char *health = hj_str(json_object_get(st, "Health"), "Status");
         if (health && strcmp(health, "starting") == 0)
             return xasprintf("Up %s (health: starting)", h);
@@ -65,20 +65,20 @@ static char *status_text(const json_t *rec)
             return xasprintf("Up %s (%s)", h, health);
         return xasprintf("Up %s", h);
     }
-    if (strcmp(s, "exited") == 0 && parse_time(hj_str(st, "FinishedAt")) <= 0)
+    if (strcmp(s, "exited") == 0 && cli_ctr_parse_time(hj_str(st, "FinishedAt")) <= 0)
         return xasprintf("Exited (%lld)", hj_int(st, "ExitCode", 0));
     if (strcmp(s, "exited") == 0) {
-        _cleanup_free_ char *h = human(now - parse_time(hj_str(st, "FinishedAt")));
+        _cleanup_free_ char *h = cli_ctr_human(now - cli_ctr_parse_time(hj_str(st, "FinishedAt")));
         return xasprintf("Exited (%lld) %s ago", hj_int(st, "ExitCode", 0), h);
     }
     if (strcmp(s, "restarting") == 0) {
-        _cleanup_free_ char *h = human(now - parse_time(hj_str(st, "FinishedAt")));
+        _cleanup_free_ char *h = cli_ctr_human(now - cli_ctr_parse_time(hj_str(st, "FinishedAt")));
         return xasprintf("Restarting (%lld) %s ago", hj_int(st, "ExitCode", 0), h);
     }
     return xstrdup("Created");
 }
 
-static char *command_text(const json_t *rec, bool trunc)
+char *cli_ctr_command_text(const json_t *rec, bool trunc)
 {
     _cleanup_free_ char *s = xstrdup(hj_str(rec, "Path") ? hj_str(rec, "Path") : "");
     const json_t *a;
@@ -104,7 +104,7 @@ static size_t width(const char *s)
 }
 
 /* Columns padded to their widest cell plus three spaces, as docker's tabwriter. */
-static void print_table(char **cells, size_t cols)
+void cli_print_table(char **cells, size_t cols)
 {
     size_t w[16] = {0}, n = strv_len(cells);
     for (size_t i = 0; i < n; i++)
@@ -192,13 +192,13 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
             continue;
         }
         const char *image = hj_str(json_object_get(r, "Config"), "Image");
-        _cleanup_free_ char *cmd = command_text(r, !notrunc);
-        _cleanup_free_ char *st = status_text(r);
-        _cleanup_free_ char *ago = human(now - parse_time(hj_str(r, "Created")));
+        _cleanup_free_ char *cmd = cli_ctr_command_text(r, !notrunc);
+        _cleanup_free_ char *st = cli_ctr_status_text(r);
+        _cleanup_free_ char *ago = cli_ctr_human(now - cli_ctr_parse_time(hj_str(r, "Created")));
         _cleanup_free_ char *created = xasprintf("%s ago", ago);
         const char *name = hj_str(r, "Name") + 1;
         if (json) {
-            time_t ct = parse_time(hj_str(r, "Created"));
+            time_t ct = cli_ctr_parse_time(hj_str(r, "Created"));
             struct tm tm;
             char cat[64];
             gmtime_r(&ct, &tm);
@@ -228,7 +228,7 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
         }
     }
     if (!quiet && !json)
-        print_table(cells, 7);
+        cli_print_table(cells, 7);
     strv_free(cells);
     for (size_t i = 0; i < k; i++)
         json_decref(recs[i]);

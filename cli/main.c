@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_compose_cmds.h"
 #include "cli/cli_up.h"
 #include "common/err.h"
 
@@ -19,12 +20,28 @@ static const struct {
     {"container", cli_container_main, "Manage containers"},
     {"create", cli_create_main, "Create the services' containers"},
     {"down", cli_down_main, "Stop and remove containers, networks"},
+    {"exec", cli_compose_exec, "Execute a command in a running container"},
     {"image", cli_image_main, "Manage images"},
+    {"images", cli_compose_images, "List images used by the created containers"},
+    {"kill", cli_compose_kill, "Force stop service containers"},
+    {"logs", cli_compose_logs, "View output from containers"},
+    {"ls", cli_compose_ls, "List running compose projects"},
     {"network", cli_network_main, "Manage networks"},
+    {"pause", cli_compose_pause, "Pause services"},
+    {"port", cli_compose_port, "Print the public port for a port binding"},
+    {"ps", cli_compose_ps, "List containers"},
+    {"restart", cli_compose_restart, "Restart service containers"},
+    {"rm", cli_compose_rm, "Removes stopped service containers"},
     {"run", cli_run_main, "Run a one-off command on a service"},
     {"runtime", cli_runtime_main, "OCI runtime commands (create, start, state, kill, delete, ...)"},
+    {"start", cli_compose_start, "Start services"},
+    {"stop", cli_compose_stop, "Stop services"},
+    {"top", cli_compose_top, "Display the running processes"},
+    {"unpause", cli_compose_pause, "Unpause services"},
     {"up", cli_up_main, "Create and start containers"},
+    {"version", cli_compose_version, "Show the hoist compose version information"},
     {"volume", cli_volume_main, "Manage volumes"},
+    {"wait", cli_compose_wait, "Block until containers of services stop"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,69 @@
+/* Shared by the compose commands other than up/down/run/create (cli_compose_*.c): the
+ * project, found by its files or, when they are gone, by its name alone (-p or
+ * COMPOSE_PROJECT_NAME) through the labels of its containers. */
+#ifndef HOIST_CLI_COMPOSE_CMDS_H
+#define HOIST_CLI_COMPOSE_CMDS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli/cli.h"
+#include "cli/cli_compose.h"
+#include "compose/compose.h"
+#include "engine/container/container.h"
+
+struct cmds {
+    const char *cmd; /* "ps", "stop", ... for messages */
+    struct cli_compose cc;
+    struct compose_project *p; /* loaded, or rebuilt from the containers' labels */
+    struct ctr_ctx ctx;
+    char **services;       /* SERVICE... given; NULL: all */
+    struct compose_ctr *v; /* the project's containers of those services */
+    size_t n;
+};
+
+/* A verb's options beyond the compose ones and -h: own (a getopt_long table ending in
+ * {0}) and shortopts, each handed to fn, which returns -1 to go on or an exit status. */
+struct cmds_verb {
+    const char *cmd, *help, *shortopts;
+    const struct option *own;
+    int (*fn)(void *arg, int c, const char *optarg);
+    void *arg;
+};
+/* Parse argv; optind is left at the operands. -1 to go on, else an exit status (0 after
+ * --help). */
+int cmds_parse(const struct cmds_verb *vb, struct cmds *x, int argc, char **argv);
+
+/* Load the project (need_file: a compose file is required, as for pull), check the
+ * SERVICE operands in args and list the containers (one-off ones with oneoff). Returns
+ * 0, or the exit status after printing the error. */
+int cmds_open(const struct cli_globals *g, struct cmds *x, char **args, bool need_file,
+              bool oneoff);
+void cmds_close(struct cmds *x);
+
+/* running, restarting or paused */
+bool cmds_active(const char *status);
+/* "demo-web-1", the width of the longest name among x's containers */
+int cmds_name_width(const struct cmds *x);
+
+/* Subcommands, argv[0] being the command name: `hoist stop ...`. */
+int cli_compose_start(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_stop(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_restart(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_kill(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_rm(const struct cli_globals *g, int argc, char **argv);
+/* pause and unpause */
+int cli_compose_pause(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_wait(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_version(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_ps(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_images(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_top(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_port(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_ls(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_logs(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_exec(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_pull(const struct cli_globals *g, int argc, char **argv);
+
+#endif

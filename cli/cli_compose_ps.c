@@ -1,0 +1,554 @@
+/* Compose listings: ps, images, top, port and ls. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli_compose_cmds.h"
+#include "cli/cli_container_int.h"
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "engine/image/image.h"
+
+static bool has(char **v, const char *s)
+{
+    for (; v && *v; v++) {
+        if (!strcmp(*v, s))
+            return true;
+    }
+    return false;
+}
+
+static char *append(char *s, const char *sep, const char *add)
+{
+    char *n = xasprintf("%s%s%s", s, *s ? sep : "", add);
+    free(s);
+    return n;
+}
+
+/* PORTS cell: "0.0.0.0:8080->80/tcp, 443/tcp"; publishers collects docker compose's JSON
+ * Publishers when not NULL. */
+static char *ports_text(const json_t *rec, json_t *publishers)
+{
+    const json_t *ports = hj_path(rec, "NetworkSettings.Ports");
+    char *s = xstrdup("");
+    const char *key;
+    json_t *binds;
+    json_object_foreach((json_t *)ports, key, binds)
+    {
+        long target = strtol(key, NULL, 10);
+        const char *slash = strchr(key, '/');
+        const char *proto = slash ? slash + 1 : "tcp";
+        if (!json_array_size(binds)) {
+            s = append(s, ", ", key);
+            if (publishers)
+                json_array_append_new(publishers, json_pack("{s:s,s:i,s:i,s:s}", "URL", "",
+                                                            "TargetPort", (int)target,
+                                                            "PublishedPort", 0, "Protocol", proto));
+            continue;
+        }
+        size_t i;
+        json_t *b;
+        json_array_foreach(binds, i, b)
+        {
+            const char *ip = hj_str(b, "HostIp"), *hp = hj_str(b, "HostPort");
+            _cleanup_free_ char *one =
+                xasprintf("%s:%s->%s", ip && *ip ? ip : "0.0.0.0", hp ? hp : "", key);
+            s = append(s, ", ", one);
+            if (publishers)
+                json_array_append_new(
+                    publishers,
+                    json_pack("{s:s,s:i,s:i,s:s}", "URL", ip && *ip ? ip : "0.0.0.0", "TargetPort",
+                              (int)target, "PublishedPort", hp ? atoi(hp) : 0, "Protocol", proto));
+        }
+    }
+    return s;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct compose_ctr *)a)->name, ((const struct compose_ctr *)b)->name);
+}
+
+static const char *const states[] = {"paused", "restarting", "removing", "running",
+                                     "dead",   "created",    "exited",   NULL};
+
+struct ps_flags {
+    bool all, quiet, services, json, notrunc;
+    char **status;
+};
+
+static int ps_opt(void *arg, int c, const char *optarg);
+
+static const char ps_help[] =
+    "Usage: hoist ps [OPTIONS] [SERVICE...]\n\n"
+    "List containers.\n\nOptions:\n"
+    "  -a, --all             show all stopped containers too\n"
+    "  -q, --quiet           only display IDs\n"
+    "      --services        display services\n"
+    "      --status STATUS   filter by status: paused, restarting, removing, running, dead,\n"
+    "                        created, exited (repeatable)\n"
+    "      --format FORMAT   table or json (JSON Lines)\n"
+    "      --no-trunc        don't truncate output\n";
+
+static json_t *ps_json(const struct compose_ctr *h, const char *project, const char *cmd,
+                       const char *st, const char *ago)
+{
+    const json_t *r = h->inspect;
+    char cat[64];
+    time_t ct = cli_ctr_parse_time(hj_str(r, "Created"));
+    struct tm tm;
+    gmtime_r(&ct, &tm);
+    strftime(cat, sizeof(cat), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+    _cleanup_free_ char *labels = xstrdup("");
+    const char *key;
+    json_t *val;
+    json_object_foreach(hj_path(r, "Config.Labels"), key, val)
+    {
+        _cleanup_free_ char *kv = xasprintf("%s=%s", key, json_string_value(val));
+        labels = append(labels, ",", kv);
+    }
+    _cleanup_free_ char *nets = xstrdup("");
+    json_object_foreach(hj_path(r, "NetworkSettings.Networks"), key, val) nets =
+        append(nets, ",", key);
+    json_t *pubs = json_array();
+    _cleanup_free_ char *ports = ports_text(r, pubs);
+    const char *health = hj_str(hj_path(r, "State.Health"), "Status");
+    return json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:s,"
+                     "s:s,s:s}",
+                     "Command", cmd, "CreatedAt", cat, "ExitCode",
+                     (json_int_t)hj_int(json_object_get(r, "State"), "ExitCode", 0), "Health",
+                     health ? health : "", "ID", h->id, "Image",
+                     hj_str(hj_path(r, "Config"), "Image"), "Labels", labels, "LocalVolumes", "0",
+                     "Mounts", "", "Name", h->name, "Names", h->name, "Networks", nets, "Ports",
+                     ports, "Project", project, "Publishers", pubs, "RunningFor", ago, "Service",
+                     h->service, "Size", "0B", "State", ctr_status(r), "Status", st);
+}
+
+int cli_compose_ps(const struct cli_globals *g, int argc, char **argv)
+{
+    static const struct option own[] = {
+        {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
+        {"services", no_argument, NULL, 'S'},     {"status", required_argument, NULL, 'T'},
+        {"filter", required_argument, NULL, 'F'}, {"format", required_argument, NULL, 'O'},
+        {"no-trunc", no_argument, NULL, 'N'},     {0}};
+    struct cmds x = {0};
+    struct ps_flags fl = {0};
+    struct cmds_verb vb = {"ps", ps_help, "aq", own, ps_opt, &fl};
+    int status = cmds_parse(&vb, &x, argc, argv);
+    if (status >= 0)
+        goto out;
+    status = cmds_open(g, &x, argv + optind, false, true);
+    if (status)
+        goto out;
+    qsort(x.v, x.n, sizeof(*x.v), by_name);
+    char **cells = xcalloc(1, sizeof(char *));
+    static const char *const head[] = {"NAME",    "IMAGE",  "COMMAND", "SERVICE",
+                                       "CREATED", "STATUS", "PORTS"};
+    for (size_t i = 0; i < 7; i++)
+        strv_push(&cells, xstrdup(head[i]));
+    _cleanup_strv_ char **svcs = xcalloc(1, sizeof(char *));
+    time_t now = time(NULL);
+    for (size_t i = 0; i < x.n; i++) {
+        const struct compose_ctr *h = &x.v[i];
+        const char *s = ctr_status(h->inspect);
+        if (fl.status ? !has(fl.status, s) : !fl.all && !cmds_active(s))
+            continue;
+        if (fl.quiet) {
+            printf("%s\n", h->id);
+            continue;
+        }
+        if (fl.services) {
+            if (!has(svcs, h->service))
+                strv_push(&svcs, xstrdup(h->service));
+            continue;
+        }
+        _cleanup_free_ char *cmd = cli_ctr_command_text(h->inspect, !fl.notrunc);
+        _cleanup_free_ char *st = cli_ctr_status_text(h->inspect);
+        _cleanup_free_ char *dur =
+            cli_ctr_human(now - cli_ctr_parse_time(hj_str(h->inspect, "Created")));
+        _cleanup_free_ char *ago = xasprintf("%s ago", dur);
+        if (fl.json) {
+            _cleanup_json_ json_t *o = ps_json(h, x.p->name, cmd, st, ago);
+            _cleanup_free_ char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            printf("%s\n", line);
+            continue;
+        }
+        const char *image = hj_str(hj_path(h->inspect, "Config"), "Image");
+        _cleanup_free_ char *ports = ports_text(h->inspect, NULL);
+        const char *row[] = {h->name, image ? image : "", cmd, h->service, ago, st, ports};
+        for (size_t j = 0; j < 7; j++)
+            strv_push(&cells, xstrdup(row[j]));
+    }
+    for (char **s = svcs; fl.services && *s; s++)
+        printf("%s\n", *s);
+    if (!fl.quiet && !fl.services && !fl.json)
+        cli_print_table(cells, 7);
+    strv_free(cells);
+out:
+    strv_free(fl.status);
+    cmds_close(&x);
+    return status;
+}
+
+static int ps_opt(void *arg, int c, const char *optarg)
+{
+    struct ps_flags *f = arg;
+    switch (c) {
+    case 'a':
+        f->all = true;
+        break;
+    case 'q':
+        f->quiet = true;
+        break;
+    case 'S':
+        f->services = true;
+        break;
+    case 'N':
+        f->notrunc = true;
+        break;
+    case 'F':
+        if (!str_has_prefix(optarg, "status="))
+            return cli_usage_error("ps", "invalid filter \"%s\": only status=STATUS", optarg);
+        optarg += 7;
+        /* fall through */
+    case 'T': {
+        bool ok = false;
+        for (const char *const *s = states; *s; s++)
+            ok |= !strcmp(*s, optarg);
+        if (!ok)
+            return cli_usage_error("ps",
+                                   "invalid status \"%s\": paused, restarting, removing, "
+                                   "running, dead, created or exited",
+                                   optarg);
+        strv_push(&f->status, xstrdup(optarg));
+        break;
+    }
+    case 'O':
+        if (strcmp(optarg, "table") && strcmp(optarg, "json"))
+            return cli_usage_error("ps", "unsupported format \"%s\": table or json", optarg);
+        f->json = !strcmp(optarg, "json");
+        break;
+    }
+    return -1;
+}
+
+/* docker's go-units HumanSize: 3 significant digits, decimal units. */
+static char *human_size(double v)
+{
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+    size_t u = 0;
+    while (v >= 1000 && u < 4)
+        v /= 1000, u++;
+    return xasprintf("%.3g%s", v, units[u]);
+}
+
+struct images_flags {
+    bool quiet, json;
+};
+
+static int images_opt(void *arg, int c, const char *optarg)
+{
+    struct images_flags *f = arg;
+    if (c == 'q')
+        f->quiet = true;
+    else if (strcmp(optarg, "table") && strcmp(optarg, "json"))
+        return cli_usage_error("images", "unsupported format \"%s\": table or json", optarg);
+    else
+        f->json = !strcmp(optarg, "json");
+    return -1;
+}
+
+int cli_compose_images(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist images [OPTIONS] [SERVICE...]\n\n"
+                               "List images used by the created containers.\n\nOptions:\n"
+                               "  -q, --quiet           only display IDs\n"
+                               "      --format FORMAT   table or json\n";
+    static const struct option own[] = {
+        {"quiet", no_argument, NULL, 'q'}, {"format", required_argument, NULL, 'O'}, {0}};
+    struct cmds x = {0};
+    struct images_flags fl = {0};
+    struct cmds_verb vb = {"images", help, "q", own, images_opt, &fl};
+    int status = cmds_parse(&vb, &x, argc, argv);
+    if (status < 0)
+        status = cmds_open(g, &x, argv + optind, false, true);
+    if (status >= 0 && status != 0)
+        goto out;
+    if (status == 0 && !x.p)
+        goto out;
+    status = 0;
+    qsort(x.v, x.n, sizeof(*x.v), by_name);
+    char **cells = xcalloc(1, sizeof(char *));
+    static const char *const head[] = {"CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"};
+    for (size_t i = 0; i < 5; i++)
+        strv_push(&cells, xstrdup(head[i]));
+    json_t *arr = json_array();
+    _cleanup_strv_ char **seen = xcalloc(1, sizeof(char *));
+    for (size_t i = 0; i < x.n; i++) {
+        const char *ref = hj_str(hj_path(x.v[i].inspect, "Config"), "Image");
+        const char *imgid = hj_str(x.v[i].inspect, "Image");
+        struct herr e = {0};
+        _cleanup_json_ json_t *img = NULL;
+        if (image_inspect(x.ctx.root,
+                          imgid ? imgid
+                          : ref ? ref
+                                : "",
+                          &img, &e) < 0 &&
+            (!ref || image_inspect(x.ctx.root, ref, &img, &e) < 0)) {
+            status = cli_report(&e, 1);
+            continue;
+        }
+        json_t *im = json_is_array(img) ? json_array_get(img, 0) : img;
+        const char *id = hj_str(im, "Id") ? hj_str(im, "Id") : "";
+        const char *hex = str_has_prefix(id, "sha256:") ? id + 7 : id;
+        _cleanup_free_ char *repo = xstrdup(ref ? ref : "<none>");
+        const char *tag = "latest";
+        char *colon = strrchr(repo, ':');
+        if (colon && !strchr(colon, '/')) {
+            *colon = '\0';
+            tag = colon + 1;
+        }
+        if (fl.quiet) {
+            if (!has(seen, hex)) {
+                strv_push(&seen, xstrdup(hex));
+                printf("%s\n", hex);
+            }
+            continue;
+        }
+        double size = (double)hj_int(im, "Size", 0);
+        if (fl.json) {
+            json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:I}", "ID", id, "ContainerName",
+                                                 x.v[i].name, "Repository", repo, "Tag", tag,
+                                                 "Size", (json_int_t)size));
+            continue;
+        }
+        _cleanup_free_ char *hs = human_size(size);
+        _cleanup_free_ char *shortid = xstrndup(hex, 12);
+        const char *row[] = {x.v[i].name, repo, tag, shortid, hs};
+        for (size_t j = 0; j < 5; j++)
+            strv_push(&cells, xstrdup(row[j]));
+    }
+    if (fl.json) {
+        _cleanup_free_ char *s = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", s);
+    } else if (!fl.quiet) {
+        cli_print_table(cells, 5);
+    }
+    json_decref(arr);
+    strv_free(cells);
+out:
+    cmds_close(&x);
+    return status;
+}
+
+int cli_compose_top(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist top [SERVICE...]\n\n"
+                               "Display the running processes.\n";
+    struct cmds x = {0};
+    struct cmds_verb vb = {"top", help, NULL, NULL, NULL, NULL};
+    int status = cmds_parse(&vb, &x, argc, argv);
+    if (status < 0)
+        status = cmds_open(g, &x, argv + optind, false, true);
+    if (status >= 0 && (status != 0 || !x.p))
+        goto out;
+    qsort(x.v, x.n, sizeof(*x.v), by_name);
+    bool first = true;
+    for (size_t i = 0; i < x.n; i++) {
+        if (strcmp(ctr_status(x.v[i].inspect), "running") &&
+            strcmp(ctr_status(x.v[i].inspect), "paused"))
+            continue;
+        printf("%s%s\n", first ? "" : "\n", x.v[i].name);
+        fflush(stdout);
+        first = false;
+        char *args[] = {"top", x.v[i].id, NULL};
+        if (cli_ctr_top(&x.ctx, 2, args))
+            status = 1;
+    }
+out:
+    cmds_close(&x);
+    return status;
+}
+
+struct port_flags {
+    long long index;
+    const char *proto;
+};
+
+static int port_opt(void *arg, int c, const char *optarg)
+{
+    struct port_flags *f = arg;
+    if (c == 'I' && (str_parse_ll(optarg, &f->index) < 0 || f->index < 1))
+        return cli_usage_error("port", "invalid --index \"%s\": want a number from 1", optarg);
+    if (c == 'P' && strcmp(optarg, "tcp") && strcmp(optarg, "udp"))
+        return cli_usage_error("port", "invalid --protocol \"%s\": tcp or udp", optarg);
+    if (c == 'P')
+        f->proto = optarg;
+    return -1;
+}
+
+int cli_compose_port(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist port [OPTIONS] SERVICE PRIVATE_PORT\n\n"
+                               "Print the public port for a port binding.\n\nOptions:\n"
+                               "      --index N           index of the container (default 1)\n"
+                               "      --protocol PROTO    tcp or udp (default tcp)\n";
+    static const struct option own[] = {
+        {"index", required_argument, NULL, 'I'}, {"protocol", required_argument, NULL, 'P'}, {0}};
+    struct cmds x = {0};
+    struct port_flags fl = {.index = 1, .proto = "tcp"};
+    struct cmds_verb vb = {"port", help, NULL, own, port_opt, &fl};
+    int status = cmds_parse(&vb, &x, argc, argv);
+    if (status >= 0)
+        goto out;
+    long long port;
+    if (argc - optind != 2) {
+        status = cli_usage_error("port", "requires exactly 2 arguments: SERVICE PRIVATE_PORT");
+        goto out;
+    }
+    if (str_parse_ll(argv[optind + 1], &port) < 0 || port < 1 || port > 65535) {
+        status = cli_usage_error("port", "invalid port \"%s\"", argv[optind + 1]);
+        goto out;
+    }
+    char *svc[] = {argv[optind], NULL};
+    status = cmds_open(g, &x, svc, false, false);
+    if (status)
+        goto out;
+    const struct compose_ctr *h = NULL;
+    for (size_t i = 0; i < x.n && !h; i++) {
+        if (x.v[i].number == fl.index)
+            h = &x.v[i];
+    }
+    if (!h) {
+        fprintf(stderr, "hoist port: service \"%s\" has no container number %lld\n", svc[0],
+                fl.index);
+        status = 1;
+        goto out;
+    }
+    _cleanup_free_ char *key = xasprintf("%lld/%s", port, fl.proto);
+    const json_t *b =
+        json_array_get(json_object_get(hj_path(h->inspect, "NetworkSettings.Ports"), key), 0);
+    if (!b) {
+        fprintf(stderr, "hoist port: no port %s for container %s\n", key, h->name);
+        status = 1;
+        goto out;
+    }
+    const char *ip = hj_str(b, "HostIp");
+    printf("%s:%s\n", ip && *ip ? ip : "0.0.0.0", hj_str(b, "HostPort"));
+out:
+    cmds_close(&x);
+    return status;
+}
+
+struct ls_flags {
+    bool all, quiet, json;
+};
+
+static int ls_opt(void *arg, int c, const char *optarg)
+{
+    struct ls_flags *f = arg;
+    if (c == 'a')
+        f->all = true;
+    else if (c == 'q')
+        f->quiet = true;
+    else if (strcmp(optarg, "table") && strcmp(optarg, "json"))
+        return cli_usage_error("ls", "unsupported format \"%s\": table or json", optarg);
+    else
+        f->json = !strcmp(optarg, "json");
+    return -1;
+}
+
+int cli_compose_ls(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist ls [OPTIONS]\n\n"
+                               "List running compose projects.\n\nOptions:\n"
+                               "  -a, --all             show all stopped projects too\n"
+                               "  -q, --quiet           only display project names\n"
+                               "      --format FORMAT   table or json\n";
+    static const struct option own[] = {{"all", no_argument, NULL, 'a'},
+                                        {"quiet", no_argument, NULL, 'q'},
+                                        {"format", required_argument, NULL, 'O'},
+                                        {0}};
+    struct cmds x = {0};
+    struct ls_flags fl = {0};
+    struct cmds_verb vb = {"ls", help, "aq", own, ls_opt, &fl};
+    int status = cmds_parse(&vb, &x, argc, argv);
+    if (status >= 0)
+        goto out;
+    status = 0;
+    if (optind < argc) {
+        status = cli_usage_error("ls", "accepts no arguments");
+        goto out;
+    }
+    cli_ctr_ctx(g, &x.ctx);
+    struct herr e = {0};
+    _cleanup_strv_ char **ids = NULL;
+    if (ctr_list(&x.ctx, &ids, &e) < 0) {
+        status = cli_report(&e, 1);
+        goto out;
+    }
+    /* project -> {states: {state: count}, files} */
+    _cleanup_json_ json_t *projects = json_object();
+    for (char **id = ids; id && *id; id++) {
+        _cleanup_json_ json_t *r = ctr_inspect(&x.ctx, *id, NULL);
+        const json_t *labels = hj_path(r, "Config.Labels");
+        const char *name = hj_str(labels, COMPOSE_LABEL_PROJECT);
+        if (!name)
+            continue;
+        json_t *p = json_object_get(projects, name);
+        if (!p) {
+            const char *files = hj_str(labels, COMPOSE_LABEL_FILES);
+            p = json_pack("{s:{},s:s}", "states", "files", files ? files : "");
+            json_object_set_new(projects, name, p);
+        }
+        json_t *states = json_object_get(p, "states");
+        const char *st = ctr_status(r);
+        json_object_set_new(states, st, json_integer(hj_int(states, st, 0) + 1));
+    }
+    char **cells = xcalloc(1, sizeof(char *));
+    strv_push(&cells, xstrdup("NAME"));
+    strv_push(&cells, xstrdup("STATUS"));
+    strv_push(&cells, xstrdup("CONFIG FILES"));
+    json_t *arr = json_array();
+    const char *name;
+    json_t *p;
+    json_object_foreach(projects, name, p)
+    {
+        const json_t *states = json_object_get(p, "states");
+        if (!fl.all && !hj_int(states, "running", 0))
+            continue;
+        _cleanup_free_ char *st = xstrdup("");
+        const char *s;
+        json_t *count;
+        json_object_foreach((json_t *)states, s, count)
+        {
+            _cleanup_free_ char *one = xasprintf("%s(%lld)", s, json_integer_value(count));
+            st = append(st, ", ", one);
+        }
+        if (fl.quiet)
+            printf("%s\n", name);
+        else if (fl.json)
+            json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "Name", name, "Status", st,
+                                                 "ConfigFiles", hj_str(p, "files")));
+        else {
+            strv_push(&cells, xstrdup(name));
+            strv_push(&cells, xstrdup(st));
+            strv_push(&cells, xstrdup(hj_str(p, "files")));
+        }
+    }
+    if (fl.json) {
+        _cleanup_free_ char *s = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", s);
+    } else if (!fl.quiet) {
+        cli_print_table(cells, 3);
+    }
+    json_decref(arr);
+    strv_free(cells);
+out:
+    cmds_close(&x);
+    return status;
+}
