@@ -209,19 +209,16 @@ int cmds_parse(const struct cmds_verb *vb, struct cmds *x, int argc, char **argv
     return -1;
 }
 
-static int parse_timeout(const char *cmd, const char *s, int *out)
-{
-    long long v;
-    if (str_parse_ll(s, &v) < 0 || v > 1000000)
-        return cli_usage_error(cmd, "invalid timeout \"%s\": want seconds", s);
-    *out = (int)v;
-    return -1;
-}
-
 static int timeout_opt(void *arg, int c, const char *optarg)
 {
     (void)c;
-    return parse_timeout("stop", optarg, arg);
+    long long v;
+    if (str_parse_ll(optarg, &v) < 0 || v > 1000000) {
+        fprintf(stderr, "hoist: invalid timeout \"%s\": want seconds\n", optarg);
+        return 1;
+    }
+    *(int *)arg = (int)v;
+    return -1;
 }
 
 static const struct option timeout_opts[] = {

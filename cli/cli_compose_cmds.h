@@ -64,6 +64,5 @@ int cli_compose_port(const struct cli_globals *g, int argc, char **argv);
 int cli_compose_ls(const struct cli_globals *g, int argc, char **argv);
 int cli_compose_logs(const struct cli_globals *g, int argc, char **argv);
 int cli_compose_exec(const struct cli_globals *g, int argc, char **argv);
-int cli_compose_pull(const struct cli_globals *g, int argc, char **argv);
 
 #endif

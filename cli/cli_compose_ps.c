@@ -274,13 +274,8 @@ int cli_compose_images(const struct cli_globals *g, int argc, char **argv)
     struct images_flags fl = {0};
     struct cmds_verb vb = {"images", help, "q", own, images_opt, &fl};
     int status = cmds_parse(&vb, &x, argc, argv);
-    if (status < 0)
-        status = cmds_open(g, &x, argv + optind, false, true);
-    if (status >= 0 && status != 0)
+    if (status >= 0 || (status = cmds_open(g, &x, argv + optind, false, true)))
         goto out;
-    if (status == 0 && !x.p)
-        goto out;
-    status = 0;
     qsort(x.v, x.n, sizeof(*x.v), by_name);
     char **cells = xcalloc(1, sizeof(char *));
     static const char *const head[] = {"CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"};
@@ -352,9 +347,7 @@ int cli_compose_top(const struct cli_globals *g, int argc, char **argv)
     struct cmds x = {0};
     struct cmds_verb vb = {"top", help, NULL, NULL, NULL, NULL};
     int status = cmds_parse(&vb, &x, argc, argv);
-    if (status < 0)
-        status = cmds_open(g, &x, argv + optind, false, true);
-    if (status >= 0 && (status != 0 || !x.p))
+    if (status >= 0 || (status = cmds_open(g, &x, argv + optind, false, true)))
         goto out;
     qsort(x.v, x.n, sizeof(*x.v), by_name);
     bool first = true;

@@ -138,6 +138,11 @@ up() {
     # Not a terminal: no colour unless... never, with a pipe.
     run hoist logs db
     [[ "$output" != *$'\033'* ]]
+    local h="$HOIST_BIN --root $ROOT --runroot $RUNROOT --cgroup-parent $CGPARENT"
+    run script -qec "$h logs db" /dev/null
+    [[ "$output" == *$'\033[36mdemo-db-1 |\033[0m db-ready'* ]]
+    run script -qec "$h logs --no-color db" /dev/null
+    [[ "$output" != *$'\033'* ]]
     hoist stop -t 0 >/dev/null 2>&1 &
     run timeout 10 "$HOIST_BIN" --root "$ROOT" --runroot "$RUNROOT" --cgroup-parent "$CGPARENT" logs -f --no-color
     [ "$status" -eq 0 ]
@@ -173,6 +178,13 @@ up() {
     run hoist exec web
     [ "$status" -ne 0 ]
     [[ "$output" == *"requires at least 2 arguments"* ]]
+    # A terminal on stdin: a tty by default, none with -T.
+    local h="$HOIST_BIN --root $ROOT --runroot $RUNROOT --cgroup-parent $CGPARENT"
+    run script -qec "$h exec web tty" /dev/null
+    [[ "$output" == */dev/pts/* ]]
+    run script -qec "$h exec -T web tty" /dev/null
+    [[ "$output" == *"not a tty"* ]]
+    [[ "$output" != */dev/pts/* ]]
     hoist stop web 2>/dev/null
     run hoist exec -T web true
     [ "$status" -ne 0 ]
