@@ -452,6 +452,8 @@ int cli_compose_rm(const struct cli_globals *g, int argc, char **argv)
                                         {"volumes", no_argument, NULL, 'v'},
                                         {0}};
     struct cmds x = {0};
+    _cleanup_free_ bool *pick = NULL;
+    _cleanup_free_ char *names = NULL;
     struct rm_flags fl = {0};
     struct cmds_verb vb = {"rm", help, "fsv", own, rm_opt, &fl};
     int status = begin(g, &vb, &x, argc, argv, true);
@@ -468,8 +470,8 @@ int cli_compose_rm(const struct cli_globals *g, int argc, char **argv)
             goto out;
         }
     }
-    _cleanup_free_ bool *pick = xcalloc(x.n + 1, sizeof(bool));
-    _cleanup_free_ char *names = xstrdup("");
+    pick = xcalloc(x.n + 1, sizeof(bool));
+    names = xstrdup("");
     for (size_t i = 0; i < x.n; i++) {
         _cleanup_json_ json_t *rec = ctr_inspect(&x.ctx, x.v[i].id, NULL);
         if (!rec || cmds_active(ctr_status(rec)))
@@ -559,6 +561,7 @@ int cli_compose_wait(const struct cli_globals *g, int argc, char **argv)
         "stops\n" COMPOSE_OPTS_HELP;
     static const struct option own[] = {{"down-project", no_argument, NULL, 'D'}, {0}};
     struct cmds x = {0};
+    _cleanup_free_ bool *done = NULL;
     bool down = false;
     struct cmds_verb vb = {"wait", help, NULL, own, wait_opt, &down};
     int status = cmds_parse(&vb, &x, argc, argv);
@@ -571,7 +574,7 @@ int cli_compose_wait(const struct cli_globals *g, int argc, char **argv)
     status = cmds_open(g, &x, argv + optind, false, false);
     if (status)
         goto out;
-    _cleanup_free_ bool *done = xcalloc(x.n + 1, sizeof(bool));
+    done = xcalloc(x.n + 1, sizeof(bool));
     bool first = true;
     for (size_t left = x.n; left;) {
         for (size_t i = 0; i < x.n; i++) {

@@ -165,6 +165,7 @@ int cli_compose_exec(const struct cli_globals *g, int argc, char **argv)
                                         {"index", required_argument, NULL, 'I'},
                                         {0}};
     struct cmds x = {0};
+    _cleanup_strv_ char **args = NULL;
     struct exec_flags fl = {.index = 1};
     struct cmds_verb vb = {"exec", help, "dTie:u:w:", own, exec_opt, &fl};
     int status = cmds_parse(&vb, &x, argc, argv);
@@ -189,7 +190,7 @@ int cli_compose_exec(const struct cli_globals *g, int argc, char **argv)
         status = 1;
         goto out;
     }
-    _cleanup_strv_ char **args = xcalloc(1, sizeof(char *));
+    args = xcalloc(1, sizeof(char *));
     strv_push(&args, xstrdup("exec"));
     if (fl.detach)
         strv_push(&args, xstrdup("-d"));

@@ -136,6 +136,7 @@ int cli_compose_ps(const struct cli_globals *g, int argc, char **argv)
         {"filter", required_argument, NULL, 'F'}, {"format", required_argument, NULL, 'O'},
         {"no-trunc", no_argument, NULL, 'N'},     {0}};
     struct cmds x = {0};
+    _cleanup_strv_ char **svcs = NULL;
     struct ps_flags fl = {0};
     struct cmds_verb vb = {"ps", ps_help, "aq", own, ps_opt, &fl};
     int status = cmds_parse(&vb, &x, argc, argv);
@@ -150,7 +151,7 @@ int cli_compose_ps(const struct cli_globals *g, int argc, char **argv)
                                        "CREATED", "STATUS", "PORTS"};
     for (size_t i = 0; i < 7; i++)
         strv_push(&cells, xstrdup(head[i]));
-    _cleanup_strv_ char **svcs = xcalloc(1, sizeof(char *));
+    svcs = xcalloc(1, sizeof(char *));
     time_t now = time(NULL);
     for (size_t i = 0; i < x.n; i++) {
         const struct compose_ctr *h = &x.v[i];
@@ -271,6 +272,7 @@ int cli_compose_images(const struct cli_globals *g, int argc, char **argv)
     static const struct option own[] = {
         {"quiet", no_argument, NULL, 'q'}, {"format", required_argument, NULL, 'O'}, {0}};
     struct cmds x = {0};
+    _cleanup_strv_ char **seen = NULL;
     struct images_flags fl = {0};
     struct cmds_verb vb = {"images", help, "q", own, images_opt, &fl};
     int status = cmds_parse(&vb, &x, argc, argv);
@@ -282,7 +284,7 @@ int cli_compose_images(const struct cli_globals *g, int argc, char **argv)
     for (size_t i = 0; i < 5; i++)
         strv_push(&cells, xstrdup(head[i]));
     json_t *arr = json_array();
-    _cleanup_strv_ char **seen = xcalloc(1, sizeof(char *));
+    seen = xcalloc(1, sizeof(char *));
     for (size_t i = 0; i < x.n; i++) {
         const char *ref = hj_str(hj_path(x.v[i].inspect, "Config"), "Image");
         const char *imgid = hj_str(x.v[i].inspect, "Image");
@@ -393,6 +395,7 @@ int cli_compose_port(const struct cli_globals *g, int argc, char **argv)
     static const struct option own[] = {
         {"index", required_argument, NULL, 'I'}, {"protocol", required_argument, NULL, 'P'}, {0}};
     struct cmds x = {0};
+    _cleanup_free_ char *key = NULL;
     struct port_flags fl = {.index = 1, .proto = "tcp"};
     struct cmds_verb vb = {"port", help, NULL, own, port_opt, &fl};
     int status = cmds_parse(&vb, &x, argc, argv);
@@ -422,7 +425,7 @@ int cli_compose_port(const struct cli_globals *g, int argc, char **argv)
         status = 1;
         goto out;
     }
-    _cleanup_free_ char *key = xasprintf("%lld/%s", port, fl.proto);
+    key = xasprintf("%lld/%s", port, fl.proto);
     const json_t *b =
         json_array_get(json_object_get(hj_path(h->inspect, "NetworkSettings.Ports"), key), 0);
     if (!b) {
@@ -467,6 +470,8 @@ int cli_compose_ls(const struct cli_globals *g, int argc, char **argv)
                                         {"format", required_argument, NULL, 'O'},
                                         {0}};
     struct cmds x = {0};
+    _cleanup_strv_ char **ids = NULL;
+    _cleanup_json_ json_t *projects = NULL;
     struct ls_flags fl = {0};
     struct cmds_verb vb = {"ls", help, "aq", own, ls_opt, &fl};
     int status = cmds_parse(&vb, &x, argc, argv);
@@ -479,13 +484,12 @@ int cli_compose_ls(const struct cli_globals *g, int argc, char **argv)
     }
     cli_ctr_ctx(g, &x.ctx);
     struct herr e = {0};
-    _cleanup_strv_ char **ids = NULL;
     if (ctr_list(&x.ctx, &ids, &e) < 0) {
         status = cli_report(&e, 1);
         goto out;
     }
     /* project -> {states: {state: count}, files} */
-    _cleanup_json_ json_t *projects = json_object();
+    projects = json_object();
     for (char **id = ids; id && *id; id++) {
         _cleanup_json_ json_t *r = ctr_inspect(&x.ctx, *id, NULL);
         const json_t *labels = hj_path(r, "Config.Labels");

@@ -406,3 +406,20 @@ YAML
     run hoist version --format xml
     [ "$status" -ne 0 ]
 }
+
+@test "every verb: --help prints its usage, an unknown flag fails naming it" {
+    for cmd in ps logs exec start stop restart kill rm pause unpause images top port wait ls version; do
+        run hoist $cmd --help
+        [ "$status" -eq 0 ] || { echo "$cmd --help: $output"; false; }
+        [[ "${lines[0]}" == "Usage: hoist $cmd"* ]] || { echo "$cmd: $output"; false; }
+        run hoist $cmd --bogus
+        [ "$status" -ne 0 ] || { echo "$cmd --bogus passed"; false; }
+        [[ "$output" == *'"--bogus"'* ]] || { echo "$cmd: $output"; false; }
+    done
+    # Unknown services, with the stack's file present.
+    for cmd in logs start stop restart kill rm pause unpause images top wait; do
+        run hoist $cmd nope
+        [ "$status" -ne 0 ] || { echo "$cmd nope passed"; false; }
+        [[ "$output" == *"no such service: nope"* ]] || { echo "$cmd: $output"; false; }
+    done
+}
