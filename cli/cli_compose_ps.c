@@ -458,6 +458,23 @@ static int ls_opt(void *arg, int c, const char *optarg)
     return -1;
 }
 
+static int by_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The keys of an object, sorted; the strings belong to the object. */
+static char **sorted_keys(const json_t *o)
+{
+    char **v = xcalloc(json_object_size(o) + 1, sizeof(char *));
+    size_t n = 0;
+    const char *k;
+    json_t *val;
+    json_object_foreach((json_t *)o, k, val) v[n++] = (char *)k;
+    qsort(v, n, sizeof(*v), by_str);
+    return v;
+}
+
 int cli_compose_ls(const struct cli_globals *g, int argc, char **argv)
 {
     static const char help[] = "Usage: hoist ls [OPTIONS]\n\n"
@@ -472,6 +489,7 @@ int cli_compose_ls(const struct cli_globals *g, int argc, char **argv)
     struct cmds x = {0};
     _cleanup_strv_ char **ids = NULL;
     _cleanup_json_ json_t *projects = NULL;
+    _cleanup_free_ char **names = NULL;
     struct ls_flags fl = {0};
     struct cmds_verb vb = {"ls", help, "aq", own, ls_opt, &fl};
     int status = cmds_parse(&vb, &x, argc, argv);
@@ -511,19 +529,17 @@ int cli_compose_ls(const struct cli_globals *g, int argc, char **argv)
     strv_push(&cells, xstrdup("STATUS"));
     strv_push(&cells, xstrdup("CONFIG FILES"));
     json_t *arr = json_array();
-    const char *name;
-    json_t *p;
-    json_object_foreach(projects, name, p)
-    {
+    names = sorted_keys(projects);
+    for (char **np = names; *np; np++) {
+        const char *name = *np;
+        const json_t *p = json_object_get(projects, name);
         const json_t *states = json_object_get(p, "states");
         if (!fl.all && !hj_int(states, "running", 0))
             continue;
         _cleanup_free_ char *st = xstrdup("");
-        const char *s;
-        json_t *count;
-        json_object_foreach((json_t *)states, s, count)
-        {
-            _cleanup_free_ char *one = xasprintf("%s(%lld)", s, json_integer_value(count));
+        _cleanup_free_ char **sk = sorted_keys(states);
+        for (char **s = sk; *s; s++) {
+            _cleanup_free_ char *one = xasprintf("%s(%lld)", *s, hj_int(states, *s, 0));
             st = append(st, ", ", one);
         }
         if (fl.quiet)

@@ -389,6 +389,13 @@ YAML
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" =~ ^NAME\ +STATUS\ +CONFIG\ FILES$ ]]
     [[ "${lines[1]}" =~ ^demo\ +running\(2\)\ +$TESTDIR/p/compose.yaml$ ]]
+    hoist stop web 2>/dev/null
+    hoist container run -d --network none --name other --label com.docker.compose.project=aaa \
+        --label com.docker.compose.service=x busybox sleep 300 >/dev/null
+    run hoist ls
+    [[ "${lines[1]}" =~ ^aaa\ +running\(1\)\ *$ ]]
+    [[ "${lines[2]}" =~ ^demo\ +exited\(1\),\ running\(1\)\  ]]
+    hoist container rm -f other >/dev/null
     hoist stop 2>/dev/null
     run hoist ls -q
     [ -z "$output" ]
