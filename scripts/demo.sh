@@ -1,29 +1,35 @@
 #!/bin/sh
-# The main job: install, build, make a busybox image from Debian's busybox-static,
-# run containers in it visibly, and clean up. Run as root on Debian 12.
+# The main job: install, build, make the examples' image offline (from Debian's
+# busybox-static), bring up examples/web (a web server and a client reaching it by
+# service name), show it answering on a published port, and take it down.
+# Run as root on Debian 12.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 scripts/install-deps.sh
 scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 hoist=$top/build/hoist
-mkdir -p build/fixtures
-[ -f build/fixtures/busybox.tar ] || tests/fixtures/mkrootfs.sh build/fixtures
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { step "hoist $*"; "$hoist" "$@"; }
 
-run image import --change 'CMD ["sh"]' build/fixtures/busybox.tar demo/busybox:latest
-run image ls
-run container run --rm demo/busybox sh -c 'echo "hello from $(hostname), pid $$"; id; grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status; ps'
-run container run -d --name demo-web --memory 64m --pids-limit 32 demo/busybox \
-    sh -c 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 1; done'
-sleep 2
-run container ps
-run container exec demo-web sh -c 'echo "inside demo-web: $(cat /proc/1/cmdline | tr "\0" " ")"'
-run container logs --tail 2 demo-web
-run container stop -t 2 demo-web
-run container ps -a
-run container rm demo-web
-run image rm demo/busybox
-printf '\nDone: the demo container and image are removed.\n'
+examples/images.sh "$hoist" >/dev/null
+cd examples/web
+trap '"$hoist" down >/dev/null 2>&1 || true' EXIT
+step "cat examples/web/compose.yaml"
+cat compose.yaml
+run up -d
+run ps
+step "curl http://127.0.0.1:8080/"
+# The server may need a moment after its container started.
+i=0
+until curl -fsS http://127.0.0.1:8080/; do
+    i=$((i + 1))
+    [ $i -lt 20 ] || { echo "demo: no answer on 127.0.0.1:8080" >&2; exit 1; }
+    sleep 0.1
+done
+sleep 3
+run logs client
+run down
+trap - EXIT
+printf '\nDone: the stack is down; containers and network are removed.\n'
