@@ -45,6 +45,9 @@ elif kind == "huge":
     ti.size = 1 << 40
     t.fileobj.write(ti.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape"))
     t.fileobj.write(b"\0" * 4096)
+elif kind == "whiteout-parent":
+    add("d", type=tarfile.DIRTYPE, mode=0o755)
+    add("d/.wh...", data=b"")
 elif kind == "whiteouts":
     add("d", type=tarfile.DIRTYPE, mode=0o755)
     add("d/.wh..wh..opq", data=b"")
@@ -326,6 +329,10 @@ Untagged: localhost:5000/team/app:v2" ]
 
 @test "../ traversal is rejected" {
     reject_tar dotdot '".." component'
+}
+
+@test "a whiteout of a directory's parent is rejected" {
+    reject_tar whiteout-parent "malformed whiteout"
 }
 
 @test "a write through a symlink entry is rejected" {

@@ -247,6 +247,9 @@ static int make_whiteout(int pfd, const char *base, struct archive_entry *ent, c
         return 0;
     }
     const char *name = base + strlen(WH_PREFIX);
+    /* ".wh.." or ".wh..." would whiteout the directory itself or its parent. */
+    if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strchr(name, '/'))
+        return herr_set(e, EINVAL, "archive entry \"%s\": malformed whiteout", entry);
     if (clear_slot(pfd, name, false, entry, e) < 0)
         return -1;
     if (mknodat(pfd, name, S_IFCHR, makedev(0, 0)) < 0)
