@@ -71,7 +71,7 @@ PY
 
 echo "host: $(nproc) cores, kernel $(uname -r); $n services, $runs runs each"
 stack "$work/stack$n" "$n"
-(cd "$work/stack$n" && $H up -d >/dev/null && $H down -t 0 >/dev/null) # warm-up
+(cd "$work/stack$n" && $H up -d >/dev/null 2>&1 && $H down -t 0 >/dev/null 2>&1) # warm-up
 measure hoist "$work/stack$n" "$H up -d" "$H down -t 0"
 if command -v docker-compose >/dev/null && docker info >/dev/null 2>&1; then
     sed 's#bench/busybox#busybox#' "$work/stack$n/compose.yaml" >"$work/stack$n/docker.yaml"
@@ -90,7 +90,7 @@ stack "$work/stack100" 100
 measure "hoist, 100 services" "$work/stack100" "$H up -d" "$H down -t 0"
 
 # Memory per running container: monitors plus the DNS responders, over the containers.
-(cd "$work/stack$n" && $H up -d >/dev/null)
+(cd "$work/stack$n" && $H up -d >/dev/null 2>&1)
 python3 - "$work" "$n" <<'PY'
 import os, sys
 work, n = sys.argv[1], int(sys.argv[2])
@@ -110,4 +110,4 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
         dns += rss
 print(f"memory: monitors {mon} kB + DNS {dns} kB for {n} containers = {(mon + dns) / n:.0f} kB per container")
 PY
-(cd "$work/stack$n" && $H down -v -t 0 >/dev/null)
+(cd "$work/stack$n" && $H down -v -t 0 >/dev/null 2>&1)
