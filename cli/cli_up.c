@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_compose.h"
+#include "cli/cli_logs.h"
 #include "cli/cli_progress.h"
 #include "cli/cli_up.h"
 #include "common/cleanup.h"
@@ -63,69 +64,21 @@ void cli_up_event(void *arg, const char *kind, const char *name, enum compose_ev
 
 struct follow {
     char *id, *name, *service;
-    int fd;
-    char *buf;
-    size_t len;
+    struct cli_log log;
     bool done;
 };
 
 struct attach {
     struct follow *f;
     size_t n;
-    int width;
-    bool color, prefix, timestamps;
+    struct cli_log_opts lo;
 };
-
-static void print_entry(const struct attach *a, size_t idx, const char *line)
-{
-    static const int colors[] = {36, 33, 32, 35, 34, 96, 93, 92, 95, 94};
-    _cleanup_json_ json_t *j = json_loads(line, 0, NULL);
-    if (!j)
-        return;
-    const json_t *l = json_object_get(j, "log");
-    const char *text = json_string_value(l);
-    size_t len = json_string_length(l);
-    if (!text)
-        return;
-    if (len && text[len - 1] == '\n')
-        len--;
-    const struct follow *f = &a->f[idx];
-    if (a->prefix) {
-        if (a->color)
-            printf("\033[%dm%-*s |\033[0m ", colors[idx % 10], a->width, f->name);
-        else
-            printf("%-*s | ", a->width, f->name);
-    }
-    if (a->timestamps)
-        printf("%s ", hj_str(j, "time") ? hj_str(j, "time") : "");
-    fwrite(text, 1, len, stdout);
-    putchar('\n');
-}
 
 /* Print what was appended to each log since the last call. */
 static void pump(struct attach *a)
 {
-    for (size_t i = 0; i < a->n; i++) {
-        struct follow *f = &a->f[i];
-        if (f->fd < 0)
-            continue;
-        for (;;) {
-            f->buf = xrealloc(f->buf, f->len + 65536);
-            ssize_t r = read(f->fd, f->buf + f->len, 65536);
-            if (r <= 0)
-                break;
-            f->len += (size_t)r;
-            size_t off = 0;
-            char *nl;
-            while ((nl = memchr(f->buf + off, '\n', f->len - off))) {
-                *nl = '\0';
-                print_entry(a, i, f->buf + off);
-                off = (size_t)(nl - f->buf) + 1;
-            }
-            memmove(f->buf, f->buf + off, f->len - off);
-            f->len -= off;
-        }
-    }
+    for (size_t i = 0; i < a->n; i++)
+        cli_log_pump(&a->f[i].log, &a->lo);
     fflush(stdout);
 }
 
@@ -249,9 +202,7 @@ static int attach(const struct ctr_ctx *c, const struct compose_project *p, char
     if (compose_containers(c, p->name, false, &v, &n, &e) < 0)
         return cli_report(&e, 1);
     struct attach a = {.f = xcalloc(n + 1, sizeof(struct follow)),
-                       .color = color,
-                       .prefix = prefix,
-                       .timestamps = timestamps};
+                       .lo = {.color = color, .timestamps = timestamps}};
     size_t plen = strlen(p->name);
     for (size_t i = 0; i < n; i++) {
         if ((services && !listed(services, v[i].service)) ||
@@ -264,20 +215,18 @@ static int attach(const struct ctr_ctx *c, const struct compose_project *p, char
         f->name = xstrdup(!strncmp(nm, p->name, plen) && nm[plen] == '-' ? nm + plen + 1 : nm);
         _cleanup_free_ char *dir = ctr_dir(c, v[i].id);
         _cleanup_free_ char *path = xasprintf("%s/ctr.log", dir);
-        f->fd = open(path, O_RDONLY | O_CLOEXEC);
+        cli_log_open(&f->log, path, -1, prefix ? f->name : NULL, (int)(a.n - 1));
         /* docker compose pads the longest name by one space too. */
-        if ((int)strlen(f->name) + 1 > a.width)
-            a.width = (int)strlen(f->name) + 1;
+        if ((int)strlen(f->name) + 1 > a.lo.width)
+            a.lo.width = (int)strlen(f->name) + 1;
     }
     compose_ctrs_free(v, n);
     int status = follow_all(c, p, &a, ao);
     for (size_t i = 0; i < a.n; i++) {
-        if (a.f[i].fd >= 0)
-            close(a.f[i].fd);
+        cli_log_close(&a.f[i].log);
         free(a.f[i].id);
         free(a.f[i].name);
         free(a.f[i].service);
-        free(a.f[i].buf);
     }
     free(a.f);
     return status;
