@@ -34,7 +34,9 @@ static int cmd_create(const struct cli_globals *g, int argc, char **argv)
         "Usage: hoist network create [OPTIONS] NAME\n\n"
         "Options:\n"
         "  -d, --driver NAME     network driver (only bridge)\n"
-        "      --subnet CIDR     subnet, e.g. 10.90.0.0/24 (default: next free one of the pools)\n"
+        "      --subnet CIDR     subnet, e.g. 10.90.0.0/24 (default: next free one of the pools);\n"
+        "                        given twice, an IPv4 and an IPv6 one (fd00:1::/64)\n"
+        "      --ipv6            IPv6 too (default subnet: a random unique local /64)\n"
         "      --gateway ADDR    gateway address (default: first address of the subnet)\n"
         "      --ip-range CIDR   allocate container addresses from this part of the subnet\n"
         "      --internal        no access to or from outside the network\n"
@@ -42,13 +44,10 @@ static int cmd_create(const struct cli_globals *g, int argc, char **argv)
     if (cli_help_asked(argc, argv, help))
         return 0;
     static const struct option opts[] = {
-        {"driver", required_argument, NULL, 'd'},
-        {"subnet", required_argument, NULL, 's'},
-        {"gateway", required_argument, NULL, 'g'},
-        {"ip-range", required_argument, NULL, 'r'},
-        {"internal", no_argument, NULL, 'i'},
-        {"label", required_argument, NULL, 'l'},
-        {0},
+        {"driver", required_argument, NULL, 'd'},  {"subnet", required_argument, NULL, 's'},
+        {"gateway", required_argument, NULL, 'g'}, {"ip-range", required_argument, NULL, 'r'},
+        {"internal", no_argument, NULL, 'i'},      {"ipv6", no_argument, NULL, '6'},
+        {"label", required_argument, NULL, 'l'},   {0},
     };
     _cleanup_strv_ char **labels = xcalloc(1, sizeof(char *));
     struct net_create_opts o = {0};
@@ -62,7 +61,10 @@ static int cmd_create(const struct cli_globals *g, int argc, char **argv)
             o.driver = optarg;
             break;
         case 's':
-            dup = &o.subnet;
+            dup = strchr(optarg, ':') ? &o.subnet6 : &o.subnet;
+            break;
+        case '6':
+            o.ipv6 = true;
             break;
         case 'g':
             dup = &o.gateway;
@@ -81,8 +83,9 @@ static int cmd_create(const struct cli_globals *g, int argc, char **argv)
                                    argv[optind - 1]);
         }
         if (dup && *dup)
-            return cli_usage_error("network create",
-                                   "only one subnet, gateway and ip range (IPv4) is supported");
+            return cli_usage_error(
+                "network create",
+                "only one subnet per family, one gateway and one ip range are supported");
         if (dup)
             *dup = optarg;
     }

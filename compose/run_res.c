@@ -67,7 +67,20 @@ static int ensure_network(const struct ctr_ctx *c, const struct compose_project 
     if (driver && strcmp(driver, "bridge"))
         return herr_set(e, 0, "network %s: driver \"%s\" is not supported (only bridge)", name,
                         driver);
-    const json_t *ipam = json_array_get(hj_path(n, "ipam.config"), 0);
+    /* docker compose takes the first IPv4 and the first IPv6 entry of ipam.config. */
+    const json_t *ipam = NULL, *x;
+    const char *subnet6 = NULL;
+    size_t i;
+    json_array_foreach(hj_path(n, "ipam.config"), i, x)
+    {
+        const char *sub = hj_str(x, "subnet");
+        if (sub && strchr(sub, ':')) {
+            if (!subnet6)
+                subnet6 = sub;
+        } else if (!ipam) {
+            ipam = x;
+        }
+    }
     _cleanup_strv_ char **labels =
         labels_for(p, COMPOSE_LABEL_NETWORK, key, json_object_get(n, "labels"));
     struct net_create_opts o = {
@@ -77,6 +90,8 @@ static int ensure_network(const struct ctr_ctx *c, const struct compose_project 
         .ip_range = hj_str(ipam, "ip_range"),
         .internal = hj_bool(n, "internal", false),
         .labels = labels,
+        .ipv6 = hj_bool(n, "enable_ipv6", false),
+        .subnet6 = subnet6,
     };
     ev(fn, arg, "Network", name, COMPOSE_EV_WORKING, "Creating", NULL);
     struct herr ce = {0};

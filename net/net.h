@@ -69,6 +69,27 @@ int net_ip_pick(const struct net_prefix *subnet, const struct net_prefix *range,
 /* Docker's MAC for an address: 02:42 then the four address bytes (buf holds 18). */
 void net_mac_fmt(uint32_t a, char *buf);
 
+/* ---- IPv6 (net_ipv6.c, pure) ----
+ * A network with EnableIPv6 has a second IPAM entry: an IPv6 subnet (given, else a
+ * random RFC 4193 unique local /64). Addresses in it are the subnet plus the host part
+ * of the endpoint's IPv4 address (the gateway's too), so both families are allocated
+ * together. */
+
+struct net_prefix6 {
+    uint8_t addr[16];
+    unsigned len;
+};
+#define NET_PREFIX6_LEN 50 /* "xxxx:...:xxxx/128" and NUL */
+
+/* "fd00:1::/64"; host bits set is an error naming the network meant; /96 at most. */
+int net_prefix6_parse(const char *s, struct net_prefix6 *out, struct herr *e);
+void net_prefix6_fmt(const struct net_prefix6 *p, char *buf);
+void net_addr6_fmt(const uint8_t a[16], char *buf);
+bool net_prefix6_overlap(const struct net_prefix6 *a, const struct net_prefix6 *b);
+int net_prefix6_random(struct net_prefix6 *out, struct herr *e);
+/* The address with host index idx (low 32 bits) in subnet. */
+void net_addr6_host(const struct net_prefix6 *subnet, uint32_t idx, uint8_t out[16]);
+
 /* ---- network records ---- */
 
 struct net_create_opts {
@@ -77,7 +98,9 @@ struct net_create_opts {
     const char *gateway;  /* NULL: first address of the subnet */
     const char *ip_range; /* NULL: the whole subnet */
     bool internal;
-    char **labels; /* K=V (K alone: empty value) */
+    char **labels;       /* K=V (K alone: empty value) */
+    bool ipv6;           /* EnableIPv6 */
+    const char *subnet6; /* NULL: a random unique local /64 */
 };
 
 /* Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
@@ -116,7 +139,10 @@ struct net_endpoint {
     unsigned prefixlen;
     char gateway[16];
     char mac[18];
-    char host_if[16]; /* host end of the veth pair, "" when not wired */
+    char host_if[16];          /* host end of the veth pair, "" when not wired */
+    char ip6[NET_PREFIX6_LEN]; /* "" unless the network has IPv6 */
+    unsigned prefixlen6;
+    char gateway6[NET_PREFIX6_LEN];
 };
 
 /* See the top of this file. netns_fd -1 only reserves. A static address must be in the
@@ -206,6 +232,13 @@ int net_nft_apply(const char *bridge, const struct net_prefix *subnet, bool inte
                   struct herr *e);
 /* Delete the network's table; absent is not an error. */
 int net_nft_remove(const char *bridge, struct herr *e);
+/* The same for an IPv6 subnet, in the table "ip6 <bridge>". */
+int net_nft6_apply(const char *bridge, const char *subnet6, bool internal, struct herr *e);
+int net_nft6_remove(const char *bridge, struct herr *e);
+/* An IPv6 address on ifname of netns_fd (-1: this namespace), and with gw a default
+ * route through it. */
+int net_link_addr6(int netns_fd, const char *ifname, const uint8_t addr[16], unsigned prefixlen,
+                   const uint8_t *gw, struct herr *e);
 /* The DNAT rules of an endpoint's published ports, in a table of its own named after
  * host_if: from other hosts (prerouting), from the host itself including 127.0.0.1
  * (output; route_localnet is turned on for the bridge) and from containers of the

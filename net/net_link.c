@@ -278,3 +278,50 @@ int net_link_veth(const char *bridge, const char *host_if, int netns_fd, const c
     }
     return 0;
 }
+
+/* Add an IPv6 address (no duplicate address detection: the address is ours by
+ * allocation, and DAD would leave it unusable for a second or more) to ifname in netns_fd
+ * (-1: the current namespace), and with gw a default route through it. */
+int net_link_addr6(int netns_fd, const char *ifname, const uint8_t addr[16], unsigned prefixlen,
+                   const uint8_t *gw, struct herr *e)
+{
+    _cleanup_sock_ struct nl_sock *sk = netns_fd < 0 ? rt_open(e) : rt_open_in(netns_fd, e);
+    if (!sk)
+        return herr_wrap(e, "IPv6 address on %s", ifname);
+    _cleanup_link_ struct rtnl_link *link = NULL;
+    int r = rtnl_link_get_kernel(sk, 0, ifname, &link);
+    if (r < 0)
+        return herr_set(e, 0, "IPv6 address on %s: %s", ifname, nl_geterror(r));
+    int idx = rtnl_link_get_ifindex(link);
+    _cleanup_addr_ struct rtnl_addr *a = rtnl_addr_alloc();
+    _cleanup_nladdr_ struct nl_addr *local = nl_addr_build(AF_INET6, addr, 16);
+    if (!a || !local)
+        return herr_set(e, ENOMEM, "IPv6 address on %s", ifname);
+    nl_addr_set_prefixlen(local, (int)prefixlen);
+    rtnl_addr_set_ifindex(a, idx);
+    rtnl_addr_set_local(a, local);
+    rtnl_addr_set_flags(a, IFA_F_NODAD);
+    r = rtnl_addr_add(sk, a, NLM_F_REPLACE);
+    if (r < 0)
+        return herr_set(e, 0, "IPv6 address on %s: %s", ifname, nl_geterror(r));
+    if (!gw)
+        return 0;
+    _cleanup_route_ struct rtnl_route *rt = rtnl_route_alloc();
+    _cleanup_nladdr_ struct nl_addr *dst = nl_addr_build(AF_INET6, (uint8_t[16]){0}, 16);
+    struct nl_addr *via = nl_addr_build(AF_INET6, gw, 16);
+    struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+    if (!rt || !dst || !via || !nh)
+        abort();
+    nl_addr_set_prefixlen(dst, 0);
+    rtnl_route_set_family(rt, AF_INET6);
+    rtnl_route_set_table(rt, RT_TABLE_MAIN);
+    rtnl_route_set_dst(rt, dst);
+    rtnl_route_nh_set_gateway(nh, via);
+    nl_addr_put(via);
+    rtnl_route_nh_set_ifindex(nh, idx);
+    rtnl_route_add_nexthop(rt, nh);
+    r = rtnl_route_add(sk, rt, NLM_F_CREATE | NLM_F_EXCL);
+    if (r < 0 && r != -NLE_EXIST)
+        return herr_set(e, 0, "IPv6 default route via %s: %s", ifname, nl_geterror(r));
+    return 0;
+}

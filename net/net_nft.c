@@ -66,28 +66,39 @@ static int nft_run(const char *what, const char *text, struct herr *e)
  * table makes the kernel wait for an RCU grace period when the nftables socket closes
  * (5-15 ms here), so the common case, no such table yet, creates it without a delete;
  * "add" then "delete" first makes the replacement work whether the table exists or not. */
-static int nft_replace(const char *what, const char *table, const char *text, struct herr *e)
+static int nft_replace_family(const char *what, const char *family, const char *table,
+                              const char *text, struct herr *e)
 {
-    _cleanup_free_ char *create = xasprintf("create table ip %s\n%s", table, text);
+    _cleanup_free_ char *create = xasprintf("create table %s %s\n%s", family, table, text);
     if (nft_run(what, create, NULL) == 0)
         return 0;
     _cleanup_free_ char *replace =
-        xasprintf("add table ip %1$s\ndelete table ip %1$s\n%2$s", table, text);
+        xasprintf("add table %1$s %2$s\ndelete table %1$s %2$s\n%3$s", family, table, text);
     return nft_run(what, replace, e);
 }
 
-/* Masquerading is useless without forwarding, which is off in a fresh namespace. */
-static int enable_forwarding(struct herr *e)
+static int nft_replace(const char *what, const char *table, const char *text, struct herr *e)
 {
-    _cleanup_close_ int fd = open("/proc/sys/net/ipv4/ip_forward", O_RDWR | O_CLOEXEC);
+    return nft_replace_family(what, "ip", table, text, e);
+}
+
+/* Masquerading is useless without forwarding, which is off in a fresh namespace. */
+static int enable_forwarding_at(const char *path, struct herr *e)
+{
+    _cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
     char c = 0;
     if (fd < 0 || pread(fd, &c, 1, 0) != 1)
-        return herr_sys(e, "read /proc/sys/net/ipv4/ip_forward");
+        return herr_sys(e, "read %s", path);
     if (c == '1')
         return 0;
     if (pwrite(fd, "1\n", 2, 0) != 2)
-        return herr_sys(e, "enable IPv4 forwarding");
+        return herr_sys(e, "enable forwarding (%s)", path);
     return 0;
+}
+
+static int enable_forwarding(struct herr *e)
+{
+    return enable_forwarding_at("/proc/sys/net/ipv4/ip_forward", e);
 }
 
 int net_nft_apply(const char *bridge, const struct net_prefix *subnet, bool internal,
@@ -204,5 +215,45 @@ int net_nft_ports_remove(const char *host_if, struct herr *e)
     _cleanup_free_ char *table = ports_table(host_if);
     _cleanup_free_ char *what = xasprintf("remove published ports of %s", host_if);
     _cleanup_free_ char *text = xasprintf("add table ip %1$s\ndelete table ip %1$s\n", table);
+    return nft_run(what, text, e);
+}
+
+/* The IPv6 twin of the network's table, "ip6 <bridge>": the same isolation and
+ * masquerading for the v6 subnet. */
+int net_nft6_apply(const char *bridge, const char *subnet6, bool internal, struct herr *e)
+{
+    _cleanup_free_ char *what = xasprintf("IPv6 rules of bridge %s", bridge);
+    _cleanup_free_ char *text = NULL;
+    if (internal) {
+        text = xasprintf("table ip6 %1$s {\n"
+                         " chain forward {\n"
+                         "  type filter hook forward priority filter; policy accept;\n"
+                         "  iifname \"%1$s\" oifname != \"%1$s\" drop\n"
+                         "  oifname \"%1$s\" iifname != \"%1$s\" drop\n"
+                         " }\n"
+                         "}\n",
+                         bridge);
+    } else {
+        if (enable_forwarding_at("/proc/sys/net/ipv6/conf/all/forwarding", e) < 0)
+            return herr_wrap(e, "%s", what);
+        text = xasprintf("table ip6 %1$s {\n"
+                         " chain forward {\n"
+                         "  type filter hook forward priority filter; policy accept;\n"
+                         "  iifname \"%1$s\" oifname != \"%1$s\" oifname \"%3$s*\" drop\n"
+                         " }\n"
+                         " chain postrouting {\n"
+                         "  type nat hook postrouting priority srcnat; policy accept;\n"
+                         "  ip6 saddr %2$s oifname != \"%1$s\" masquerade\n"
+                         " }\n"
+                         "}\n",
+                         bridge, subnet6, NET_BRIDGE_PREFIX);
+    }
+    return nft_replace_family(what, "ip6", bridge, text, e);
+}
+
+int net_nft6_remove(const char *bridge, struct herr *e)
+{
+    _cleanup_free_ char *what = xasprintf("remove IPv6 rules of bridge %s", bridge);
+    _cleanup_free_ char *text = xasprintf("add table ip6 %1$s\ndelete table ip6 %1$s\n", bridge);
     return nft_run(what, text, e);
 }

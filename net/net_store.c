@@ -1,5 +1,6 @@
 /* Network records under <root>/networks/<name>.json (docker-inspect shaped), changed
  * only under <root>/networks/.lock, and the endpoints of containers on them. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -94,6 +95,63 @@ static int rec_addrs(const json_t *j, struct net_prefix *subnet, uint32_t *gw,
     *has_range = hj_str(c, "IPRange") != NULL;
     if (*has_range && net_prefix_parse(hj_str(c, "IPRange"), range, e) < 0)
         return herr_wrap(e, "network %s: bad record", hj_str(j, "Name"));
+    return 0;
+}
+
+/* The IPv6 subnet and gateway of a record with EnableIPv6: 1, 0 without IPv6, -1 when
+ * the record does not parse. */
+static int rec_v6(const json_t *j, struct net_prefix6 *subnet, uint8_t gw[16], struct herr *e)
+{
+    if (!hj_bool(j, "EnableIPv6", false))
+        return 0;
+    size_t i;
+    const json_t *c;
+    json_array_foreach(hj_path(j, "IPAM.Config"), i, c)
+    {
+        const char *sub = hj_str(c, "Subnet"), *g = hj_str(c, "Gateway");
+        if (!sub || !strchr(sub, ':'))
+            continue;
+        if (net_prefix6_parse(sub, subnet, e) < 0 || !g || inet_pton(AF_INET6, g, gw) != 1)
+            return herr_set(e, EINVAL, "network %s: bad record: IPv6 subnet or gateway",
+                            hj_str(j, "Name"));
+        return 1;
+    }
+    return herr_set(e, EINVAL, "network %s: bad record: IPv6 enabled without an IPv6 subnet",
+                    hj_str(j, "Name"));
+}
+
+/* Address, rules and forwarding of a bridge's IPv6 side. */
+static int bridge_v6(const char *bridge, const struct net_prefix6 *sub6, const uint8_t gw6[16],
+                     bool internal, struct herr *e)
+{
+    char sbuf[NET_PREFIX6_LEN];
+    net_prefix6_fmt(sub6, sbuf);
+    if (net_link_addr6(-1, bridge, gw6, sub6->len, NULL, e) < 0 ||
+        net_nft6_apply(bridge, sbuf, internal, e) < 0)
+        return -1;
+    return 0;
+}
+
+/* A new network's IPv6 subnet: the one given, else a random unique local one; neither may
+ * overlap another network's. */
+static int plan_v6(const char *root, const struct net_create_opts *o, struct net_prefix6 *sub6,
+                   struct herr *e)
+{
+    if (o->subnet6 ? net_prefix6_parse(o->subnet6, sub6, e) < 0 : net_prefix6_random(sub6, e) < 0)
+        return -1;
+    _cleanup_strv_ char **names = NULL;
+    if (net_list(root, &names, e) < 0)
+        return -1;
+    for (char **n = names; *n; n++) {
+        _cleanup_json_ json_t *other = load(root, *n, NULL);
+        struct net_prefix6 theirs;
+        uint8_t gw[16];
+        if (other && rec_v6(other, &theirs, gw, NULL) == 1 && net_prefix6_overlap(sub6, &theirs)) {
+            char buf[NET_PREFIX6_LEN];
+            net_prefix6_fmt(sub6, buf);
+            return herr_set(e, EEXIST, "IPv6 subnet %s overlaps network %s", buf, *n);
+        }
+    }
     return 0;
 }
 
@@ -309,6 +367,12 @@ int net_create(const char *root, const char *name, const struct net_create_opts 
     bool has_range;
     if (plan_addrs(root, o, &subnet, &gw, &range, &has_range, e) < 0)
         return herr_wrap(e, "network %s", name);
+    struct net_prefix6 sub6;
+    uint8_t gw6[16];
+    if (!o->ipv6 && o->subnet6)
+        return herr_set(e, EINVAL, "network %s: an IPv6 subnet needs --ipv6", name);
+    if (o->ipv6 && plan_v6(root, o, &sub6, e) < 0)
+        return herr_wrap(e, "network %s", name);
 
     char id[65], bridge[16], sub[20], gwbuf[16], rbuf[20];
     if (str_random_hex(id, 64) < 0)
@@ -328,11 +392,22 @@ int net_create(const char *root, const char *name, const struct net_create_opts 
         "IPAM", "Driver", "default", "Options", json_object(), "Config", cfg, "Internal",
         o->internal, "Attachable", false, "Ingress", false, "Containers", "Labels", labels,
         "Options", "com.docker.network.bridge.name", bridge);
+    if (o->ipv6) {
+        char s6[NET_PREFIX6_LEN], g6[NET_PREFIX6_LEN];
+        net_addr6_host(&sub6, gw & ~net_prefix_mask(subnet.len), gw6);
+        net_prefix6_fmt(&sub6, s6);
+        net_addr6_fmt(gw6, g6);
+        json_object_set_new(rec, "EnableIPv6", json_true());
+        json_array_append_new(hj_path(rec, "IPAM.Config"),
+                              json_pack("{s:s,s:s}", "Subnet", s6, "Gateway", g6));
+    }
 
     if (net_link_bridge_up(bridge, gw, subnet.len, e) < 0)
         goto undo_link;
     if (net_nft_apply(bridge, &subnet, o->internal, e) < 0)
         goto undo_link;
+    if (o->ipv6 && bridge_v6(bridge, &sub6, gw6, o->internal, e) < 0)
+        goto undo_nft;
     if (save(root, name, rec, e) < 0)
         goto undo_nft;
     if (id_out)
@@ -340,6 +415,8 @@ int net_create(const char *root, const char *name, const struct net_create_opts 
     return 0;
 undo_nft:
     net_nft_remove(bridge, NULL);
+    if (o->ipv6)
+        net_nft6_remove(bridge, NULL);
 undo_link:
     net_link_delete(bridge, NULL);
     return herr_wrap(e, "network %s", name);
@@ -388,6 +465,7 @@ int net_remove(const char *root, const char *name, struct herr *e)
     if (!bridge)
         return herr_set(e, EINVAL, "network %s: bad record: no bridge name", name);
     if (net_dns_stop(root, name, e) < 0 || net_nft_remove(bridge, e) < 0 ||
+        (hj_bool(j, "EnableIPv6", false) && net_nft6_remove(bridge, e) < 0) ||
         net_link_delete(bridge, e) < 0)
         return herr_wrap(e, "network %s", name);
     _cleanup_free_ char *path = rec_path(root, name);
@@ -507,6 +585,11 @@ int net_attach(const char *root, const char *network, const char *ctr_id, int ne
     bool has_range;
     if (rec_addrs(j, &subnet, &gw, &range, &has_range, e) < 0)
         return -1;
+    struct net_prefix6 sub6;
+    uint8_t gw6[16], ip6[16];
+    int v6 = rec_v6(j, &sub6, gw6, e);
+    if (v6 < 0)
+        return -1;
     const char *bridge = rec_bridge(j), *net_id = hj_str(j, "Id");
     if (!bridge || !net_id)
         return herr_set(e, EINVAL, "network %s: bad record: no bridge name or id", network);
@@ -527,6 +610,17 @@ int net_attach(const char *root, const char *network, const char *ctr_id, int ne
     } else if (reserve(j, ctr_id, o, &subnet, gw, has_range ? &range : NULL, &ip, e) < 0) {
         return herr_wrap(e, "network %s", network);
     }
+    if (v6) {
+        char a6[NET_PREFIX6_LEN];
+        net_addr6_host(&sub6, ip & ~net_prefix_mask(subnet.len), ip6);
+        net_addr6_fmt(ip6, a6);
+        snprintf(a6 + strlen(a6), 5, "/%u", sub6.len);
+        json_t *ep6 = json_object_get(ctrs, ctr_id);
+        if (!mine || strcmp(hj_str(ep6, "IPv6Address") ? hj_str(ep6, "IPv6Address") : "", a6)) {
+            json_object_set_new(ep6, "IPv6Address", json_string(a6));
+            mine = NULL; /* the record changed: save it */
+        }
+    }
     bool publish = o->publish && *o->publish && !hj_bool(j, "Internal", false) &&
                    !json_object_get(json_object_get(ctrs, ctr_id), "Ports");
     if (publish) {
@@ -542,6 +636,11 @@ int net_attach(const char *root, const char *network, const char *ctr_id, int ne
     ep->prefixlen = subnet.len;
     net_addr_fmt(gw, ep->gateway);
     net_mac_fmt(ip, ep->mac);
+    if (v6) {
+        net_addr6_fmt(ip6, ep->ip6);
+        net_addr6_fmt(gw6, ep->gateway6);
+        ep->prefixlen6 = sub6.len;
+    }
     if (netns_fd < 0)
         return 0;
 
@@ -558,9 +657,16 @@ int net_attach(const char *root, const char *network, const char *ctr_id, int ne
             *e = first;
     } else if (r < 0) {
         if (net_link_bridge_up(bridge, gw, subnet.len, e) < 0 ||
-            net_nft_apply(bridge, &subnet, hj_bool(j, "Internal", false), e) < 0)
+            net_nft_apply(bridge, &subnet, hj_bool(j, "Internal", false), e) < 0 ||
+            (v6 && bridge_v6(bridge, &sub6, gw6, hj_bool(j, "Internal", false), e) < 0))
             return herr_wrap(e, "network %s", network);
         r = net_link_veth(bridge, host_if, netns_fd, ifname, ip, subnet.len, route_gw, e);
+    }
+    if (r == 0 && v6 &&
+        net_link_addr6(netns_fd, ifname, ip6, sub6.len, hj_bool(j, "Internal", false) ? NULL : gw6,
+                       e) < 0) {
+        net_link_delete(host_if, NULL);
+        r = -1;
     }
     if (r == 0 &&
         net_ports_wire(json_object_get(ctrs, ctr_id), host_if, bridge, &subnet, ip, e) < 0) {

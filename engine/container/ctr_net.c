@@ -381,6 +381,10 @@ int ctr_net_join(const struct ctr_ctx *c, json_t *rec, const char *net, char **u
                                   "Gateway", ep.gateway, "IPPrefixLen", (int)ep.prefixlen,
                                   "IPAddress", ep.ip, "MacAddress", ep.mac, "InterfaceName", ifname,
                                   "DNSNames", hj_from_strv(aliases)));
+    json_t *me = json_object_get(nets, net);
+    json_object_set_new(me, "IPv6Gateway", json_string(ep.gateway6));
+    json_object_set_new(me, "GlobalIPv6Address", json_string(ep.ip6));
+    json_object_set_new(me, "GlobalIPv6PrefixLen", json_integer(ep.prefixlen6));
     return 0;
 }
 
