@@ -84,6 +84,8 @@ struct dns_entry {
     const char *name; /* lower case */
     uint32_t addr;    /* network byte order */
     bool primary;     /* the endpoint's Name (what PTR answers) */
+    bool has6;        /* the endpoint has an IPv6Address too */
+    uint8_t addr6[16];
 };
 
 struct dns_table {
@@ -102,6 +104,12 @@ void dns_table_free(struct dns_table *t);
  * endpoint holds the name at all (so AAAA gets NOERROR rather than NXDOMAIN). */
 size_t dns_table_lookup(const struct dns_table *t, const char *name, const char *const *domains,
                         uint32_t *out, size_t max, bool *known);
+/* The IPv6 addresses of the endpoints holding name (those of an IPv6 network). */
+size_t dns_table_lookup6(const struct dns_table *t, const char *name, const char *const *domains,
+                         uint8_t (*out)[16], size_t max);
+/* Reply to q with naddrs AAAA records; the rest as dns_reply. */
+size_t dns_reply6(const struct dns_query *q, const uint8_t (*addrs)[16], size_t naddrs,
+                  uint8_t *out, size_t cap);
 /* The Name of the endpoint holding addr (network byte order), NULL when none. */
 const char *dns_table_ptr(const struct dns_table *t, uint32_t addr);
 

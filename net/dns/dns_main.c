@@ -401,6 +401,13 @@ static void handle(const uint8_t *pkt, size_t len, const struct client *cl, size
             return;
         }
         size_t n = dns_table_lookup(&g.table, q.name, g.domains, addrs, MAX_ADDRS, &known);
+        if (known && q.qtype == DNS_T_AAAA) {
+            uint8_t addrs6[MAX_ADDRS][16];
+            size_t n6 = dns_table_lookup6(&g.table, q.name, g.domains, addrs6, MAX_ADDRS);
+            send_to(cl, g.reply,
+                    dns_reply6(&q, (const uint8_t(*)[16])addrs6, n6, g.reply, reply_max));
+            return;
+        }
         if (known) {
             bool a = q.qtype == DNS_T_A || q.qtype == DNS_T_ANY;
             send_to(cl, g.reply,

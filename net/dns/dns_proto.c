@@ -1,5 +1,6 @@
 /* DNS messages (RFC 1035): reading names and queries from untrusted bytes, writing the
  * few replies the responder builds itself. */
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -129,8 +130,9 @@ static uint8_t *put_header(uint8_t *p, uint16_t id, uint16_t req_flags, unsigned
     return put16(p, 0);
 }
 
-size_t dns_reply(const struct dns_query *q, unsigned rcode, const uint32_t *addrs, size_t naddrs,
-                 const char *ptr, uint8_t *out, size_t cap)
+/* The reply with naddrs address records of alen bytes each (A: 4, AAAA: 16). */
+static size_t reply(const struct dns_query *q, unsigned rcode, const uint8_t *addrs, size_t naddrs,
+                    unsigned alen, const char *ptr, uint8_t *out, size_t cap)
 {
     uint8_t qname[DNS_WIRE_MAX + 1];
     int qn = dns_name_write(qname, sizeof(qname), q->name);
@@ -161,23 +163,35 @@ size_t dns_reply(const struct dns_query *q, unsigned rcode, const uint32_t *addr
         }
     }
     for (size_t i = 0; i < naddrs; i++) {
-        if (end - p < 16) {
+        if (end - p < 12 + (ptrdiff_t)alen) {
             cut = true;
             break;
         }
         p = put16(p, 0xc000 | DNS_HDR);
-        p = put16(p, DNS_T_A);
+        p = put16(p, alen == 4 ? DNS_T_A : DNS_T_AAAA);
         p = put16(p, DNS_CLASS_IN);
         p = put32(p, DNS_TTL);
-        p = put16(p, 4);
-        memcpy(p, &addrs[i], 4);
-        p += 4;
+        p = put16(p, alen);
+        memcpy(p, addrs + i * alen, alen);
+        p += alen;
         an++;
     }
     put_header(out, q->id, q->flags, rcode, 1, an);
     if (cut)
         out[2] |= DNS_F_TC >> 8;
     return (size_t)(p - out);
+}
+
+size_t dns_reply(const struct dns_query *q, unsigned rcode, const uint32_t *addrs, size_t naddrs,
+                 const char *ptr, uint8_t *out, size_t cap)
+{
+    return reply(q, rcode, (const uint8_t *)addrs, naddrs, 4, ptr, out, cap);
+}
+
+size_t dns_reply6(const struct dns_query *q, const uint8_t (*addrs)[16], size_t naddrs,
+                  uint8_t *out, size_t cap)
+{
+    return reply(q, DNS_R_OK, (const uint8_t *)addrs, naddrs, 16, NULL, out, cap);
 }
 
 size_t dns_reply_error(const uint8_t *req, size_t len, unsigned rcode, uint8_t *out, size_t cap)

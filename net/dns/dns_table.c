@@ -144,7 +144,8 @@ static int endpoint(struct jp *j, struct build *b)
 {
     size_t first = b->t->n, used = b->used;
     uint32_t addr = 0;
-    bool have_addr = false;
+    uint8_t addr6[16] = {0};
+    bool have_addr = false, have6 = false;
     char key[32], val[DNS_NAME_MAX + 1];
     if (!lit(j, '{'))
         return -1;
@@ -154,7 +155,8 @@ static int endpoint(struct jp *j, struct build *b)
                 return -1;
             ws(j);
             bool is_str = j->p < j->end && *j->p == '"';
-            if (is_str && (strcmp(key, "Name") == 0 || strcmp(key, "IPv4Address") == 0)) {
+            if (is_str && (strcmp(key, "Name") == 0 || strcmp(key, "IPv4Address") == 0 ||
+                           strcmp(key, "IPv6Address") == 0)) {
                 long n = jstr(j, val, sizeof(val));
                 if (n < 0)
                     return -1;
@@ -162,9 +164,12 @@ static int endpoint(struct jp *j, struct build *b)
                     continue;
                 if (key[0] == 'N' && add_name(b, val, true) < 0)
                     return -1;
-                if (key[0] == 'I') {
+                if (strcmp(key, "IPv4Address") == 0) {
                     val[strcspn(val, "/")] = '\0';
                     have_addr = inet_pton(AF_INET, val, &addr) == 1;
+                } else if (key[0] == 'I') {
+                    val[strcspn(val, "/")] = '\0';
+                    have6 = inet_pton(AF_INET6, val, addr6) == 1;
                 }
             } else if (strcmp(key, "Aliases") == 0 && j->p < j->end && *j->p == '[') {
                 j->p++;
@@ -190,8 +195,11 @@ static int endpoint(struct jp *j, struct build *b)
         b->t->n = first;
         b->used = used;
     }
-    for (size_t i = first; i < b->t->n; i++)
+    for (size_t i = first; i < b->t->n; i++) {
         b->t->v[i].addr = addr;
+        b->t->v[i].has6 = have6;
+        memcpy(b->t->v[i].addr6, addr6, 16);
+    }
     return 0;
 }
 
@@ -296,4 +304,27 @@ const char *dns_table_ptr(const struct dns_table *t, uint32_t addr)
             any = t->v[i].name;
     }
     return any;
+}
+
+size_t dns_table_lookup6(const struct dns_table *t, const char *name, const char *const *domains,
+                         uint8_t (*out)[16], size_t max)
+{
+    uint32_t v4[64];
+    bool known;
+    size_t n4 = dns_table_lookup(t, name, domains, v4, 64, &known), n = 0;
+    /* The endpoints holding name are those whose IPv4 address answered. */
+    for (size_t i = 0; i < t->n && n < max; i++) {
+        const struct dns_entry *en = &t->v[i];
+        bool held = false;
+        for (size_t k = 0; k < n4 && !held; k++)
+            held = v4[k] == en->addr;
+        if (!held || !en->has6)
+            continue;
+        bool dup = false;
+        for (size_t k = 0; k < n && !dup; k++)
+            dup = memcmp(out[k], en->addr6, 16) == 0;
+        if (!dup)
+            memcpy(out[n++], en->addr6, 16);
+    }
+    return n;
 }

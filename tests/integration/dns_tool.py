@@ -6,7 +6,7 @@
                                   over UDP), every other name NXDOMAIN; each query name
                                   is appended to LOG, with " tcp" when it came over TCP
   dns_tool.py query [--tcp] [--type T] SERVER NAME
-                                  prints "RCODE addr..." of the answer (A records),
+                                  prints "RCODE addr..." of the answer (A, AAAA records),
                                   with "tc" after RCODE when truncated, "ptr=NAME" for PTR
   dns_tool.py raw SERVER HEX      sends HEX as one UDP packet, prints the reply's rcode
                                   or "none" when nothing comes back within a second
@@ -130,6 +130,8 @@ def query(server, name, qtype, tcp):
         off += 10
         if rtype == 1:
             out.append(socket.inet_ntoa(r[off : off + 4]))
+        elif rtype == 28:
+            out.append(socket.inet_ntop(socket.AF_INET6, r[off : off + 16]))
         elif rtype == 12:
             out.append("ptr=" + read_name(r, off)[0])
         off += rdlen

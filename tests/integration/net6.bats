@@ -159,3 +159,19 @@ YAML
     hoist down -t 0 2>/dev/null
     ! hoist network inspect six_n >/dev/null 2>&1
 }
+
+@test "IPv6: the network's DNS responder answers AAAA with the endpoints' IPv6 addresses" {
+    hoist network create --ipv6 --subnet fd00:ab::/64 --subnet 10.96.0.0/24 d6 >/dev/null
+    mkns; a=$NSPID
+    mkns; b=$NSPID
+    hoist network attach --pid "$a" --alias web d6 a >/dev/null
+    hoist network attach --pid "$b" --alias web d6 b >/dev/null
+    tool="/usr/bin/python3 $BATS_TEST_DIRNAME/dns_tool.py"
+    run $tool query --type aaaa 10.96.0.1 web
+    [ "$status" -eq 0 ]
+    [ "$output" = "NOERROR fd00:ab::2 fd00:ab::3" ]
+    run $tool query 10.96.0.1 web
+    [ "$output" = "NOERROR 10.96.0.2 10.96.0.3" ]
+    hoist network detach --release d6 a
+    hoist network detach --release d6 b
+}

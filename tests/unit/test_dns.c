@@ -363,6 +363,50 @@ static uint32_t rnd(void)
 
 /* Random and mutated packets and records: no crash, no read beyond the input (run under
  * HOIST_SANITIZE to have the latter checked), names always NUL-terminated and bounded. */
+/* IPv6 networks: AAAA answers come from the endpoints' IPv6Address, whole records. */
+static void test_ipv6(void **state)
+{
+    (void)state;
+    static const char rec[] =
+        "{\"Containers\":{"
+        "\"a\":{\"Name\":\"p-web-1\",\"IPv4Address\":\"10.9.0.2/24\","
+        "\"IPv6Address\":\"fd00:9::2/64\",\"Aliases\":[\"web\"]},"
+        "\"b\":{\"Name\":\"p-web-2\",\"IPv4Address\":\"10.9.0.3/24\","
+        "\"IPv6Address\":\"fd00:9::3/64\",\"Aliases\":[\"web\"]},"
+        "\"c\":{\"Name\":\"p-db-1\",\"IPv4Address\":\"10.9.0.4/24\",\"IPv6Address\":\"\"}}}";
+    struct dns_table t;
+    assert_int_equal(dns_table_parse(rec, strlen(rec), &t), 0);
+    uint8_t out[8][16], want[16];
+    assert_int_equal(dns_table_lookup6(&t, "WEB", NULL, out, 8), 2);
+    inet_pton(AF_INET6, "fd00:9::2", want);
+    assert_memory_equal(out[0], want, 16);
+    inet_pton(AF_INET6, "fd00:9::3", want);
+    assert_memory_equal(out[1], want, 16);
+    assert_int_equal(dns_table_lookup6(&t, "p-web-2", NULL, out, 8), 1);
+    assert_memory_equal(out[0], want, 16);
+    /* An endpoint without IPv6 and an unknown name give none. */
+    assert_int_equal(dns_table_lookup6(&t, "p-db-1", NULL, out, 8), 0);
+    assert_int_equal(dns_table_lookup6(&t, "nobody", NULL, out, 8), 0);
+    assert_int_equal(dns_table_lookup6(&t, "web", NULL, out, 1), 1);
+
+    uint8_t req[512], reply[512];
+    struct dns_query q;
+    size_t len = mkquery(req, "web", DNS_T_AAAA);
+    assert_int_equal(dns_parse_query(req, len, &q), 0);
+    size_t n6 = dns_table_lookup6(&t, "web", NULL, out, 8);
+    size_t n = dns_reply6(&q, (const uint8_t(*)[16])out, n6, reply, sizeof(reply));
+    /* Header, question (5 + 4), two answers of 12 + 16 bytes. */
+    assert_int_equal(n, DNS_HDR + 9 + 2 * 28);
+    assert_int_equal(reply[7], 2);
+    assert_int_equal(reply[DNS_HDR + 9 + 3], DNS_T_AAAA);
+    assert_memory_equal(reply + n - 16, want, 16);
+    /* Too small for the second answer: cut at a whole record, TC set. */
+    n = dns_reply6(&q, (const uint8_t(*)[16])out, n6, reply, DNS_HDR + 9 + 28 + 20);
+    assert_int_equal(n, DNS_HDR + 9 + 28);
+    assert_true(reply[2] & 0x02); /* TC */
+    dns_table_free(&t);
+}
+
 static void test_fuzz(void **state)
 {
     (void)state;
@@ -426,7 +470,7 @@ int main(void)
         cmocka_unit_test(test_name_read),   cmocka_unit_test(test_name_write),
         cmocka_unit_test(test_parse_query), cmocka_unit_test(test_reply),
         cmocka_unit_test(test_ptr_addr),    cmocka_unit_test(test_table),
-        cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_ipv6),        cmocka_unit_test(test_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
