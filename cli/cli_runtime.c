@@ -395,9 +395,9 @@ int cli_runtime_main(const struct cli_globals *g, int argc, char **argv)
         const char *name;
         int (*fn)(const struct rt_cli *c, int argc, char **argv);
     } cmds[] = {
-        {"state", cmd_state}, {"list", cmd_list}, {"kill", cmd_kill},   {"delete", cmd_delete},
-        {"exec", cmd_exec},   {"spec", cmd_spec}, {"start", cmd_start},  {"pause", cmd_pause},
-        {"resume", cmd_pause},
+        {"state", cmd_state},   {"list", cmd_list},   {"kill", cmd_kill},
+        {"delete", cmd_delete}, {"exec", cmd_exec},   {"spec", cmd_spec},
+        {"start", cmd_start},   {"pause", cmd_pause}, {"resume", cmd_pause},
     };
     char **sub = argv + optind;
     int subc = argc - optind;

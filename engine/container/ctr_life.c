@@ -147,8 +147,7 @@ static void drain(int sock)
 
 static bool active(const char *st)
 {
-    return strcmp(st, "running") == 0 || strcmp(st, "restarting") == 0 ||
-           strcmp(st, "paused") == 0;
+    return strcmp(st, "running") == 0 || strcmp(st, "restarting") == 0 || strcmp(st, "paused") == 0;
 }
 
 int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, pid_t *pid,
