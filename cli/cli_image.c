@@ -22,6 +22,7 @@ static void usage(FILE *f)
                "  load     Load images from a docker or OCI archive\n"
                "  ls       List images\n"
                "  prune    Remove unused images\n"
+               "  pull     Download an image from a registry\n"
                "  rm       Remove one or more images\n"
                "  save     Save images to a docker archive\n"
                "  inspect  Show details of images\n"
@@ -50,6 +51,43 @@ static int cmd_import(const struct cli_globals *g, int argc, char **argv)
     if (code < 0)
         return cli_report(&e, 125);
     return code == 2 ? 125 : code;
+}
+
+static int cmd_pull(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist image pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
+                               "Download an image from a registry.\n\n"
+                               "Options:\n"
+                               "      --platform OS/ARCH  platform (default: the host's)\n"
+                               "  -q, --quiet             print only the image name\n";
+    if (cli_help_asked(argc, argv, help))
+        return 0;
+    static const struct option lo[] = {
+        {"quiet", no_argument, NULL, 'q'}, {"platform", required_argument, NULL, 'p'}, {0}};
+    struct image_pull_opts o = {0};
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+q", lo, NULL)) != -1) {
+        if (c == 'q')
+            o.quiet = true;
+        else if (c == 'p')
+            o.platform = optarg;
+        else
+            return cli_usage_error("image pull", "unknown or incomplete option \"%s\"",
+                                   argv[optind - 1]);
+    }
+    if (optind + 1 != argc)
+        return cli_usage_error("image pull", "requires exactly one image reference");
+    _cleanup_free_ char *dir = xstrdup(g->self);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    struct herr e = {0};
+    /* The helper printed its own error; only an error of ours is reported here. */
+    if (image_pull(dir, g->root, argv[optind], &o, &e) < 0)
+        return e.errnum ? cli_report(&e, 1) : 1;
+    return 0;
 }
 
 /* "5 seconds ago", as docker's units.HumanDuration. */
@@ -289,10 +327,15 @@ static int cmd_tag(const struct cli_globals *g, int argc, char **argv)
 int cli_image_main(const struct cli_globals *g, int argc, char **argv)
 {
     static const struct cli_cmd cmds[] = {
-        {"import", NULL, cmd_import},     {"ls", "list", cmd_ls},
-        {"rm", "remove", cmd_rm},         {"inspect", NULL, cmd_inspect},
-        {"tag", NULL, cmd_tag},           {"load", NULL, cli_image_load},
-        {"save", NULL, cli_image_save},   {"history", NULL, cli_image_history},
+        {"import", NULL, cmd_import},
+        {"pull", NULL, cmd_pull},
+        {"ls", "list", cmd_ls},
+        {"rm", "remove", cmd_rm},
+        {"inspect", NULL, cmd_inspect},
+        {"tag", NULL, cmd_tag},
+        {"load", NULL, cli_image_load},
+        {"save", NULL, cli_image_save},
+        {"history", NULL, cli_image_history},
         {"prune", NULL, cli_image_prune},
     };
     return cli_dispatch(g, "image", cmds, sizeof(cmds) / sizeof(cmds[0]), usage, argc, argv);

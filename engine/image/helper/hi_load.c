@@ -537,7 +537,7 @@ static int load(struct loader *L, const char *root, struct herr *e)
         return -1;
     /* Like docker, progress only on a terminal. */
     bool progress = !L->quiet && isatty(STDERR_FILENO);
-    return hi_load_store(root, L->stage, L->imgs, L->nimgs, progress, e);
+    return hi_load_store(root, L->stage, L->imgs, L->nimgs, progress, true, e);
 }
 
 int hi_load_main(int argc, char **argv)

@@ -23,15 +23,17 @@ struct hi_load_image {
 
 /* Verify, unpack and store the images. Everything is unpacked into stage first; the
  * store only changes under its lock once every layer is ready, so a bad layer leaves
- * nothing behind. Prints docker's "Loaded image: ..." lines, and with progress one
+ * nothing behind. With report, prints docker's "Loaded image: ..." lines; with progress one
  * "Loading layer" line per layer on stderr. */
 int hi_load_store(const char *root, const char *stage, struct hi_load_image *imgs, size_t n,
-                  bool progress, struct herr *e);
+                  bool progress, bool report, struct herr *e);
 
 /* "sha256:<hex>" from a finished hash. */
 void hi_sha_hex(struct sha256_ctx *c, char out[72]);
 
 int hi_load_main(int argc, char **argv);
 int hi_save_main(int argc, char **argv);
+/* hoist-image pull (hi_dist.c). */
+int hi_pull_main(int argc, char **argv);
 
 #endif

@@ -300,7 +300,7 @@ static int link_in(const char *from, const char *to, struct herr *e)
 }
 
 /* Under the store lock: move everything in, records last. */
-static int install(struct prep *P, struct hi_load_image *imgs, json_t **recs, size_t n,
+static int install(struct prep *P, struct hi_load_image *imgs, json_t **recs, size_t n, bool report,
                    struct herr *e)
 {
     const char *hex;
@@ -340,13 +340,13 @@ static int install(struct prep *P, struct hi_load_image *imgs, json_t **recs, si
     }
     if (img_repos_save(P->root, repos, e) < 0)
         return -1;
-    for (char **l = out; *l; l++)
+    for (char **l = out; report && *l; l++)
         printf("%s\n", *l);
     return 0;
 }
 
 int hi_load_store(const char *root, const char *stage, struct hi_load_image *imgs, size_t n,
-                  bool progress, struct herr *e)
+                  bool progress, bool report, struct herr *e)
 {
     struct prep P = {.root = root,
                      .stage = stage,
@@ -370,7 +370,7 @@ int hi_load_store(const char *root, const char *stage, struct hi_load_image *img
         if (lock < 0 || hi_interrupted)
             rc = lock < 0 ? -1 : herr_set(e, EINTR, "interrupted");
         else
-            rc = install(&P, imgs, recs, n, e);
+            rc = install(&P, imgs, recs, n, report, e);
     }
     for (size_t i = 0; i < n; i++)
         json_decref(recs[i]);

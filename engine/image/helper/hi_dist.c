@@ -1,0 +1,638 @@
+/* hoist-image pull: the registry v2 protocol over libcurl. Manifests are negotiated
+ * (OCI index, Docker manifest list, OCI manifest, Docker schema2), the host's platform is
+ * picked from an index, every blob is checked against its digest and size while it
+ * streams into the stage, and the image is stored by the same verified, all-or-nothing
+ * path as `load` (hi_load_store), so a failed or killed pull leaves nothing behind. */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "engine/image/helper/hi.h"
+#include "engine/image/helper/hi_load.h"
+#include "engine/image/image.h"
+#include "engine/image/img_internal.h"
+
+#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define ACCEPT_ALL                                                                                 \
+    "Accept: " MT_OCI_INDEX ", " MT_DOCKER_LIST ", " MT_OCI_MANIFEST ", " MT_DOCKER_MANIFEST
+#define MANIFEST_MAX (4 << 20)
+#define ATTEMPTS 4
+
+struct reg {
+    CURL *curl;
+    char *base;   /* "https://host[:port]" */
+    char *repo;   /* "library/busybox" */
+    char *auth;   /* "Authorization: ..." for this registry, NULL: none yet */
+    char *basic;  /* base64 user:pass from ~/.docker/config.json, NULL: none */
+    char *domain; /* as written in the reference, for credentials */
+};
+
+/* Where a response goes: memory (up to a bound) or a file, hashed on the way. */
+struct sink {
+    char *buf;
+    size_t len, max;
+    int fd;
+    struct sha256_ctx sha;
+    unsigned long long written;
+    int err;
+};
+
+struct resp {
+    long status;
+    char *www_auth;
+    char *content_type;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+    struct sink *s = arg;
+    size_t len = size * n;
+    if (s->fd >= 0) {
+        for (size_t off = 0; off < len;) {
+            ssize_t w = write(s->fd, p + off, len - off);
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                s->err = errno;
+                return 0;
+            }
+            off += (size_t)w;
+        }
+        sha256_update(&s->sha, len, (const uint8_t *)p);
+        s->written += len;
+        return len;
+    }
+    if (s->len + len > s->max) {
+        s->err = EFBIG;
+        return 0;
+    }
+    s->buf = xrealloc(s->buf, s->len + len + 1);
+    memcpy(s->buf + s->len, p, len);
+    s->len += len;
+    s->buf[s->len] = '\0';
+    return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+    struct resp *r = arg;
+    size_t len = size * n;
+    static const struct {
+        const char *name;
+        size_t off;
+    } keep[] = {{"www-authenticate:", offsetof(struct resp, www_auth)},
+                {"content-type:", offsetof(struct resp, content_type)}};
+    for (size_t i = 0; i < 2; i++) {
+        size_t kl = strlen(keep[i].name);
+        if (len > kl && strncasecmp(p, keep[i].name, kl) == 0) {
+            char **slot = (char **)((char *)r + keep[i].off);
+            const char *v = p + kl;
+            size_t vl = len - kl;
+            while (vl && isspace((unsigned char)*v))
+                v++, vl--;
+            while (vl && isspace((unsigned char)v[vl - 1]))
+                vl--;
+            free(*slot);
+            *slot = xstrndup(v, vl);
+        }
+    }
+    return len;
+}
+
+static void resp_clear(struct resp *r)
+{
+    free(r->www_auth);
+    free(r->content_type);
+    *r = (struct resp){0};
+}
+
+/* One GET. Redirects are followed (blobs are often served from storage elsewhere); curl
+ * does not send a custom Authorization header to another host on a redirect, so the
+ * registry's token never leaves it. */
+static int get(struct reg *R, const char *url, const char *accept, const char *range,
+               const char *auth, struct sink *s, struct resp *r, struct herr *e)
+{
+    struct curl_slist *h = NULL;
+    if (accept)
+        h = curl_slist_append(h, accept);
+    if (auth)
+        h = curl_slist_append(h, auth);
+    if (range)
+        h = curl_slist_append(h, range);
+    CURL *c = R->curl;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
+    /* A stalled transfer (under 1 byte/s for 30 s) is an error and is retried. */
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "hoist");
+    CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(h);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    if (rc != CURLE_OK) {
+        if (s->err)
+            return herr_set(e, s->err, "GET %s", url);
+        return herr_set(e, EIO, "GET %s: %s", url, curl_easy_strerror(rc));
+    }
+    return 0;
+}
+
+/* key="value" from a WWW-Authenticate challenge. */
+static char *challenge_param(const char *ch, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *p = ch; (p = strstr(p, key)); p += kl) {
+        if ((p != ch && isalnum((unsigned char)p[-1])) || p[kl] != '=' || p[kl + 1] != '"')
+            continue;
+        const char *v = p + kl + 2, *end = strchr(v, '"');
+        return end ? xstrndup(v, (size_t)(end - v)) : NULL;
+    }
+    return NULL;
+}
+
+/* The Bearer token flow: GET realm?service=..&scope=.., with Basic credentials when we
+ * have them; the answer's "token" or "access_token". */
+static int fetch_token(struct reg *R, const char *challenge, struct herr *e)
+{
+    _cleanup_free_ char *realm = challenge_param(challenge, "realm");
+    _cleanup_free_ char *service = challenge_param(challenge, "service");
+    _cleanup_free_ char *scope = challenge_param(challenge, "scope");
+    if (!realm)
+        return herr_set(e, EACCES, "registry %s: bearer challenge without a realm", R->base);
+    char *svc = service ? curl_easy_escape(R->curl, service, 0) : NULL;
+    _cleanup_free_ char *dflt = xasprintf("repository:%s:pull", R->repo);
+    char *scp = curl_easy_escape(R->curl, scope ? scope : dflt, 0);
+    _cleanup_free_ char *url = xasprintf("%s%sscope=%s%s%s", realm, strchr(realm, '?') ? "&" : "?",
+                                         scp, svc ? "&service=" : "", svc ? svc : "");
+    curl_free(svc);
+    curl_free(scp);
+    _cleanup_free_ char *basic = R->basic ? xasprintf("Authorization: Basic %s", R->basic) : NULL;
+    struct sink s = {.fd = -1, .max = 1 << 20};
+    struct resp r = {0};
+    int rc = get(R, url, NULL, NULL, basic, &s, &r, e);
+    _cleanup_json_ json_t *j = NULL;
+    if (rc == 0 && r.status != 200)
+        rc = herr_set(e, 0, "token from %s: HTTP %ld", realm, r.status);
+    if (rc == 0) {
+        j = json_loads(s.buf ? s.buf : "", 0, NULL);
+        const char *tok = hj_str(j, "token") ? hj_str(j, "token") : hj_str(j, "access_token");
+        if (!tok || !*tok)
+            rc = herr_set(e, EACCES, "token from %s: no token in the answer", realm);
+        else {
+            free(R->auth);
+            R->auth = xasprintf("Authorization: Bearer %s", tok);
+        }
+    }
+    free(s.buf);
+    resp_clear(&r);
+    return rc;
+}
+
+/* GET with the registry's auth: a 401 answers its challenge (Bearer or Basic) once. */
+static int reg_get(struct reg *R, const char *path, const char *accept, const char *range,
+                   struct sink *s, struct resp *r, struct herr *e)
+{
+    _cleanup_free_ char *url = xasprintf("%s%s", R->base, path);
+    for (int round = 0;; round++) {
+        resp_clear(r);
+        if (get(R, url, accept, range, R->auth, s, r, e) < 0)
+            return -1;
+        if (r->status != 401 || round > 0)
+            return 0;
+        const char *ch = r->www_auth ? r->www_auth : "";
+        if (strncasecmp(ch, "Bearer", 6) == 0) {
+            _cleanup_free_ char *c = xstrdup(ch);
+            if (fetch_token(R, c, e) < 0)
+                return -1;
+        } else if (strncasecmp(ch, "Basic", 5) == 0 && R->basic) {
+            free(R->auth);
+            R->auth = xasprintf("Authorization: Basic %s", R->basic);
+        } else {
+            return 0;
+        }
+        /* Start the body over. */
+        free(s->buf);
+        s->buf = NULL;
+        s->len = 0;
+    }
+}
+
+static const char *status_text(long status)
+{
+    switch (status) {
+    case 401:
+        return "unauthorized: authentication required";
+    case 403:
+        return "denied: requested access to the resource is denied";
+    case 404:
+        return "not found";
+    case 429:
+        return "too many requests";
+    default:
+        return status >= 500 ? "registry error" : "unexpected response";
+    }
+}
+
+static int manifest_get(struct reg *R, const char *ref, json_t **out, char **mt, char digest[72],
+                        struct herr *e)
+{
+    _cleanup_free_ char *path = xasprintf("/v2/%s/manifests/%s", R->repo, ref);
+    struct sink s = {.fd = -1, .max = MANIFEST_MAX};
+    struct resp r = {0};
+    int rc = -1;
+    for (int i = 0; i < ATTEMPTS; i++) {
+        if (i)
+            usleep(200000u << i);
+        free(s.buf);
+        s = (struct sink){.fd = -1, .max = MANIFEST_MAX};
+        struct herr te = {0};
+        if (reg_get(R, path, ACCEPT_ALL, NULL, &s, &r, &te) == 0 && r.status < 500) {
+            rc = 0;
+            break;
+        }
+        if (e)
+            *e = te;
+        if (te.errnum == 0 && r.status >= 500)
+            herr_set(e, EIO, "manifest %s: HTTP %ld", ref, r.status);
+    }
+    if (rc == 0 && r.status != 200)
+        rc = herr_set(e, 0, "manifest for %s:%s: %s (HTTP %ld)", R->repo, ref,
+                      status_text(r.status), r.status);
+    if (rc == 0) {
+        hi_digest(s.buf ? s.buf : "", s.len, digest);
+        if (str_has_prefix(ref, "sha256:") && strcmp(ref, digest) != 0)
+            rc = herr_set(e, EINVAL, "manifest %s: its content has digest %s", ref, digest);
+    }
+    if (rc == 0) {
+        *out = json_loadb(s.buf ? s.buf : "", s.len, 0, NULL);
+        if (!json_is_object(*out))
+            rc = herr_set(e, EINVAL, "manifest for %s:%s is not JSON", R->repo, ref);
+        const char *m = hj_str(*out, "mediaType");
+        if (!m && r.content_type)
+            m = r.content_type;
+        *mt = xstrndup(m ? m : "", m ? strcspn(m, ";") : 0);
+    }
+    free(s.buf);
+    resp_clear(&r);
+    return rc;
+}
+
+static void host_platform(char *os_arch, size_t len)
+{
+    struct utsname u;
+    const char *arch = "amd64";
+    if (uname(&u) == 0) {
+        if (strcmp(u.machine, "aarch64") == 0)
+            arch = "arm64";
+        else if (strcmp(u.machine, "x86_64") != 0)
+            arch = u.machine;
+    }
+    snprintf(os_arch, len, "linux/%.40s", arch);
+}
+
+/* The entry of an index for os/arch[/variant]; unknown media types are skipped. */
+static const char *pick_platform(const json_t *index, const char *want, struct herr *e)
+{
+    size_t i;
+    const json_t *m;
+    json_array_foreach(json_object_get(index, "manifests"), i, m)
+    {
+        const char *mt = hj_str(m, "mediaType");
+        if (mt && strcmp(mt, MT_OCI_MANIFEST) && strcmp(mt, MT_DOCKER_MANIFEST))
+            continue;
+        const json_t *p = json_object_get(m, "platform");
+        const char *os = hj_str(p, "os"), *arch = hj_str(p, "architecture");
+        const char *variant = hj_str(p, "variant");
+        if (!os || !arch)
+            continue;
+        _cleanup_free_ char *full =
+            xasprintf("%s/%s%s%s", os, arch, variant ? "/" : "", variant ? variant : "");
+        _cleanup_free_ char *base = xasprintf("%s/%s", os, arch);
+        if (strcmp(full, want) == 0 || strcmp(base, want) == 0)
+            return hj_str(m, "digest");
+    }
+    herr_set(e, ENOENT, "no matching manifest for %s in the manifest list entries", want);
+    return NULL;
+}
+
+/* A blob into path, verified against digest and size; a cut transfer resumes with Range
+ * where it stopped, a failing one is retried with backoff. */
+static int blob_get(struct reg *R, const char *digest, long long size, const char *path,
+                    struct herr *e)
+{
+    _cleanup_free_ char *url = xasprintf("/v2/%s/blobs/%s", R->repo, digest);
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return herr_sys(e, "create %s", path);
+    struct sink s = {.fd = fd};
+    sha256_init(&s.sha);
+    struct resp r = {0};
+    int rc = -1;
+    for (int i = 0; i < ATTEMPTS && !hi_interrupted; i++) {
+        if (i)
+            usleep(200000u << i);
+        _cleanup_free_ char *range = s.written ? xasprintf("Range: bytes=%llu-", s.written) : NULL;
+        unsigned long long before = s.written;
+        struct herr te = {0};
+        int g = reg_get(R, url, NULL, range, &s, &r, &te);
+        if (g == 0 && range && r.status == 200 && s.written > before) {
+            /* The registry ignored the range and sent everything again: start over. */
+            if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+                return herr_sys(e, "rewind %s", path);
+            s.written = 0;
+            sha256_init(&s.sha);
+            continue;
+        }
+        if (g == 0 && (r.status == 200 || r.status == 206)) {
+            rc = 0;
+            break;
+        }
+        if (g == 0 && r.status < 500 && r.status != 429) {
+            rc = herr_set(e, 0, "blob %s: %s (HTTP %ld)", digest, status_text(r.status), r.status);
+            break;
+        }
+        if (e)
+            *e = te;
+        if (g == 0)
+            herr_set(e, EIO, "blob %s: HTTP %ld", digest, r.status);
+    }
+    resp_clear(&r);
+    if (rc < 0)
+        return hi_interrupted ? herr_set(e, EINTR, "interrupted") : -1;
+    char got[72];
+    hi_sha_hex(&s.sha, got);
+    if (strcmp(got, digest) != 0)
+        return herr_set(e, EINVAL, "blob %s: content digest is %s: refusing it", digest, got);
+    if (size >= 0 && (long long)s.written != size)
+        return herr_set(e, EINVAL, "blob %s: %llu bytes, the manifest says %lld", digest, s.written,
+                        size);
+    return 0;
+}
+
+/* Credentials of docker login for the registry, from $DOCKER_CONFIG or ~/.docker. */
+static char *docker_basic(const char *domain)
+{
+    const char *dir = getenv("DOCKER_CONFIG");
+    const char *home = getenv("HOME");
+    _cleanup_free_ char *path = dir ? xasprintf("%s/config.json", dir)
+                                    : xasprintf("%s/.docker/config.json", home ? home : "/root");
+    struct herr ignore = {0};
+    _cleanup_json_ json_t *j = hj_load_file(AT_FDCWD, path, &ignore);
+    const json_t *auths = json_object_get(j, "auths");
+    bool hub = strcmp(domain, "docker.io") == 0;
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)auths, key, v)
+    {
+        const char *k = key;
+        if (str_has_prefix(k, "https://"))
+            k += 8;
+        else if (str_has_prefix(k, "http://"))
+            k += 7;
+        size_t kl = strcspn(k, "/");
+        bool match = (strlen(domain) == kl && strncmp(k, domain, kl) == 0) ||
+                     (hub && strncmp(k, "index.docker.io", kl) == 0 && kl == 15);
+        if (match && hj_str(v, "auth"))
+            return xstrdup(hj_str(v, "auth"));
+    }
+    return NULL;
+}
+
+static bool insecure(const char *domain)
+{
+    size_t hl = strcspn(domain, ":");
+    if ((hl == 9 && strncmp(domain, "localhost", 9) == 0) || str_has_prefix(domain, "127."))
+        return true;
+    const char *list = getenv("HOIST_INSECURE_REGISTRIES");
+    _cleanup_free_ char *copy = xstrdup(list ? list : "");
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        if (strcmp(t, domain) == 0)
+            return true;
+    }
+    return false;
+}
+
+struct pull {
+    const char *root, *platform;
+    bool quiet;
+};
+
+/* Members for hi_load_store: each layer staged, or taken from the store when its layer is
+ * already unpacked there (nothing is fetched for it). */
+static int fetch_layers(struct reg *R, const struct pull *o, const char *stage,
+                        const json_t *manifest, const json_t *config, json_t *layers,
+                        struct herr *e)
+{
+    const json_t *descs = json_object_get(manifest, "layers");
+    const json_t *diffs = hj_path(config, "rootfs.diff_ids");
+    if (json_array_size(descs) != json_array_size(diffs))
+        return herr_set(e, EINVAL, "manifest has %zu layers, the config %zu diff ids",
+                        json_array_size(descs), json_array_size(diffs));
+    char chain[72] = "";
+    for (size_t i = 0; i < json_array_size(descs); i++) {
+        const json_t *d = json_array_get(descs, i);
+        const char *digest = hj_str(d, "digest"),
+                   *diff = json_string_value(json_array_get(diffs, i));
+        if (!digest || !str_has_prefix(digest, "sha256:") || !img_is_hex64(digest + 7) || !diff ||
+            !str_has_prefix(diff, "sha256:") || !img_is_hex64(diff + 7))
+            return herr_set(e, EINVAL, "layer %zu: not a sha256 digest", i + 1);
+        if (i == 0) {
+            snprintf(chain, sizeof(chain), "%s", diff);
+        } else {
+            _cleanup_free_ char *s = xasprintf("%s %s", chain, diff);
+            hi_digest(s, strlen(s), chain);
+        }
+        _cleanup_free_ char *have = xasprintf("%s/images/layers/%s", o->root, chain + 7);
+        _cleanup_free_ char *tar = xasprintf("%s/images/blobs/sha256/%s", o->root, diff + 7);
+        if (fs_exists(have) && fs_exists(tar)) {
+            json_array_append_new(layers, json_pack("{s:s,s:s}", "f", tar, "d", diff));
+            if (!o->quiet)
+                printf("%.12s: Already exists\n", digest + 7);
+            continue;
+        }
+        _cleanup_free_ char *path = xasprintf("%s/l%zu", stage, i);
+        if (blob_get(R, digest, hj_int(d, "size", -1), path, e) < 0)
+            return herr_wrap(e, "layer %zu", i + 1);
+        json_array_append_new(layers, json_pack("{s:s,s:s}", "f", path, "d", digest));
+        if (!o->quiet) {
+            printf("%.12s: Pull complete\n", digest + 7);
+            fflush(stdout);
+        }
+    }
+    return 0;
+}
+
+static int pull(const struct pull *o, const char *refstr, struct herr *e)
+{
+    struct image_ref ref = {0};
+    if (image_ref_parse(refstr, &ref, e) < 0)
+        return -1;
+    _cleanup_free_ char *name = image_ref_string(&ref);
+    _cleanup_free_ char *display = image_ref_display(name);
+    const char *host = strcmp(ref.domain, "docker.io") == 0 ? "registry-1.docker.io" : ref.domain;
+    struct reg R = {.curl = curl_easy_init(),
+                    .base = xasprintf("%s://%s", insecure(ref.domain) ? "http" : "https", host),
+                    .repo = xstrdup(ref.path),
+                    .domain = xstrdup(ref.domain),
+                    .basic = docker_basic(ref.domain)};
+    const char *tag = ref.digest ? ref.digest : ref.tag;
+    char want[64];
+    if (!o->platform)
+        host_platform(want, sizeof(want));
+    else
+        snprintf(want, sizeof(want), "%s", o->platform);
+    _cleanup_free_ char *stage = NULL;
+    _cleanup_json_ json_t *top = NULL, *manifest = NULL, *config = NULL;
+    _cleanup_free_ char *mt = NULL, *mt2 = NULL, *cfg_path = NULL;
+    _cleanup_json_ json_t *repos = NULL;
+    char top_digest[72], digest[72];
+    struct hi_load_image img = {0};
+    int rc = -1;
+    if (!R.curl) {
+        herr_set(e, ENOMEM, "curl");
+        goto out;
+    }
+    if (!o->quiet)
+        printf("%s: Pulling from %s\n", ref.tag ? ref.tag : ref.digest, ref.path);
+    if (manifest_get(&R, tag, &top, &mt, top_digest, e) < 0)
+        goto out;
+    snprintf(digest, sizeof(digest), "%s", top_digest);
+    if (strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0) {
+        const char *pick = pick_platform(top, want, e);
+        if (!pick || manifest_get(&R, pick, &manifest, &mt2, digest, e) < 0)
+            goto out;
+    } else if (strcmp(mt, MT_OCI_MANIFEST) == 0 || strcmp(mt, MT_DOCKER_MANIFEST) == 0) {
+        manifest = json_incref(top);
+    } else {
+        herr_set(e, EINVAL, "manifest of media type \"%s\" is not supported", mt);
+        goto out;
+    }
+    const char *cfg_digest = hj_str(json_object_get(manifest, "config"), "digest");
+    if (!cfg_digest || !str_has_prefix(cfg_digest, "sha256:") || !img_is_hex64(cfg_digest + 7)) {
+        herr_set(e, EINVAL, "manifest %s has no sha256 config digest", digest);
+        goto out;
+    }
+    if (img_store_init(o->root, e) < 0)
+        goto out;
+    hi_clean_stale(o->root);
+    if (hi_stage_create(o->root, &stage, e) < 0)
+        goto out;
+    cfg_path = xasprintf("%s/config", stage);
+    if (blob_get(&R, cfg_digest, hj_int(json_object_get(manifest, "config"), "size", -1), cfg_path,
+                 e) < 0)
+        goto out;
+    config = hj_load_file(AT_FDCWD, cfg_path, e);
+    if (!config)
+        goto out;
+    /* Up to date: the same image under the same name. */
+    struct herr ignore = {0};
+    repos = img_repos_load(o->root, &ignore);
+    if (hj_str(repos, name) && strcmp(hj_str(repos, name), cfg_digest) == 0) {
+        if (o->quiet)
+            printf("%s\n", name);
+        else
+            printf("Digest: %s\nStatus: Image is up to date for %s\n", top_digest, display);
+        rc = 0;
+        goto out;
+    }
+    img = (struct hi_load_image){.id = xstrdup(cfg_digest),
+                                 .config = json_incref(config),
+                                 .cfg_mem = json_pack("{s:s,s:s}", "f", cfg_path, "d", cfg_digest),
+                                 .layers = json_array(),
+                                 .tags = xcalloc(2, sizeof(char *))};
+    img.tags[0] = xstrdup(name);
+    if (fetch_layers(&R, o, stage, manifest, config, img.layers, e) < 0 ||
+        hi_load_store(o->root, stage, &img, 1, false, false, e) < 0)
+        goto out;
+    if (o->quiet)
+        printf("%s\n", name);
+    else
+        printf("Digest: %s\nStatus: Downloaded newer image for %s\n", top_digest, display);
+    rc = 0;
+out:
+    if (rc < 0)
+        herr_wrap(e, "pull %s", display);
+    if (stage) {
+        struct herr ig = {0};
+        fs_rm_rf(stage, &ig);
+    }
+    free(img.id);
+    json_decref(img.config);
+    json_decref(img.cfg_mem);
+    json_decref(img.layers);
+    strv_free(img.tags);
+    if (R.curl)
+        curl_easy_cleanup(R.curl);
+    free(R.base);
+    free(R.repo);
+    free(R.auth);
+    free(R.basic);
+    free(R.domain);
+    image_ref_clear(&ref);
+    return rc;
+}
+
+int hi_pull_main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"root", required_argument, NULL, 'r'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"platform", required_argument, NULL, 'p'},
+        {0},
+    };
+    struct pull o = {0};
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "+q", lo, NULL)) != -1) {
+        if (c == 'r')
+            o.root = optarg;
+        else if (c == 'q')
+            o.quiet = true;
+        else if (c == 'p')
+            o.platform = optarg;
+        else
+            return 2;
+    }
+    if (!o.root || optind + 1 != argc) {
+        fprintf(stderr, "usage: hoist-image pull --root R [-q] [--platform OS/ARCH] REF\n");
+        return 2;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    struct herr e = {0};
+    int r = pull(&o, argv[optind], &e);
+    curl_global_cleanup();
+    if (r < 0) {
+        char buf[HERR_MSG_MAX + 128];
+        fflush(stdout);
+        fprintf(stderr, "hoist-image: %s\n", herr_str(&e, buf, sizeof(buf)));
+        return hi_interrupted ? 130 : 1;
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+}

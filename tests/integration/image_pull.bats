@@ -1,0 +1,177 @@
+#!/usr/bin/env bats
+# image pull from a real registry (Debian's docker-registry) on 127.0.0.1, fed by skopeo
+# from images made here; a proxy in front of it plays auth, cuts and errors.
+
+load helpers
+
+FIX=$BATS_TEST_DIRNAME/../fixtures/registry
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_http() {
+    for _ in $(seq 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+setup() {
+    hoist_setup
+    REGPORT=$(free_port)
+    cat >"$TESTDIR/reg.yml" <<YML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $TESTDIR/registry
+http:
+  addr: 127.0.0.1:$REGPORT
+log:
+  level: error
+YML
+    docker-registry serve "$TESTDIR/reg.yml" >"$TESTDIR/reg.log" 2>&1 3>&- &
+    REGPID=$!
+    wait_http "$REGPORT"
+    REG=127.0.0.1:$REGPORT
+    PROXYPID=
+    # The test image: the busybox fixture, saved as a docker archive and pushed.
+    import_busybox src:1
+    hoist image save -o "$TESTDIR/bb.tar" src:1
+    hoist image rm src:1 >/dev/null
+}
+
+teardown() {
+    [ -n "$PROXYPID" ] && kill "$PROXYPID" 2>/dev/null && wait "$PROXYPID" 2>/dev/null
+    kill "$REGPID" 2>/dev/null
+    wait "$REGPID" 2>/dev/null
+    hoist_teardown
+}
+
+push() { # push NAME [skopeo options]: the fixture as $REG/NAME
+    local name=$1
+    shift
+    skopeo copy -q --dest-tls-verify=false "$@" "docker-archive:$TESTDIR/bb.tar" "docker://$REG/$name"
+}
+
+proxy() { # proxy MODE: start the proxy in front of the registry; $PROXY is its address
+    local port
+    port=$(free_port)
+    python3 "$FIX/proxy.py" "$port" "$REGPORT" "$TESTDIR/proxy.log" "$1" 3>&- &
+    PROXYPID=$!
+    wait_http "$port"
+    PROXY=127.0.0.1:$port
+}
+
+assert_store_empty() {
+    [ -z "$(hoist image ls -q)" ]
+    [ -z "$(ls "$ROOT/images/layers" 2>/dev/null)" ]
+    [ -z "$(ls "$ROOT/images/tmp" 2>/dev/null)" ]
+}
+
+@test "pull: a gzip image arrives, runs, is up to date the second time; -q" {
+    push test/bb:1
+    run hoist image pull "$REG/test/bb:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ "$output" == *"1: Pulling from test/bb"* ]]
+    [[ "$output" == *": Pull complete"* ]]
+    [[ "$output" == *"Digest: sha256:"* ]]
+    [[ "$output" == *"Status: Downloaded newer image for $REG/test/bb:1"* ]]
+    run hoist container run --rm --network none "$REG/test/bb:1" echo pulled-and-ran
+    [ "$output" = pulled-and-ran ]
+    run hoist image pull "$REG/test/bb:1"
+    [[ "$output" == *"Status: Image is up to date for $REG/test/bb:1"* ]]
+    run hoist image pull -q "$REG/test/bb:1"
+    [ "$output" = "$REG/test/bb:1" ]
+    # By digest too.
+    digest=$(skopeo inspect --tls-verify=false "docker://$REG/test/bb:1" | jq -r .Digest)
+    run hoist image pull "$REG/test/bb@$digest"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "pull: zstd layers; a layer already in the store is not fetched again" {
+    push test/bbz:1 --dest-compress-format zstd
+    push test/bb:1
+    hoist image pull -q "$REG/test/bbz:1"
+    proxy plain
+    run hoist image pull "$PROXY/test/bb:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ "$output" == *"Already exists"* ]]
+    # Only the config blob was fetched, no layer.
+    [ "$(grep -c /blobs/ "$TESTDIR/proxy.log")" -eq 1 ]
+    [ "$(hoist image inspect "$REG/test/bbz:1" | jq -r '.[0].Id')" = \
+      "$(hoist image inspect "$PROXY/test/bb:1" | jq -r '.[0].Id')" ]
+}
+
+@test "pull: a multi-platform index gives the host's platform, --platform another" {
+    skopeo copy -q "docker-archive:$TESTDIR/bb.tar" "oci:$TESTDIR/oci:single"
+    python3 "$FIX/mkindex.py" "$TESTDIR/oci" single multi
+    skopeo copy -q --all --dest-tls-verify=false "oci:$TESTDIR/oci:multi" "docker://$REG/test/multi:1"
+    hoist image pull -q "$REG/test/multi:1"
+    [ "$(hoist image inspect "$REG/test/multi:1" | jq -r '.[0].Architecture')" = amd64 ]
+    hoist image pull -q --platform linux/arm64 "$REG/test/multi:arm" 2>/dev/null && false
+    hoist image pull -q --platform linux/arm64 "$REG/test/multi:1"
+    [ "$(hoist image inspect "$REG/test/multi:1" | jq -r '.[0].Architecture')" = arm64 ]
+    run hoist image pull --platform linux/s390x "$REG/test/multi:1"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"no matching manifest for linux/s390x"* ]]
+}
+
+@test "pull: the Bearer token flow with docker login credentials" {
+    push test/bb:1
+    proxy bearer
+    export DOCKER_CONFIG=$TESTDIR/docker
+    mkdir -p "$DOCKER_CONFIG"
+    # Without credentials the token server refuses.
+    run hoist image pull "$PROXY/test/bb:1"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"token from http://$PROXY/token: HTTP 401"* ]]
+    assert_store_empty
+    printf '{"auths":{"%s":{"auth":"%s"}}}' "$PROXY" "$(printf user:secret | base64)" \
+        >"$DOCKER_CONFIG/config.json"
+    run hoist image pull "$PROXY/test/bb:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    grep -q '^/token' "$TESTDIR/proxy.log"
+}
+
+@test "pull: a blob cut mid-way resumes with Range; a 500 is retried" {
+    push test/bb:1
+    proxy cut
+    run hoist image pull "$PROXY/test/bb:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    grep -q 'range=bytes=1000-' "$TESTDIR/proxy.log"
+    hoist container run --rm --network none "$PROXY/test/bb:1" true
+    hoist image rm "$PROXY/test/bb:1" >/dev/null
+    kill "$PROXYPID"; wait "$PROXYPID" 2>/dev/null || true
+    proxy flaky
+    run hoist image pull "$PROXY/test/bb:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "pull: a corrupted blob is refused and nothing is stored" {
+    push test/bb:1
+    # Overwrite the largest blob (the layer) in the registry's storage, same size.
+    blob=$(find "$TESTDIR/registry" -path '*/blobs/*' -name data -printf '%s %p\n' | sort -n | tail -1 | cut -d' ' -f2)
+    size=$(stat -c %s "$blob")
+    head -c "$size" /dev/zero >"$blob"
+    run hoist image pull "$REG/test/bb:1"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"content digest is sha256:"*"refusing it"* ]]
+    assert_store_empty
+}
+
+@test "pull: bad references and missing images are errors that store nothing" {
+    push test/bb:1
+    run hoist image pull "$REG/test/bb:nope"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"manifest for test/bb:nope: not found (HTTP 404)"* ]]
+    run hoist image pull "$REG/test/nothing:1"
+    [ "$status" -ne 0 ]
+    run hoist image pull "Bad//Name"
+    [ "$status" -ne 0 ]
+    run hoist image pull
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"requires exactly one image reference"* ]]
+    assert_store_empty
+}
