@@ -58,6 +58,7 @@ int cli_compose_pause(const struct cli_globals *g, int argc, char **argv);
 int cli_compose_wait(const struct cli_globals *g, int argc, char **argv);
 int cli_compose_version(const struct cli_globals *g, int argc, char **argv);
 int cli_compose_ps(const struct cli_globals *g, int argc, char **argv);
+int cli_compose_pull(const struct cli_globals *g, int argc, char **argv);
 int cli_compose_images(const struct cli_globals *g, int argc, char **argv);
 int cli_compose_top(const struct cli_globals *g, int argc, char **argv);
 int cli_compose_port(const struct cli_globals *g, int argc, char **argv);

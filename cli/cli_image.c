@@ -86,7 +86,15 @@ static int cmd_pull(const struct cli_globals *g, int argc, char **argv)
     struct herr e = {0};
     /* The helper printed its own error; only an error of ours is reported here. */
     if (image_pull(dir, g->root, argv[optind], &o, &e) < 0)
-        return e.errnum ? cli_report(&e, 1) : 1;
+        return e.errnum || o.quiet ? cli_report(&e, 1) : 1;
+    if (o.quiet) {
+        struct image_ref r = {0};
+        if (image_ref_parse(argv[optind], &r, &e) == 0) {
+            _cleanup_free_ char *name = image_ref_string(&r);
+            puts(name);
+        }
+        image_ref_clear(&r);
+    }
     return 0;
 }
 

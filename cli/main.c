@@ -30,6 +30,7 @@ static const struct {
     {"pause", cli_compose_pause, "Pause services"},
     {"port", cli_compose_port, "Print the public port for a port binding"},
     {"ps", cli_compose_ps, "List containers"},
+    {"pull", cli_compose_pull, "Pull service images"},
     {"restart", cli_compose_restart, "Restart service containers"},
     {"rm", cli_compose_rm, "Removes stopped service containers"},
     {"run", cli_run_main, "Run a one-off command on a service"},

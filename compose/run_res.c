@@ -193,8 +193,13 @@ int run_ensure_images(const struct ctr_ctx *c, const struct compose_project *p, 
             return herr_set(e, 0, "service \"%s\": image %s not found and pull_policy is never", *s,
                             ref);
         }
-        return herr_set(e, 0, "service \"%s\": image %s not found (pulling is not available)", *s,
-                        ref);
+        _cleanup_free_ char *dir = xstrdup(c->self);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        struct image_pull_opts po = {.platform = hj_str(svc->cfg, "platform"), .quiet = true};
+        if (image_pull(dir, c->root, ref, &po, e) < 0)
+            return herr_wrap(e, "service \"%s\"", *s);
     }
     return 0;
 }

@@ -20,6 +20,11 @@ int image_pull(const char *self_dir, const char *root, const char *ref,
     }
     strv_push(&args, xstrdup("--"));
     strv_push(&args, xstrdup(ref));
+    if (o && o->quiet) {
+        /* Quiet callers (compose) get the helper's error as theirs, and no output. */
+        _cleanup_free_ char *out = NULL;
+        return image_helper_run(self_dir, root, args, &out, e);
+    }
     int code = image_helper_run(self_dir, root, args, NULL, e);
     if (code < 0)
         return -1;

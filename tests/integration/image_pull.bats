@@ -175,3 +175,43 @@ assert_store_empty() {
     [[ "$output" == *"requires exactly one image reference"* ]]
     assert_store_empty
 }
+
+@test "compose: pull, --ignore-pull-failures, up pulls missing images, pull_policy never" {
+    push test/bb:1
+    mkdir -p "$TESTDIR/p" && cd "$TESTDIR/p"
+    cat >compose.yaml <<YAML
+name: pulltest
+services:
+  a:
+    image: $REG/test/bb:1
+    command: sleep 60
+    stop_signal: KILL
+    network_mode: none
+  b:
+    image: $REG/test/missing:1
+    network_mode: none
+YAML
+    run hoist pull a
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ "$output" == *"Downloaded newer image for $REG/test/bb:1"* ]]
+    hoist image rm "$REG/test/bb:1" >/dev/null
+    run hoist pull -q
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"test/missing:1"*"not found (HTTP 404)"* ]]
+    run hoist pull -q --ignore-pull-failures
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"WARNING: service b"* ]]
+    hoist image rm "$REG/test/bb:1" >/dev/null
+    # up pulls what is missing before creating containers.
+    run hoist up -d a
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    hoist image inspect "$REG/test/bb:1" >/dev/null
+    hoist down -t 0 >/dev/null 2>&1
+    hoist image rm "$REG/test/bb:1" >/dev/null
+    # pull_policy never: a missing image is an error naming it, nothing is created.
+    sed -i 's/    network_mode: none/    network_mode: none\n    pull_policy: never/' compose.yaml
+    run hoist up -d a
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"not found and pull_policy is never"* ]]
+    [ -z "$(hoist container ps -aq)" ]
+}

@@ -1,0 +1,81 @@
+/* `hoist pull [SERVICE...]`: the services' images from their registries. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli_compose_cmds.h"
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "engine/image/image.h"
+
+struct pull_flags {
+    bool quiet, ignore_failures;
+};
+
+static int pull_opt(void *arg, int c, const char *optarg)
+{
+    (void)optarg;
+    struct pull_flags *f = arg;
+    if (c == 'q')
+        f->quiet = true;
+    else if (c == 'I')
+        f->ignore_failures = true;
+    return -1;
+}
+
+static bool listed(char *const *v, const char *s)
+{
+    for (; v && *v; v++) {
+        if (strcmp(*v, s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Each image once, in the services' order; the exit status. */
+static int pull_all(const struct cli_globals *g, const struct cmds *x, const struct pull_flags *fl)
+{
+    _cleanup_free_ char *dir = xstrdup(g->self);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    _cleanup_strv_ char **done = xcalloc(1, sizeof(char *));
+    for (size_t i = 0; i < x->p->nservices; i++) {
+        const struct compose_service *svc = &x->p->services[i];
+        const char *ref = hj_str(svc->cfg, "image");
+        const char *policy = hj_str(svc->cfg, "pull_policy");
+        if ((x->services && !listed(x->services, svc->name)) || !ref ||
+            (policy && strcmp(policy, "never") == 0) || listed(done, ref))
+            continue;
+        strv_push(&done, xstrdup(ref));
+        struct image_pull_opts o = {.platform = hj_str(svc->cfg, "platform"), .quiet = fl->quiet};
+        struct herr e = {0};
+        if (image_pull(dir, g->root, ref, &o, &e) == 0)
+            continue;
+        if (!fl->ignore_failures)
+            return e.errnum || fl->quiet ? cli_report(&e, 1) : 1;
+        char buf[HERR_MSG_MAX + 64];
+        fprintf(stderr, "WARNING: service %s: %s\n", svc->name, herr_str(&e, buf, sizeof(buf)));
+    }
+    return 0;
+}
+
+int cli_compose_pull(const struct cli_globals *g, int argc, char **argv)
+{
+    static const char help[] = "Usage: hoist pull [OPTIONS] [SERVICE...]\n\n"
+                               "Pull service images.\n\nOptions:\n"
+                               "  -q, --quiet                  pull without printing progress\n"
+                               "      --ignore-pull-failures   pull what it can, warn about the "
+                               "rest\n";
+    static const struct option own[] = {
+        {"quiet", no_argument, NULL, 'q'}, {"ignore-pull-failures", no_argument, NULL, 'I'}, {0}};
+    struct cmds x = {0};
+    struct pull_flags fl = {0};
+    struct cmds_verb vb = {"pull", help, "q", own, pull_opt, &fl};
+    int status = cmds_parse(&vb, &x, argc, argv);
+    if (status < 0 && (status = cmds_open(g, &x, argv + optind, true, false)) == 0)
+        status = pull_all(g, &x, &fl);
+    cmds_close(&x);
+    return status;
+}
