@@ -25,6 +25,8 @@ int cli_runtime_main(const struct cli_globals *g, int argc, char **argv);
 int cli_volume_main(const struct cli_globals *g, int argc, char **argv);
 int cli_network_main(const struct cli_globals *g, int argc, char **argv);
 int cli_config_main(const struct cli_globals *g, int argc, char **argv);
+/* login and logout (argv[0] tells which) */
+int cli_login_main(const struct cli_globals *g, int argc, char **argv);
 
 /* A subcommand of a group; its handler gets argv[0] = the subcommand. */
 struct cli_cmd {

@@ -24,6 +24,8 @@ static const struct {
     {"image", cli_image_main, "Manage images"},
     {"images", cli_compose_images, "List images used by the created containers"},
     {"kill", cli_compose_kill, "Force stop service containers"},
+    {"login", cli_login_main, "Log in to a registry"},
+    {"logout", cli_login_main, "Log out from a registry"},
     {"logs", cli_compose_logs, "View output from containers"},
     {"ls", cli_compose_ls, "List running compose projects"},
     {"network", cli_network_main, "Manage networks"},

@@ -215,3 +215,26 @@ YAML
     [[ "$output" == *"not found and pull_policy is never"* ]]
     [ -z "$(hoist container ps -aq)" ]
 }
+
+@test "login checks credentials and stores them as docker does; pull uses them; logout" {
+    push test/bb:1
+    proxy bearer
+    export DOCKER_CONFIG=$TESTDIR/docker
+    run hoist login -u user -p wrong "$PROXY"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"login to $PROXY"* ]]
+    [ ! -e "$DOCKER_CONFIG/config.json" ]
+    run hoist login -u user --password-stdin "$PROXY" <<<"secret"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$output" = "Login Succeeded" ]
+    [ "$(jq -r --arg k "$PROXY" '.auths[$k].auth' "$DOCKER_CONFIG/config.json" | base64 -d)" = user:secret ]
+    [ "$(stat -c %a "$DOCKER_CONFIG/config.json")" = 600 ]
+    hoist image pull -q "$PROXY/test/bb:1"
+    run hoist logout "$PROXY"
+    [ "$output" = "Removing login credentials for $PROXY" ]
+    [ "$(jq -r --arg k "$PROXY" '.auths[$k]' "$DOCKER_CONFIG/config.json")" = null ]
+    run hoist logout "$PROXY"
+    [ "$output" = "Not logged in to $PROXY" ]
+    run hoist login -u user "$PROXY"
+    [ "$status" -ne 0 ]
+}

@@ -15,6 +15,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <nettle/base64.h>
+
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
@@ -186,10 +188,12 @@ static int fetch_token(struct reg *R, const char *challenge, struct herr *e)
     if (!realm)
         return herr_set(e, EACCES, "registry %s: bearer challenge without a realm", R->base);
     char *svc = service ? curl_easy_escape(R->curl, service, 0) : NULL;
-    _cleanup_free_ char *dflt = xasprintf("repository:%s:pull", R->repo);
-    char *scp = curl_easy_escape(R->curl, scope ? scope : dflt, 0);
-    _cleanup_free_ char *url = xasprintf("%s%sscope=%s%s%s", realm, strchr(realm, '?') ? "&" : "?",
-                                         scp, svc ? "&service=" : "", svc ? svc : "");
+    /* A login asks for a token without scope: only the credentials are checked. */
+    _cleanup_free_ char *dflt = R->repo ? xasprintf("repository:%s:pull", R->repo) : NULL;
+    char *scp = scope || dflt ? curl_easy_escape(R->curl, scope ? scope : dflt, 0) : NULL;
+    _cleanup_free_ char *url =
+        xasprintf("%s%s%s%s%s%s", realm, strchr(realm, '?') ? "&" : "?", scp ? "scope=" : "",
+                  scp ? scp : "", svc ? (scp ? "&service=" : "service=") : "", svc ? svc : "");
     curl_free(svc);
     curl_free(scp);
     _cleanup_free_ char *basic = R->basic ? xasprintf("Authorization: Basic %s", R->basic) : NULL;
@@ -395,13 +399,19 @@ static int blob_get(struct reg *R, const char *digest, long long size, const cha
     return 0;
 }
 
-/* Credentials of docker login for the registry, from $DOCKER_CONFIG or ~/.docker. */
-static char *docker_basic(const char *domain)
+/* docker's credentials file: $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
+static char *docker_config_path(void)
 {
     const char *dir = getenv("DOCKER_CONFIG");
     const char *home = getenv("HOME");
-    _cleanup_free_ char *path = dir ? xasprintf("%s/config.json", dir)
-                                    : xasprintf("%s/.docker/config.json", home ? home : "/root");
+    return dir ? xasprintf("%s/config.json", dir)
+               : xasprintf("%s/.docker/config.json", home ? home : "/root");
+}
+
+/* Credentials of docker login for the registry, from $DOCKER_CONFIG or ~/.docker. */
+static char *docker_basic(const char *domain)
+{
+    _cleanup_free_ char *path = docker_config_path();
     struct herr ignore = {0};
     _cleanup_json_ json_t *j = hj_load_file(AT_FDCWD, path, &ignore);
     const json_t *auths = json_object_get(j, "auths");
@@ -635,4 +645,150 @@ int hi_pull_main(int argc, char **argv)
         return hi_interrupted ? 130 : 1;
     }
     return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* The key docker uses in "auths" for a registry. */
+static char *auth_key(const char *registry)
+{
+    const char *r = registry;
+    if (str_has_prefix(r, "https://"))
+        r += 8;
+    else if (str_has_prefix(r, "http://"))
+        r += 7;
+    size_t n = strcspn(r, "/");
+    if ((n == 9 && strncmp(r, "docker.io", 9) == 0) ||
+        (n == 15 && !strncmp(r, "index.docker.io", 15)))
+        return xstrdup("https://index.docker.io/v1/");
+    return xstrndup(r, n);
+}
+
+static int save_auths(const char *path, json_t *cfg, struct herr *e)
+{
+    _cleanup_free_ char *dir = xstrdup(path);
+    *strrchr(dir, '/') = '\0';
+    _cleanup_free_ char *text = json_dumps(cfg, JSON_INDENT(1) | JSON_SORT_KEYS);
+    if (fs_mkdir_p(dir, 0700, e) < 0 ||
+        fs_write_atomic(AT_FDCWD, path, text, strlen(text), 0600, true, e) < 0)
+        return -1;
+    return 0;
+}
+
+/* Check the credentials against the registry (GET /v2/ answering its challenge), then
+ * store them where docker keeps them, so both tools share one login. */
+static int login(const char *registry, const char *user, const char *pass, struct herr *e)
+{
+    _cleanup_free_ char *key = auth_key(registry);
+    const char *domain = str_has_prefix(key, "https://index.docker.io") ? "docker.io" : key;
+    const char *host = strcmp(domain, "docker.io") == 0 ? "registry-1.docker.io" : domain;
+    _cleanup_free_ char *userpass = xasprintf("%s:%s", user, pass);
+    size_t ul = strlen(userpass);
+    _cleanup_free_ char *b64 = xcalloc(1, BASE64_ENCODE_RAW_LENGTH(ul) + 1);
+    base64_encode_raw(b64, ul, (const uint8_t *)userpass);
+    struct reg R = {.curl = curl_easy_init(),
+                    .base = xasprintf("%s://%s", insecure(domain) ? "http" : "https", host),
+                    .basic = xstrdup(b64)};
+    struct sink s = {.fd = -1, .max = 1 << 20};
+    struct resp r = {0};
+    int rc = R.curl ? reg_get(&R, "/v2/", NULL, NULL, &s, &r, e) : herr_set(e, ENOMEM, "curl");
+    if (rc == 0 && r.status == 401)
+        rc = herr_set(e, 0, "login to %s: unauthorized: incorrect username or password", domain);
+    else if (rc == 0 && r.status != 200)
+        rc = herr_set(e, 0, "login to %s: HTTP %ld", domain, r.status);
+    else if (rc < 0)
+        herr_wrap(e, "login to %s", domain);
+    free(s.buf);
+    resp_clear(&r);
+    if (R.curl)
+        curl_easy_cleanup(R.curl);
+    free(R.base);
+    free(R.auth);
+    free(R.basic);
+    if (rc < 0)
+        return -1;
+    _cleanup_free_ char *path = docker_config_path();
+    struct herr ignore = {0};
+    _cleanup_json_ json_t *cfg = hj_load_file(AT_FDCWD, path, &ignore);
+    if (!json_is_object(cfg)) {
+        json_decref(cfg);
+        cfg = json_object();
+    }
+    json_t *auths = json_object_get(cfg, "auths");
+    if (!json_is_object(auths)) {
+        auths = json_object();
+        json_object_set_new(cfg, "auths", auths);
+    }
+    json_object_set_new(auths, key, json_pack("{s:s}", "auth", b64));
+    if (save_auths(path, cfg, e) < 0)
+        return -1;
+    printf("Login Succeeded\n");
+    return 0;
+}
+
+static int logout(const char *registry, struct herr *e)
+{
+    _cleanup_free_ char *key = auth_key(registry);
+    _cleanup_free_ char *path = docker_config_path();
+    struct herr ignore = {0};
+    _cleanup_json_ json_t *cfg = hj_load_file(AT_FDCWD, path, &ignore);
+    json_t *auths = json_object_get(cfg, "auths");
+    if (!json_object_get(auths, key)) {
+        printf("Not logged in to %s\n", key);
+        return 0;
+    }
+    json_object_del(auths, key);
+    if (save_auths(path, cfg, e) < 0)
+        return -1;
+    printf("Removing login credentials for %s\n", key);
+    return 0;
+}
+
+int hi_login_main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"root", required_argument, NULL, 'r'},
+        {"username", required_argument, NULL, 'u'},
+        {"password", required_argument, NULL, 'p'},
+        {"password-stdin", no_argument, NULL, 'S'},
+        {0},
+    };
+    bool out = strcmp(argv[1], "logout") == 0, from_stdin = false;
+    const char *user = NULL, *pass = NULL;
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "+u:p:", lo, NULL)) != -1) {
+        if (c == 'u')
+            user = optarg;
+        else if (c == 'p')
+            pass = optarg;
+        else if (c == 'S')
+            from_stdin = true;
+        else if (c != 'r')
+            return 2;
+    }
+    if (optind + 1 != argc || (!out && (!user || (!pass && !from_stdin) || (pass && from_stdin)))) {
+        fprintf(stderr, "usage: hoist-image login -u USER (-p PASS | --password-stdin) REGISTRY\n"
+                        "       hoist-image logout REGISTRY\n");
+        return 2;
+    }
+    _cleanup_free_ char *line = NULL;
+    if (from_stdin) {
+        size_t cap = 0;
+        ssize_t n = getline(&line, &cap, stdin);
+        if (n <= 0) {
+            fprintf(stderr, "hoist-image: login: no password on stdin\n");
+            return 1;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        pass = line;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    struct herr e = {0};
+    int r = out ? logout(argv[optind], &e) : login(argv[optind], user, pass, &e);
+    curl_global_cleanup();
+    if (r < 0) {
+        char buf[HERR_MSG_MAX + 128];
+        fprintf(stderr, "hoist-image: %s\n", herr_str(&e, buf, sizeof(buf)));
+        return 1;
+    }
+    return 0;
 }

@@ -35,5 +35,7 @@ int hi_load_main(int argc, char **argv);
 int hi_save_main(int argc, char **argv);
 /* hoist-image pull (hi_dist.c). */
 int hi_pull_main(int argc, char **argv);
+/* hoist-image login / logout (hi_dist.c): docker's config.json credentials. */
+int hi_login_main(int argc, char **argv);
 
 #endif

@@ -356,6 +356,8 @@ static int usage(const char *cmd)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && (strcmp(argv[1], "login") == 0 || strcmp(argv[1], "logout") == 0))
+        return hi_login_main(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "pull") == 0) {
         install_signals();
         return hi_pull_main(argc, argv);
@@ -365,7 +367,9 @@ int main(int argc, char **argv)
         return strcmp(argv[1], "load") == 0 ? hi_load_main(argc, argv) : hi_save_main(argc, argv);
     }
     if (argc < 2 || (strcmp(argv[1], "import") != 0 && strcmp(argv[1], "commit") != 0)) {
-        fprintf(stderr, "hoist-image: unknown command \"%s\" (import, commit, load, save, pull)\n",
+        fprintf(stderr,
+                "hoist-image: unknown command \"%s\" (import, commit, load, save, pull, login, "
+                "logout)\n",
                 argc > 1 ? argv[1] : "");
         return 2;
     }
