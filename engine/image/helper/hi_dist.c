@@ -127,8 +127,8 @@ static void resp_clear(struct resp *r)
 /* One GET. Redirects are followed (blobs are often served from storage elsewhere); curl
  * does not send a custom Authorization header to another host on a redirect, so the
  * registry's token never leaves it. */
-static int get(struct reg *R, const char *url, const char *accept, const char *range,
-               const char *auth, struct sink *s, struct resp *r, struct herr *e)
+static struct curl_slist *setup(CURL *c, const char *url, const char *accept, const char *range,
+                                const char *auth, struct sink *s, struct resp *r)
 {
     struct curl_slist *h = NULL;
     if (accept)
@@ -137,7 +137,6 @@ static int get(struct reg *R, const char *url, const char *accept, const char *r
         h = curl_slist_append(h, auth);
     if (range)
         h = curl_slist_append(h, range);
-    CURL *c = R->curl;
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -154,6 +153,14 @@ static int get(struct reg *R, const char *url, const char *accept, const char *r
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "hoist");
+    return h;
+}
+
+static int get(struct reg *R, const char *url, const char *accept, const char *range,
+               const char *auth, struct sink *s, struct resp *r, struct herr *e)
+{
+    CURL *c = R->curl;
+    struct curl_slist *h = setup(c, url, accept, range, auth, s, r);
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(h);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
@@ -348,14 +355,22 @@ static const char *pick_platform(const json_t *index, const char *want, struct h
 /* A blob into path, verified against digest and size; a cut transfer resumes with Range
  * where it stopped, a failing one is retried with backoff. */
 static int blob_get(struct reg *R, const char *digest, long long size, const char *path,
-                    struct herr *e)
+                    bool resume, struct herr *e)
 {
     _cleanup_free_ char *url = xasprintf("/v2/%s/blobs/%s", R->repo, digest);
-    _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    _cleanup_close_ int fd =
+        open(path, O_RDWR | O_CREAT | (resume ? 0 : O_TRUNC) | O_CLOEXEC, 0600);
     if (fd < 0)
         return herr_sys(e, "create %s", path);
     struct sink s = {.fd = fd};
     sha256_init(&s.sha);
+    /* What an earlier, cut transfer left is kept: hashed again, and continued with Range. */
+    uint8_t buf[65536];
+    ssize_t nread;
+    while (resume && (nread = read(fd, buf, sizeof(buf))) > 0) {
+        sha256_update(&s.sha, (size_t)nread, buf);
+        s.written += (unsigned long long)nread;
+    }
     struct resp r = {0};
     int rc = -1;
     for (int i = 0; i < ATTEMPTS && !hi_interrupted; i++) {
@@ -454,8 +469,82 @@ struct pull {
     bool quiet;
 };
 
+/* One layer blob fetched in parallel with the others. */
+struct xfer {
+    CURL *h;
+    struct curl_slist *hdr;
+    struct sink s;
+    struct resp r;
+    const char *digest;
+    long long size;
+    char *path;
+    bool ok, resume; /* resume: cut during a 200 answer, the bytes so far are good */
+};
+
+/* Fetch the blobs at once over one multi handle (the registry's token is already known
+ * from the manifest). Whatever fails here is left !ok, for blob_get's retries. */
+static void fetch_parallel(struct reg *R, struct xfer *x, size_t n, bool quiet)
+{
+    CURLM *m = curl_multi_init();
+    if (!m)
+        return;
+    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, 6L);
+    for (size_t i = 0; i < n; i++) {
+        int fd = open(x[i].path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        x[i].h = fd >= 0 ? curl_easy_init() : NULL;
+        if (!x[i].h) {
+            if (fd >= 0)
+                close(fd);
+            continue;
+        }
+        x[i].s = (struct sink){.fd = fd};
+        sha256_init(&x[i].s.sha);
+        _cleanup_free_ char *url = xasprintf("%s/v2/%s/blobs/%s", R->base, R->repo, x[i].digest);
+        x[i].hdr = setup(x[i].h, url, NULL, NULL, R->auth, &x[i].s, &x[i].r);
+        curl_easy_setopt(x[i].h, CURLOPT_PRIVATE, &x[i]);
+        curl_multi_add_handle(m, x[i].h);
+    }
+    int running = 1;
+    while (running && !hi_interrupted) {
+        if (curl_multi_perform(m, &running) != CURLM_OK ||
+            (running && curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK))
+            break;
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            struct xfer *t = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+            curl_easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &t->r.status);
+            char got[72];
+            hi_sha_hex(&t->s.sha, got);
+            t->resume = msg->data.result != CURLE_OK && t->r.status == 200;
+            t->ok = msg->data.result == CURLE_OK && t->r.status == 200 &&
+                    strcmp(got, t->digest) == 0 &&
+                    (t->size < 0 || (long long)t->s.written == t->size);
+            if (t->ok && !quiet) {
+                printf("%.12s: Pull complete\n", t->digest + 7);
+                fflush(stdout);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!x[i].h)
+            continue;
+        curl_multi_remove_handle(m, x[i].h);
+        curl_easy_cleanup(x[i].h);
+        curl_slist_free_all(x[i].hdr);
+        close(x[i].s.fd);
+        resp_clear(&x[i].r);
+        x[i].h = NULL;
+    }
+    curl_multi_cleanup(m);
+}
+
 /* Members for hi_load_store: each layer staged, or taken from the store when its layer is
- * already unpacked there (nothing is fetched for it). */
+ * already unpacked there (nothing is fetched for it). Layers are fetched in parallel;
+ * one that fails is fetched again on its own, with retries and resumption. */
 static int fetch_layers(struct reg *R, const struct pull *o, const char *stage,
                         const json_t *manifest, const json_t *config, json_t *layers,
                         struct herr *e)
@@ -466,13 +555,18 @@ static int fetch_layers(struct reg *R, const struct pull *o, const char *stage,
         return herr_set(e, EINVAL, "manifest has %zu layers, the config %zu diff ids",
                         json_array_size(descs), json_array_size(diffs));
     char chain[72] = "";
-    for (size_t i = 0; i < json_array_size(descs); i++) {
+    size_t n = json_array_size(descs), nx = 0;
+    struct xfer *x = xcalloc(n + 1, sizeof(*x));
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
         const json_t *d = json_array_get(descs, i);
         const char *digest = hj_str(d, "digest"),
                    *diff = json_string_value(json_array_get(diffs, i));
         if (!digest || !str_has_prefix(digest, "sha256:") || !img_is_hex64(digest + 7) || !diff ||
-            !str_has_prefix(diff, "sha256:") || !img_is_hex64(diff + 7))
-            return herr_set(e, EINVAL, "layer %zu: not a sha256 digest", i + 1);
+            !str_has_prefix(diff, "sha256:") || !img_is_hex64(diff + 7)) {
+            rc = herr_set(e, EINVAL, "layer %zu: not a sha256 digest", i + 1);
+            break;
+        }
         if (i == 0) {
             snprintf(chain, sizeof(chain), "%s", diff);
         } else {
@@ -487,16 +581,32 @@ static int fetch_layers(struct reg *R, const struct pull *o, const char *stage,
                 printf("%.12s: Already exists\n", digest + 7);
             continue;
         }
-        _cleanup_free_ char *path = xasprintf("%s/l%zu", stage, i);
-        if (blob_get(R, digest, hj_int(d, "size", -1), path, e) < 0)
-            return herr_wrap(e, "layer %zu", i + 1);
-        json_array_append_new(layers, json_pack("{s:s,s:s}", "f", path, "d", digest));
-        if (!o->quiet) {
-            printf("%.12s: Pull complete\n", digest + 7);
-            fflush(stdout);
+        /* A layer listed twice is fetched once. */
+        char *path = NULL;
+        for (size_t k = 0; k < nx && !path; k++) {
+            if (strcmp(x[k].digest, digest) == 0)
+                path = x[k].path;
         }
+        if (!path) {
+            path = xasprintf("%s/l%zu", stage, i);
+            x[nx++] = (struct xfer){.digest = digest, .size = hj_int(d, "size", -1), .path = path};
+        }
+        json_array_append_new(layers, json_pack("{s:s,s:s}", "f", path, "d", digest));
     }
-    return 0;
+    if (rc == 0)
+        fetch_parallel(R, x, nx, o->quiet);
+    for (size_t k = 0; k < nx && rc == 0; k++) {
+        if (x[k].ok)
+            continue;
+        if (blob_get(R, x[k].digest, x[k].size, x[k].path, x[k].resume, e) < 0)
+            rc = herr_wrap(e, "layer %.19s", x[k].digest);
+        else if (!o->quiet)
+            printf("%.12s: Pull complete\n", x[k].digest + 7);
+    }
+    for (size_t k = 0; k < nx; k++)
+        free(x[k].path);
+    free(x);
+    return rc;
 }
 
 static int pull(const struct pull *o, const char *refstr, struct herr *e)
@@ -556,7 +666,7 @@ static int pull(const struct pull *o, const char *refstr, struct herr *e)
         goto out;
     cfg_path = xasprintf("%s/config", stage);
     if (blob_get(&R, cfg_digest, hj_int(json_object_get(manifest, "config"), "size", -1), cfg_path,
-                 e) < 0)
+                 false, e) < 0)
         goto out;
     config = hj_load_file(AT_FDCWD, cfg_path, e);
     if (!config)
