@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -102,6 +103,73 @@ static int decompress(const char *src, const char *dst, char digest[72], struct 
     hi_sha_hex(&c, digest);
 out:
     archive_read_free(a);
+    return rc;
+}
+
+struct unz {
+    const char *src;
+    char *dst;
+    char digest[72];
+    struct herr e;
+    int rc;
+};
+
+static void *unz_run(void *arg)
+{
+    struct unz *u = arg;
+    u->rc = decompress(u->src, u->dst, u->digest, &u->e);
+    return NULL;
+}
+
+/* Decompress every compressed layer of the images at once, one thread per core: gzip
+ * and zstd decoding is most of a load's or pull's time, and layers are independent.
+ * The results wait in P->plain for plain_tar. */
+static int predecompress(struct prep *P, struct hi_load_image *imgs, size_t n, struct herr *e)
+{
+    struct unz *v = NULL;
+    size_t nv = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < json_array_size(imgs[i].layers); k++) {
+            const char *f = hj_str(json_array_get(imgs[i].layers, k), "f");
+            bool seen = !f || json_object_get(P->plain, f);
+            for (size_t j = 0; j < nv && !seen; j++)
+                seen = strcmp(v[j].src, f) == 0;
+            int err = 0;
+            if (seen || !is_compressed(f, NULL, &err))
+                continue;
+            v = xrealloc(v, (nv + 1) * sizeof(*v));
+            v[nv] = (struct unz){.src = f, .dst = xasprintf("%s/u%llu", P->stage, P->n++)};
+            nv++;
+        }
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t width = cores > 0 ? (size_t)cores : 1;
+    int rc = 0;
+    for (size_t start = 0; start < nv; start += width) {
+        size_t end = start + width < nv ? start + width : nv;
+        pthread_t th[64];
+        bool made[64] = {0};
+        for (size_t j = start; j < end && j - start < 64; j++)
+            made[j - start] = pthread_create(&th[j - start], NULL, unz_run, &v[j]) == 0;
+        for (size_t j = start; j < end && j - start < 64; j++) {
+            if (made[j - start])
+                pthread_join(th[j - start], NULL);
+            else
+                unz_run(&v[j]);
+        }
+    }
+    for (size_t j = 0; j < nv; j++) {
+        if (v[j].rc < 0 && rc == 0) {
+            if (e)
+                *e = v[j].e;
+            rc = -1;
+        }
+        if (v[j].rc == 0)
+            json_object_set_new(P->plain, v[j].src,
+                                json_pack("{s:s, s:s}", "f", v[j].dst, "d", v[j].digest));
+        free(v[j].dst);
+    }
+    free(v);
     return rc;
 }
 
@@ -355,9 +423,11 @@ int hi_load_store(const char *root, const char *stage, struct hi_load_image *img
                      .staged = json_object(),
                      .sizes = json_object()};
     json_t **recs = xcalloc(n + 1, sizeof(json_t *));
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    int rc = predecompress(&P, imgs, n, e);
+    for (size_t i = 0; i < n; i++) {
         recs[i] = json_pack("{s:[]}", "layers");
+        if (rc < 0)
+            continue;
         rc = prepare_image(&P, &imgs[i], recs[i], e);
     }
     if (rc == 0) {
