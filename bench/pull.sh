@@ -43,7 +43,7 @@ for i in range(10):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as t:
         for name, data in ((f"l{i}/random", os.urandom(10 << 20)),
-                           (f"l{i}/text", (b"hoist layer %d line\n" % i) * (10 << 20 // 20))):
+                           (f"l{i}/text", (b"hoist layer %d line\n" % i) * ((10 << 20) // 20))):
             ti = tarfile.TarInfo(name)
             ti.size = len(data)
             t.addfile(ti, io.BytesIO(data))
@@ -85,7 +85,11 @@ print(f"image: 10 layers, {size / 1e6:.0f} MB in the registry, 200 MB unpacked; 
 print(f"hoist image pull (fetch, verify, unpack): median {h * 1000:.0f} ms, {200 / h:.0f} MB/s unpacked")
 print(f"skopeo copy to an OCI dir (no unpacking): median {s * 1000:.0f} ms; skopeo / hoist = {s / h:.2f}x")
 if shutil.which("podman"):
-    p = timed(["podman", "pull", "-q", "--tls-verify=false", ref], lambda: subprocess.run(["podman", "rmi", "-f", ref], capture_output=True))
+    pod = ["podman", "--root", f"{work}/podman", "--runroot", f"{work}/podman-run", "--storage-driver", "overlay"]
+    def clean():
+        subprocess.run(pod + ["system", "reset", "-f"], capture_output=True)
+        shutil.rmtree(f"{work}/podman", ignore_errors=True)
+    p = timed(pod + ["pull", "-q", "--tls-verify=false", ref], clean)
     print(f"podman pull: median {p * 1000:.0f} ms; podman / hoist = {p / h:.2f}x")
 else:
     print("podman: not installed")

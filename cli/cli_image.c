@@ -59,11 +59,15 @@ static int cmd_pull(const struct cli_globals *g, int argc, char **argv)
                                "Download an image from a registry.\n\n"
                                "Options:\n"
                                "      --platform OS/ARCH  platform (default: the host's)\n"
-                               "  -q, --quiet             print only the image name\n";
+                               "  -q, --quiet             print only the image name\n"
+                               "      --tls-verify=false  allow plain HTTP and unverified "
+                               "certificates\n";
     if (cli_help_asked(argc, argv, help))
         return 0;
-    static const struct option lo[] = {
-        {"quiet", no_argument, NULL, 'q'}, {"platform", required_argument, NULL, 'p'}, {0}};
+    static const struct option lo[] = {{"quiet", no_argument, NULL, 'q'},
+                                       {"platform", required_argument, NULL, 'p'},
+                                       {"tls-verify", optional_argument, NULL, 't'},
+                                       {0}};
     struct image_pull_opts o = {0};
     int c;
     optind = 0;
@@ -73,6 +77,8 @@ static int cmd_pull(const struct cli_globals *g, int argc, char **argv)
             o.quiet = true;
         else if (c == 'p')
             o.platform = optarg;
+        else if (c == 't' && (!optarg || !strcmp(optarg, "true") || !strcmp(optarg, "false")))
+            o.insecure = optarg && strcmp(optarg, "false") == 0;
         else
             return cli_usage_error("image pull", "unknown or incomplete option \"%s\"",
                                    argv[optind - 1]);

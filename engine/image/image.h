@@ -112,6 +112,7 @@ int image_helper_run(const char *self_dir, const char *root, char *const *args, 
 struct image_pull_opts {
     const char *platform; /* "os/arch[/variant]"; NULL: the host's */
     bool quiet;           /* no progress output */
+    bool insecure;        /* plain HTTP or unverified TLS for this registry */
 };
 
 /* Fetch ref from its registry into the store (through the hoist-image helper, which

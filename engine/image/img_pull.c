@@ -14,6 +14,8 @@ int image_pull(const char *self_dir, const char *root, const char *ref,
     strv_push(&args, xstrdup("pull"));
     if (o && o->quiet)
         strv_push(&args, xstrdup("-q"));
+    if (o && o->insecure)
+        strv_push(&args, xstrdup("--insecure"));
     if (o && o->platform) {
         strv_push(&args, xstrdup("--platform"));
         strv_push(&args, xstrdup(o->platform));

@@ -42,8 +42,11 @@ int hi_pack_archive(struct hi_blob *b, const char *file, struct herr *e);
 /* Turn an overlay upper dir into OCI layer entries (whiteouts -> .wh. names). */
 int hi_pack_upper(struct hi_blob *b, const char *dir, struct herr *e);
 
-/* Unpack a normalized tar into the empty directory dirfd (overlay whiteout format). */
-int hi_unpack(const char *tar, int dirfd, struct herr *e);
+/* Unpack a tar into the empty directory dirfd (overlay whiteout format); size gets the
+ * bytes of its regular files. */
+int hi_unpack(const char *tar, int dirfd, unsigned long long *size, struct herr *e);
+/* The same from an archive opened for reading with the tar format. */
+int hi_unpack_archive(struct archive *a, int dirfd, unsigned long long *size, struct herr *e);
 
 /* libarchive's errno for an error, unless it only encodes "bad format" or "misuse",
  * which its message already says. */

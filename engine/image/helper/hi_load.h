@@ -17,7 +17,9 @@ struct hi_load_image {
     char *id;        /* "sha256:<hex>" of the config bytes */
     json_t *config;  /* the parsed config */
     json_t *cfg_mem; /* member holding the config */
-    json_t *layers;  /* members holding the layers, bottom first (maybe compressed) */
+    json_t *layers;  /* members holding the layers, bottom first (maybe compressed); a
+                      * pulled layer's member is already unpacked: {"f": its tar, "d": diff
+                      * id, "dir": stage dir holding diff/, "size": content bytes} */
     char **tags;     /* normalized names */
 };
 
@@ -33,9 +35,9 @@ void hi_sha_hex(struct sha256_ctx *c, char out[72]);
 
 int hi_load_main(int argc, char **argv);
 int hi_save_main(int argc, char **argv);
-/* hoist-image pull (hi_dist.c). */
+/* hoist-image pull (hi_pull.c). */
 int hi_pull_main(int argc, char **argv);
-/* hoist-image login / logout (hi_dist.c): docker's config.json credentials. */
+/* hoist-image login / logout (hi_login.c): docker's config.json credentials. */
 int hi_login_main(int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /* Storing loaded images: decompress each layer while hashing it, check the hash
- * against the config's diff id, check every entry of the layer, unpack it into the
- * stage, and only then, under the store lock, move layers, blobs, configs and names in. */
+ * against the config's diff id, unpack it into the stage (checking every entry), and
+ * only then, under the store lock, move layers, blobs, configs and names in. A pull
+ * hands over layers it already unpacked while fetching (hi_stream.c). */
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -27,9 +28,10 @@
 
 struct prep {
     const char *root, *stage;
-    json_t *plain;  /* staged member path -> {"f": uncompressed tar, "d": its digest} */
-    json_t *staged; /* chain hex -> {"dir": staged layer, "blob": tar, "diff": diff id} */
-    json_t *sizes;  /* chain hex -> content size */
+    json_t *plain;   /* staged member path -> {"f": uncompressed tar, "d": its digest} */
+    json_t *staged;  /* chain hex -> {"dir": staged layer, "blob": tar, "diff": diff id} */
+    json_t *sizes;   /* chain hex -> content size */
+    json_t *adopted; /* layer dirs unpacked by a pull, taken into P->staged */
     unsigned long long n;
     bool progress;
 };
@@ -177,6 +179,8 @@ static int predecompress(struct prep *P, struct hi_load_image *imgs, size_t n, s
 static json_t *plain_tar(struct prep *P, json_t *mem, struct herr *e)
 {
     const char *f = hj_str(mem, "f");
+    if (hj_str(mem, "dir"))
+        return mem;
     json_t *done = json_object_get(P->plain, f);
     if (done)
         return done;
@@ -198,102 +202,14 @@ static json_t *plain_tar(struct prep *P, json_t *mem, struct herr *e)
     return r;
 }
 
-/* Check every entry before anything is unpacked: names, whiteouts, hard links to
- * earlier entries, types and sizes. Counts the content size. */
-static int prescan(const char *tar, unsigned long long *size, struct herr *e)
+/* A layer unpacked in the stage becomes part of what install moves in. */
+static int adopt_layer(struct prep *P, const char *dir, const char *tar, const char *diff,
+                       const char *parent, const char *chain, unsigned long long size,
+                       struct herr *e)
 {
-    struct archive *a = archive_read_new();
-    archive_read_support_format_tar(a);
-    _cleanup_json_ json_t *seen = json_object();
-    unsigned long long entries = 0, total = 0;
-    int rc = 0, h;
-    struct archive_entry *ent;
-    if (archive_read_open_filename(a, tar, COPY_BUF) != ARCHIVE_OK) {
-        rc = herr_set(e, hi_la_errno(a), "%s", archive_error_string(a));
-        goto out;
-    }
-    while ((h = archive_read_next_header(a, &ent)) == ARCHIVE_OK || h == ARCHIVE_WARN) {
-        const char *raw = archive_entry_pathname(ent);
-        _cleanup_free_ char *name = NULL, *target = NULL;
-        if (++entries > HI_MAX_ENTRIES) {
-            rc = herr_set(e, EFBIG, "more than %llu entries", HI_MAX_ENTRIES);
-            goto out;
-        }
-        if (!raw || image_path_clean(raw, &name, e) < 0) {
-            rc = raw ? herr_set(e, EINVAL, "entry \"%s\" points outside the layer", raw)
-                     : herr_set(e, EINVAL, "nameless entry");
-            goto out;
-        }
-        const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-        const char *wt = base + strlen(WH_PREFIX);
-        if (str_has_prefix(base, WH_PREFIX) && strcmp(base, WH_OPAQUE) != 0 &&
-            (!*wt || strcmp(wt, ".") == 0 || strcmp(wt, "..") == 0 ||
-             str_has_prefix(wt, WH_PREFIX))) {
-            rc = herr_set(e, EINVAL, "entry \"%s\": malformed whiteout", raw);
-            goto out;
-        }
-        mode_t type = archive_entry_filetype(ent);
-        const char *hl = archive_entry_hardlink(ent);
-        if (hl) {
-            if (image_path_clean(hl, &target, e) < 0 || !json_object_get(seen, target)) {
-                rc =
-                    herr_set(e, EINVAL, "hard link \"%s\" -> \"%s\": not an earlier file", raw, hl);
-                goto out;
-            }
-        } else if (type == AE_IFREG) {
-            la_int64_t s = archive_entry_size(ent);
-            total += s > 0 ? (unsigned long long)s : 0;
-            if (s < 0 || (unsigned long long)s > HI_MAX_FILE_SIZE || total > HI_MAX_TOTAL_SIZE) {
-                rc = herr_set(e, EFBIG, "entry \"%s\": size %lld is over the limit", raw,
-                              (long long)s);
-                goto out;
-            }
-        } else if (type != AE_IFDIR && type != AE_IFLNK && type != AE_IFCHR && type != AE_IFBLK &&
-                   type != AE_IFIFO) {
-            rc =
-                herr_set(e, EINVAL, "entry \"%s\": unsupported file type 0%o", raw, (unsigned)type);
-            goto out;
-        }
-        size_t xbytes = 0, xs;
-        const char *xn;
-        const void *xv;
-        archive_entry_xattr_reset(ent);
-        while (archive_entry_xattr_next(ent, &xn, &xv, &xs) == ARCHIVE_OK) {
-            xbytes += strlen(xn) + xs;
-            if (xbytes > HI_MAX_XATTR_BYTES) {
-                rc = herr_set(e, EFBIG, "entry \"%s\": extended attributes too large", raw);
-                goto out;
-            }
-        }
-        if (type == AE_IFDIR && !hl)
-            json_object_del(seen, name);
-        else
-            json_object_set_new(seen, name, json_true());
-    }
-    if (h != ARCHIVE_EOF)
-        rc = herr_set(e, hi_la_errno(a), "%s", archive_error_string(a));
-    *size = total;
-out:
-    archive_read_free(a);
-    return rc;
-}
-
-static int stage_layer(struct prep *P, const char *tar, const char *diff, const char *parent,
-                       const char *chain, struct herr *e)
-{
-    unsigned long long size = 0;
-    if (prescan(tar, &size, e) < 0)
-        return -1;
-    _cleanup_free_ char *dir = xasprintf("%s/l-%s", P->stage, img_id_hex(chain));
-    _cleanup_free_ char *ddir = xasprintf("%s/diff", dir);
-    if (mkdir(dir, 0700) < 0 || mkdir(ddir, 0755) < 0)
-        return herr_sys(e, "create %s", ddir);
-    _cleanup_close_ int dfd = open(ddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     _cleanup_close_ int lfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || lfd < 0)
-        return herr_sys(e, "open %s", ddir);
-    if (hi_unpack(tar, dfd, e) < 0)
-        return -1;
+    if (lfd < 0)
+        return herr_sys(e, "open %s", dir);
     _cleanup_json_ json_t *meta =
         json_pack("{s:s, s:s?, s:I}", "diff_id", diff, "parent", parent, "size", (json_int_t)size);
     if (hj_write_atomic(lfd, "meta.json", meta, false, e) < 0)
@@ -302,6 +218,22 @@ static int stage_layer(struct prep *P, const char *tar, const char *diff, const 
                         json_pack("{s:s, s:s, s:s}", "dir", dir, "blob", tar, "diff", diff));
     json_object_set_new(P->sizes, img_id_hex(chain), json_integer((json_int_t)size));
     return 0;
+}
+
+static int stage_layer(struct prep *P, const char *tar, const char *diff, const char *parent,
+                       const char *chain, struct herr *e)
+{
+    _cleanup_free_ char *dir = xasprintf("%s/l-%s", P->stage, img_id_hex(chain));
+    _cleanup_free_ char *ddir = xasprintf("%s/diff", dir);
+    if (mkdir(dir, 0700) < 0 || mkdir(ddir, 0755) < 0)
+        return herr_sys(e, "create %s", ddir);
+    _cleanup_close_ int dfd = open(ddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return herr_sys(e, "open %s", ddir);
+    unsigned long long size = 0;
+    if (hi_unpack(tar, dfd, &size, e) < 0)
+        return -1;
+    return adopt_layer(P, dir, tar, diff, parent, chain, size, e);
 }
 
 static long long layer_size(struct prep *P, const char *hex)
@@ -345,9 +277,21 @@ static int prepare_image(struct prep *P, struct hi_load_image *img, json_t *rec,
         }
         const char *hex = img_id_hex(chain);
         _cleanup_free_ char *have = xasprintf("%s/images/layers/%s", P->root, hex);
-        if (!json_object_get(P->staged, hex) && !fs_exists(have) &&
-            stage_layer(P, hj_str(pt, "f"), want, i ? parent : NULL, chain, e) < 0)
+        /* A layer a pull already unpacked while fetching is taken as it is, once: the
+         * same blob at another position has another parent and is unpacked again. */
+        const char *dir = hj_str(pt, "dir");
+        int r = 0;
+        if (json_object_get(P->staged, hex) || fs_exists(have))
+            r = 0;
+        else if (dir && !json_object_get(P->adopted, dir))
+            r = adopt_layer(P, dir, hj_str(pt, "f"), want, i ? parent : NULL, chain,
+                            (unsigned long long)hj_int(pt, "size", 0), e);
+        else
+            r = stage_layer(P, hj_str(pt, "f"), want, i ? parent : NULL, chain, e);
+        if (r < 0)
             return herr_wrap(e, "image %s: layer %zu", img->id, i + 1);
+        if (dir)
+            json_object_set_new(P->adopted, dir, json_true());
         if (P->progress)
             fprintf(stderr, "%.12s: Loading layer %zu/%zu done\n", img_id_hex(want), i + 1,
                     json_array_size(diffs));
@@ -421,7 +365,8 @@ int hi_load_store(const char *root, const char *stage, struct hi_load_image *img
                      .progress = progress,
                      .plain = json_object(),
                      .staged = json_object(),
-                     .sizes = json_object()};
+                     .sizes = json_object(),
+                     .adopted = json_object()};
     json_t **recs = xcalloc(n + 1, sizeof(json_t *));
     int rc = predecompress(&P, imgs, n, e);
     for (size_t i = 0; i < n; i++) {
@@ -448,5 +393,6 @@ int hi_load_store(const char *root, const char *stage, struct hi_load_image *img
     json_decref(P.plain);
     json_decref(P.staged);
     json_decref(P.sizes);
+    json_decref(P.adopted);
     return rc;
 }

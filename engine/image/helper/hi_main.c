@@ -139,7 +139,7 @@ static int install_layer(const char *root, const char *parent_chain, struct buil
         _cleanup_close_ int dfd = open(sd, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
             return herr_sys(e, "open %s", sd);
-        if (hi_unpack(blob, dfd, e) < 0)
+        if (hi_unpack(blob, dfd, NULL, e) < 0)
             return -1;
         if (syncfs(dfd) < 0)
             return herr_sys(e, "sync %s", sd);

@@ -1,7 +1,9 @@
 /* Unpacking a layer blob. Every path is resolved relative to the layer root with
  * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), and the final
  * component is always created with an *at call on that parent fd, never followed: a
- * symlink in the archive can neither be written through nor lead out of the layer. */
+ * symlink in the archive can neither be written through nor lead out of the layer.
+ * Each entry's header is checked (name, whiteout form, type, size and xattr bounds)
+ * before anything of it is written, so one pass serves streamed layers too. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -28,6 +30,7 @@
 struct unpacker {
     int root;
     json_t *dirs; /* [path, sec, nsec]: directory times are set last */
+    unsigned long long entries, size;
 };
 
 static int openat2_safe(int dirfd, const char *path, int flags)
@@ -144,6 +147,9 @@ static int write_data(struct archive *a, int fd, struct archive_entry *ent, cons
                         archive_error_string(a));
     if (ftruncate(fd, archive_entry_size(ent)) < 0)
         return herr_sys(e, "archive entry \"%s\": set size", entry);
+    /* The store syncs the layer before it moves in; starting the writeback now lets
+     * the disk work while the rest of the layer (and the download) goes on. */
+    (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     return 0;
 }
 
@@ -220,12 +226,9 @@ static int make_hardlink(struct unpacker *u, int pfd, const char *base, const ch
     if (image_path_clean(target_raw, &target, e) < 0)
         return herr_wrap(e, "hard link \"%s\"", entry);
     _cleanup_close_ int tfd = openat2_safe(u->root, target, O_PATH | O_NOFOLLOW);
-    if (tfd < 0) {
-        if (errno == ENOENT)
-            return herr_set(e, ENOENT, "hard link \"%s\": target \"%s\" does not exist", entry,
-                            target_raw);
-        return resolve_error(entry, target, e);
-    }
+    if (tfd < 0)
+        return herr_set(e, errno, "hard link \"%s\" -> \"%s\": not an earlier file", entry,
+                        target_raw);
     struct stat st;
     if (fstat(tfd, &st) < 0)
         return herr_sys(e, "hard link \"%s\": stat target", entry);
@@ -247,8 +250,10 @@ static int make_whiteout(int pfd, const char *base, struct archive_entry *ent, c
         return 0;
     }
     const char *name = base + strlen(WH_PREFIX);
-    /* ".wh.." or ".wh..." would whiteout the directory itself or its parent. */
-    if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strchr(name, '/'))
+    /* ".wh.." or ".wh..." would whiteout the directory itself or its parent, and a
+     * whiteout of a whiteout name has no meaning in overlay. */
+    if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strchr(name, '/') ||
+        str_has_prefix(name, WH_PREFIX))
         return herr_set(e, EINVAL, "archive entry \"%s\": malformed whiteout", entry);
     if (clear_slot(pfd, name, false, entry, e) < 0)
         return -1;
@@ -260,11 +265,41 @@ static int make_whiteout(int pfd, const char *base, struct archive_entry *ent, c
     return 0;
 }
 
+/* Bounds a hostile layer could otherwise use to fill the disk or memory. */
+static int check_header(struct unpacker *u, struct archive_entry *ent, const char *entry,
+                        struct herr *e)
+{
+    if (++u->entries > HI_MAX_ENTRIES)
+        return herr_set(e, EFBIG, "more than %llu entries", HI_MAX_ENTRIES);
+    if (archive_entry_filetype(ent) == AE_IFREG && !archive_entry_hardlink(ent)) {
+        la_int64_t s = archive_entry_size(ent);
+        u->size += s > 0 ? (unsigned long long)s : 0;
+        if (s < 0 || (unsigned long long)s > HI_MAX_FILE_SIZE || u->size > HI_MAX_TOTAL_SIZE)
+            return herr_set(e, EFBIG, "archive entry \"%s\": size %lld is over the limit", entry,
+                            (long long)s);
+    }
+    size_t xbytes = 0, xs;
+    const char *xn;
+    const void *xv;
+    archive_entry_xattr_reset(ent);
+    while (archive_entry_xattr_next(ent, &xn, &xv, &xs) == ARCHIVE_OK) {
+        xbytes += strlen(xn) + xs;
+        if (xbytes > HI_MAX_XATTR_BYTES)
+            return herr_set(e, EFBIG, "archive entry \"%s\": extended attributes too large", entry);
+    }
+    return 0;
+}
+
 static int unpack_entry(struct unpacker *u, struct archive *a, struct archive_entry *ent,
                         struct herr *e)
 {
+    const char *raw = archive_entry_pathname(ent);
     _cleanup_free_ char *entry = NULL;
-    if (image_path_clean(archive_entry_pathname(ent), &entry, e) < 0)
+    if (!raw)
+        return herr_set(e, EINVAL, "nameless archive entry");
+    if (image_path_clean(raw, &entry, e) < 0)
+        return herr_set(e, EINVAL, "archive entry \"%s\" points outside the layer", raw);
+    if (check_header(u, ent, entry, e) < 0)
         return -1;
     if (!*entry)
         return 0;
@@ -307,18 +342,11 @@ static int finish_dirs(struct unpacker *u, struct herr *e)
     return 0;
 }
 
-int hi_unpack(const char *tar, int dirfd, struct herr *e)
+int hi_unpack_archive(struct archive *a, int dirfd, unsigned long long *size, struct herr *e)
 {
-    struct archive *a = archive_read_new();
-    archive_read_support_format_tar(a);
     struct unpacker u = {.root = dirfd, .dirs = json_array()};
-    int rc = 0;
-    if (archive_read_open_filename(a, tar, 128 * 1024) != ARCHIVE_OK) {
-        rc = herr_set(e, hi_la_errno(a), "%s: %s", tar, archive_error_string(a));
-        goto out;
-    }
     struct archive_entry *ent;
-    int h;
+    int h, rc = 0;
     while ((h = archive_read_next_header(a, &ent)) == ARCHIVE_OK || h == ARCHIVE_WARN) {
         if (hi_interrupted) {
             rc = herr_set(e, EINTR, "interrupted");
@@ -328,12 +356,26 @@ int hi_unpack(const char *tar, int dirfd, struct herr *e)
             goto out;
     }
     if (h != ARCHIVE_EOF) {
-        rc = herr_set(e, hi_la_errno(a), "%s: %s", tar, archive_error_string(a));
+        rc = herr_set(e, hi_la_errno(a), "%s", archive_error_string(a));
         goto out;
     }
     rc = finish_dirs(&u, e);
+    if (size)
+        *size = u.size;
 out:
     json_decref(u.dirs);
+    return rc;
+}
+
+int hi_unpack(const char *tar, int dirfd, unsigned long long *size, struct herr *e)
+{
+    struct archive *a = archive_read_new();
+    archive_read_support_format_tar(a);
+    int rc;
+    if (archive_read_open_filename(a, tar, 128 * 1024) != ARCHIVE_OK)
+        rc = herr_set(e, hi_la_errno(a), "%s: %s", tar, archive_error_string(a));
+    else if ((rc = hi_unpack_archive(a, dirfd, size, e)) < 0)
+        herr_wrap(e, "%s", tar);
     archive_read_free(a);
     return rc;
 }
