@@ -3,39 +3,13 @@
 # from images made here; a proxy in front of it plays auth, cuts and errors.
 
 load helpers
-
-FIX=$BATS_TEST_DIRNAME/../fixtures/registry
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_http() {
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
-        sleep 0.05
-    done
-    return 1
-}
+load registry
 
 setup() {
     hoist_setup
     REGPORT=$(free_port)
-    cat >"$TESTDIR/reg.yml" <<YML
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $TESTDIR/registry
-http:
-  addr: 127.0.0.1:$REGPORT
-log:
-  level: error
-YML
-    docker-registry serve "$TESTDIR/reg.yml" >"$TESTDIR/reg.log" 2>&1 3>&- &
-    REGPID=$!
-    wait_http "$REGPORT"
+    registry_start registry 127.0.0.1 "$REGPORT"
     REG=127.0.0.1:$REGPORT
-    PROXYPID=
     # The test image: the busybox fixture, saved as a docker archive and pushed.
     import_busybox src:1
     hoist image save -o "$TESTDIR/bb.tar" src:1
@@ -43,9 +17,7 @@ YML
 }
 
 teardown() {
-    [ -n "$PROXYPID" ] && kill "$PROXYPID" 2>/dev/null && wait "$PROXYPID" 2>/dev/null
-    kill "$REGPID" 2>/dev/null
-    wait "$REGPID" 2>/dev/null
+    registry_stop_all
     hoist_teardown
 }
 
@@ -53,21 +25,6 @@ push() { # push NAME [skopeo options]: the fixture as $REG/NAME
     local name=$1
     shift
     skopeo copy -q --dest-tls-verify=false "$@" "docker-archive:$TESTDIR/bb.tar" "docker://$REG/$name"
-}
-
-proxy() { # proxy MODE: start the proxy in front of the registry; $PROXY is its address
-    local port
-    port=$(free_port)
-    python3 "$FIX/proxy.py" "$port" "$REGPORT" "$TESTDIR/proxy.log" "$1" 3>&- &
-    PROXYPID=$!
-    wait_http "$port"
-    PROXY=127.0.0.1:$port
-}
-
-assert_store_empty() {
-    [ -z "$(hoist image ls -q)" ]
-    [ -z "$(ls "$ROOT/images/layers" 2>/dev/null)" ]
-    [ -z "$(ls "$ROOT/images/tmp" 2>/dev/null)" ]
 }
 
 @test "pull: a gzip image arrives, runs, is up to date the second time; -q" {
@@ -106,7 +63,7 @@ assert_store_empty() {
 
 @test "pull: a multi-platform index gives the host's platform, --platform another" {
     skopeo copy -q "docker-archive:$TESTDIR/bb.tar" "oci:$TESTDIR/oci:single"
-    python3 "$FIX/mkindex.py" "$TESTDIR/oci" single multi
+    python3 "$REGFIX/mkindex.py" "$TESTDIR/oci" single multi
     skopeo copy -q --all --dest-tls-verify=false "oci:$TESTDIR/oci:multi" "docker://$REG/test/multi:1"
     hoist image pull -q "$REG/test/multi:1"
     [ "$(hoist image inspect "$REG/test/multi:1" | jq -r '.[0].Architecture')" = amd64 ]
@@ -143,7 +100,7 @@ assert_store_empty() {
     grep -q 'range=bytes=1000-' "$TESTDIR/proxy.log"
     hoist container run --rm --network none "$PROXY/test/bb:1" true
     hoist image rm "$PROXY/test/bb:1" >/dev/null
-    kill "$PROXYPID"; wait "$PROXYPID" 2>/dev/null || true
+    kill "$(cat "$TESTDIR"/proxy-*.pid)"; rm "$TESTDIR"/proxy-*.pid
     proxy flaky
     run hoist image pull "$PROXY/test/bb:1"
     [ "$status" -eq 0 ] || { echo "$output"; false; }

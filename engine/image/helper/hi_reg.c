@@ -179,6 +179,12 @@ static int get(struct hi_reg *R, const char *url, const char *accept, const char
     if (rc != CURLE_OK) {
         if (s->err)
             return herr_set(e, s->err, "GET %s", url);
+        /* Most often a plain-HTTP registry that nobody listed as insecure. */
+        if (rc == CURLE_SSL_CONNECT_ERROR && !R->insecure)
+            return herr_set(e, EIO,
+                            "GET %s: %s (for a registry without TLS, list it in "
+                            "insecure-registries of /etc/hoist/registries.json)",
+                            url, curl_easy_strerror(rc));
         return herr_set(e, EIO, "GET %s: %s", url, curl_easy_strerror(rc));
     }
     return 0;
