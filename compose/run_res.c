@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/cleanup.h"
 #include "common/err.h"
@@ -174,6 +175,28 @@ int run_ensure_resources(const struct ctr_ctx *c, const struct compose_project *
     return 0;
 }
 
+/* An image that is present is pulled again for always/refresh, and for daily, weekly
+ * and every_<duration> once its last pull is that old. */
+static bool pull_due(const char *root, const char *ref, const char *policy)
+{
+    long long max_ns;
+    if (!policy)
+        return false;
+    if (!strcmp(policy, "always") || !strcmp(policy, "refresh"))
+        return true;
+    if (!strcmp(policy, "daily"))
+        max_ns = 86400LL * 1000000000LL;
+    else if (!strcmp(policy, "weekly"))
+        max_ns = 7 * 86400LL * 1000000000LL;
+    else if (!str_has_prefix(policy, "every_") || ctr_parse_duration(policy + 6, &max_ns, NULL) < 0)
+        return false;
+    long long at = 0;
+    struct herr ignore = {0};
+    if (image_pulled_at(root, ref, &at, &ignore) < 0)
+        return true;
+    return ((long long)time(NULL) - at) * 1000000000LL >= max_ns;
+}
+
 int run_ensure_images(const struct ctr_ctx *c, const struct compose_project *p, char **services,
                       const char *pull, struct herr *e)
 {
@@ -187,7 +210,7 @@ int run_ensure_images(const struct ctr_ctx *c, const struct compose_project *p, 
         struct herr le = {0};
         if (image_lookup(c->root, ref, &img, &le) == 0) {
             image_free(img);
-            if (!policy || strcmp(policy, "always"))
+            if (!pull_due(c->root, ref, policy))
                 continue;
         } else if (policy && !strcmp(policy, "never")) {
             return herr_set(e, 0, "service \"%s\": image %s not found and pull_policy is never", *s,

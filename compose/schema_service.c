@@ -490,11 +490,13 @@ static int sc_pull_policy(struct sctx *s, const struct cnode *n, const char *pat
         if (!strcmp(ok[i], n->str))
             return 0;
     }
-    if (str_has_prefix(n->str, "every_"))
+    long long ns;
+    if (str_has_prefix(n->str, "every_") && parse_duration(n->str + 6, &ns) == 0 && ns > 0)
         return 0;
     json_decref(*out);
     return cerr(s->c, n, path,
-                "invalid pull policy \"%s\" (always, never, missing, build, daily, weekly)",
+                "invalid pull policy \"%s\" (always, never, missing, build, daily, weekly, "
+                "every_<duration>)",
                 n->str);
 }
 

@@ -115,6 +115,11 @@ struct image_pull_opts {
     bool insecure;        /* plain HTTP or unverified TLS for this registry */
 };
 
+/* When ref was last pulled or found up to date by a pull (seconds since the epoch); for
+ * an image never pulled under that name, when it was stored. For pull_policy daily,
+ * weekly and every_<duration>. */
+int image_pulled_at(const char *root, const char *ref, long long *secs, struct herr *e);
+
 /* Fetch ref from its registry into the store (through the hoist-image helper, which
  * prints progress on stderr unless quiet). */
 int image_pull(const char *self_dir, const char *root, const char *ref,

@@ -34,6 +34,9 @@ int img_resolve(const char *root, const json_t *repos, const char *ref, char **i
 json_t *img_db_load(const char *root, const char *id, struct herr *e);
 int img_db_save(const char *root, const char *id, json_t *rec, struct herr *e);
 
+/* Note that name was pulled (or found up to date) now: images/pulled.json. */
+int img_pulled_record(const char *root, const char *name, struct herr *e);
+
 /* Current time as RFC 3339 with nanoseconds, UTC. */
 char *img_now_rfc3339(void);
 

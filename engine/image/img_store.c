@@ -347,3 +347,42 @@ int image_tag(const char *root, const char *src, const char *dst, struct herr *e
     json_object_set_new(repos, norm, json_string(id));
     return img_repos_save(root, repos, e);
 }
+
+int image_pulled_at(const char *root, const char *ref, long long *secs, struct herr *e)
+{
+    _cleanup_json_ json_t *repos = img_repos_load(root, e);
+    _cleanup_free_ char *id = NULL, *name = NULL;
+    if (!repos || img_resolve(root, repos, ref, &id, &name, e) < 0)
+        return -1;
+    _cleanup_free_ char *p = img_path(root, "pulled.json");
+    struct herr ignore = {0};
+    _cleanup_json_ json_t *pulled = hj_load_file(AT_FDCWD, p, &ignore);
+    const json_t *t = name ? json_object_get(pulled, name) : NULL;
+    if (json_is_integer(t)) {
+        *secs = json_integer_value(t);
+        return 0;
+    }
+    /* Never pulled under this name (loaded, imported, committed): when it was stored. */
+    _cleanup_free_ char *db = xasprintf("%s/images/imagedb/%s.json", root, img_id_hex(id));
+    struct stat st;
+    if (stat(db, &st) < 0)
+        return herr_sys(e, "stat %s", db);
+    *secs = st.st_mtime;
+    return 0;
+}
+
+int img_pulled_record(const char *root, const char *name, struct herr *e)
+{
+    _cleanup_close_ int lock = img_store_lock(root, e);
+    if (lock < 0)
+        return -1;
+    _cleanup_free_ char *p = img_path(root, "pulled.json");
+    struct herr ignore = {0};
+    _cleanup_json_ json_t *pulled = hj_load_file(AT_FDCWD, p, &ignore);
+    if (!json_is_object(pulled)) {
+        json_decref(pulled);
+        pulled = json_object();
+    }
+    json_object_set_new(pulled, name, json_integer((json_int_t)time(NULL)));
+    return hj_write_atomic(AT_FDCWD, p, pulled, false, e);
+}

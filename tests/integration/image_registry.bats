@@ -194,3 +194,43 @@ PY
     [ "$status" -ne 0 ]
     assert_store_empty
 }
+
+@test "compose pull_policy every_<duration>, daily: pulled again only once the last pull is that old" {
+    mkimage "$REG" t/bb:1 plain
+    proxy plain
+    mkdir -p "$TESTDIR/p" && cd "$TESTDIR/p"
+    cat >compose.yaml <<YAML
+name: policy
+services:
+  a:
+    image: $PROXY/t/bb:1
+    network_mode: none
+    pull_policy: every_1h
+YAML
+    manifests() { grep -c '/manifests/' "$TESTDIR/proxy.log" || true; }
+    hoist up --no-start >/dev/null 2>&1
+    [ "$(manifests)" -eq 1 ]
+    hoist down >/dev/null 2>&1
+    hoist up --no-start >/dev/null 2>&1
+    [ "$(manifests)" -eq 1 ]
+    # Two hours ago: due again; the registry says it is up to date, and that counts too.
+    jq --arg k "$PROXY/t/bb:1" '.[$k] -= 7200' "$ROOT/images/pulled.json" >"$TESTDIR/p.json"
+    mv "$TESTDIR/p.json" "$ROOT/images/pulled.json"
+    hoist down >/dev/null 2>&1
+    hoist up --no-start >/dev/null 2>&1
+    [ "$(manifests)" -eq 2 ]
+    hoist down >/dev/null 2>&1
+    hoist up --no-start >/dev/null 2>&1
+    [ "$(manifests)" -eq 2 ]
+    sed -i 's/every_1h/daily/' compose.yaml
+    jq --arg k "$PROXY/t/bb:1" '.[$k] -= 90000' "$ROOT/images/pulled.json" >"$TESTDIR/p.json"
+    mv "$TESTDIR/p.json" "$ROOT/images/pulled.json"
+    hoist down >/dev/null 2>&1
+    hoist up --no-start >/dev/null 2>&1
+    [ "$(manifests)" -eq 3 ]
+    hoist down >/dev/null 2>&1
+    sed -i 's/daily/every_soon/' compose.yaml
+    run hoist up --no-start
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"compose.yaml:6:18"*'invalid pull policy "every_soon"'* ]]
+}

@@ -439,6 +439,8 @@ static int pull(const struct pull *o, const char *refstr, struct herr *e)
     struct herr ignore = {0};
     repos = img_repos_load(o->root, &ignore);
     if (hj_str(repos, name) && strcmp(hj_str(repos, name), cfg_digest) == 0) {
+        if (img_pulled_record(o->root, name, e) < 0)
+            goto out;
         if (o->quiet)
             printf("%s\n", name);
         else
@@ -453,7 +455,8 @@ static int pull(const struct pull *o, const char *refstr, struct herr *e)
                                  .tags = xcalloc(2, sizeof(char *))};
     img.tags[0] = xstrdup(name);
     if (fetch_layers(&R, o, stage, manifest, config, img.layers, e) < 0 ||
-        hi_load_store(o->root, stage, &img, 1, false, false, e) < 0)
+        hi_load_store(o->root, stage, &img, 1, false, false, e) < 0 ||
+        img_pulled_record(o->root, name, e) < 0)
         goto out;
     if (o->quiet)
         printf("%s\n", name);
