@@ -108,6 +108,28 @@ refused() {
     skopeo inspect --raw "oci-archive:$TESTDIR/bb.tar" | jq -e '.layers | length == 1'
 }
 
+@test "podman loads what hoist saves; hoist loads podman's docker and OCI archives" {
+    command -v podman || { echo "podman is required (scripts/install-deps.sh)"; false; }
+    pod() { podman --root "$TESTDIR/podman" --runroot "$TESTDIR/podman-run" --storage-driver vfs "$@"; }
+    import_busybox hoisted:1
+    id=$(hoist image inspect hoisted:1 | jq -r '.[0].Id')
+    hoist image save -o "$TESTDIR/h.tar" hoisted:1
+    run pod load -i "$TESTDIR/h.tar"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ "$output" == *"Loaded image: localhost/hoisted:1"* || "$output" == *"Loaded image: docker.io/library/hoisted:1"* ]]
+    [ "sha256:$(pod image inspect --format '{{.Id}}' hoisted:1)" = "$id" ]
+    pod save -o "$TESTDIR/p-docker.tar" hoisted:1
+    pod save --format oci-archive -o "$TESTDIR/p-oci.tar" hoisted:1
+    hoist image rm hoisted:1 >/dev/null
+    for a in p-docker p-oci; do
+        run hoist image load -i "$TESTDIR/$a.tar"
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        [ "$(hoist container run --rm --network none "$(hoist image ls -q | head -1)" echo "$a")" = "$a" ]
+        hoist image rm -f "$(hoist image ls -q | head -1)" >/dev/null
+    done
+    pod system reset -f >/dev/null 2>&1
+}
+
 @test "a 100-layer image loads, runs, and shows its history" {
     python3 "$MK" "$TESTDIR/many.tar" many:100 "$BUSYBOX_TAR"
     run hoist image load -i "$TESTDIR/many.tar"
