@@ -34,6 +34,10 @@ int img_resolve(const char *root, const json_t *repos, const char *ref, char **i
 json_t *img_db_load(const char *root, const char *id, struct herr *e);
 int img_db_save(const char *root, const char *id, json_t *rec, struct herr *e);
 
+/* The digest of the blob the store keeps for a layer, from its meta.json: a pulled
+ * layer's compressed blob ("blob"), else the uncompressed tar (its diff id). */
+const char *img_layer_blob(const json_t *meta);
+
 /* Note that name was pulled (or found up to date) now: images/pulled.json. */
 int img_pulled_record(const char *root, const char *name, struct herr *e);
 

@@ -61,7 +61,7 @@ static void untag_all(json_t *repos, const char *id, char ***report)
     }
 }
 
-/* Chain ids (and their layers' diff ids) used by every image other than skip. */
+/* Chain ids (and their layers' blobs) used by every image other than skip. */
 static int layers_in_use(const char *root, const char *skip, json_t *chains, json_t *diffs,
                          struct herr *e)
 {
@@ -89,9 +89,9 @@ static int layers_in_use(const char *root, const char *skip, json_t *chains, jso
             _cleanup_free_ char *mp = xasprintf("%s/images/layers/%s/meta.json", root, c);
             struct herr ignore = {0};
             _cleanup_json_ json_t *meta = hj_load_file(AT_FDCWD, mp, &ignore);
-            const char *diff = hj_str(meta, "diff_id");
-            if (diff)
-                json_object_set_new(diffs, diff, json_true());
+            const char *blob = img_layer_blob(meta);
+            if (blob)
+                json_object_set_new(diffs, blob, json_true());
         }
     }
     return 0;
@@ -128,12 +128,12 @@ static int delete_image(const char *root, const char *id, json_t *rec, char ***r
         _cleanup_free_ char *mp = xasprintf("%s/images/layers/%s/meta.json", root, c);
         struct herr ignore = {0};
         _cleanup_json_ json_t *meta = hj_load_file(AT_FDCWD, mp, &ignore);
-        const char *diff = img_id_hex(hj_str(meta, "diff_id"));
+        const char *blob = img_id_hex(img_layer_blob(meta));
         if (remove_layer(root, c, e) < 0)
             return -1;
         strv_push(report, xasprintf("Deleted: sha256:%s", c));
-        if (diff && img_is_hex64(diff) && !json_object_get(diffs, hj_str(meta, "diff_id"))) {
-            _cleanup_free_ char *bp = xasprintf("%s/images/blobs/sha256/%s", root, diff);
+        if (blob && img_is_hex64(blob) && !json_object_get(diffs, img_layer_blob(meta))) {
+            _cleanup_free_ char *bp = xasprintf("%s/images/blobs/sha256/%s", root, blob);
             if (unlink(bp) < 0 && errno != ENOENT)
                 return herr_sys(e, "remove %s", bp);
         }

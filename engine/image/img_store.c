@@ -386,3 +386,9 @@ int img_pulled_record(const char *root, const char *name, struct herr *e)
     json_object_set_new(pulled, name, json_integer((json_int_t)time(NULL)));
     return hj_write_atomic(AT_FDCWD, p, pulled, false, e);
 }
+
+const char *img_layer_blob(const json_t *meta)
+{
+    const char *blob = hj_str(meta, "blob");
+    return blob ? blob : hj_str(meta, "diff_id");
+}

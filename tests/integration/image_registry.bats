@@ -154,6 +154,29 @@ PY
     [ "$(hoist image ls --format json | jq -r '.Repository')" = mirrored ]
 }
 
+@test "a pulled image keeps its compressed blobs: save writes them, hoist, podman and skopeo load that" {
+    mkimage "$REG" t/wh:1 whiteouts
+    hoist image pull -q "$REG/t/wh:1"
+    id=$(hoist image inspect "$REG/t/wh:1" | jq -r '.[0].Id')
+    # The store keeps what the registry served, named by its digest.
+    for d in $(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json'         "http://$REG/v2/t/wh/manifests/1" | jq -r '.layers[].digest'); do
+        cmp "$ROOT/images/blobs/sha256/${d#sha256:}" "$TESTDIR/registry/docker/registry/v2/blobs/sha256/${d:7:2}/${d#sha256:}/data"
+    done
+    hoist image save -o "$TESTDIR/wh.tar" "$REG/t/wh:1"
+    tar -xOf "$TESTDIR/wh.tar" index.json | jq -r '.manifests[0].digest' >"$TESTDIR/mdigest"
+    tar -xOf "$TESTDIR/wh.tar" "blobs/sha256/$(cut -c8- "$TESTDIR/mdigest")" |
+        jq -e '[.layers[].mediaType] | all(. == "application/vnd.oci.image.layer.v1.tar+gzip")'
+    [ "$(skopeo inspect "docker-archive:$TESTDIR/wh.tar" | jq -r '.Layers | length')" -eq 3 ]
+    podman --root "$TESTDIR/podman" --runroot "$TESTDIR/podman-run" --storage-driver vfs load -i "$TESTDIR/wh.tar"
+    podman --root "$TESTDIR/podman" --runroot "$TESTDIR/podman-run" --storage-driver vfs system reset -f >/dev/null 2>&1
+    hoist image rm "$REG/t/wh:1" >/dev/null
+    [ -z "$(ls "$ROOT/images/blobs/sha256")" ]
+    hoist image load -i "$TESTDIR/wh.tar"
+    [ "$(hoist image inspect "$REG/t/wh:1" | jq -r '.[0].Id')" = "$id" ]
+    run run_in "$REG/t/wh:1" sh -c 'ls /a; cat /d/keep'
+    [ "$output" = "$(printf 'new\nkeep')" ]
+}
+
 @test "concurrent pulls of the same and of overlapping images are all stored once" {
     for i in 1 2 3; do mkimage "$REG" "t/s$i:1" shared "$i"; done
     pids=()

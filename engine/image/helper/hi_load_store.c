@@ -132,8 +132,10 @@ static int predecompress(struct prep *P, struct hi_load_image *imgs, size_t n, s
     size_t nv = 0;
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < json_array_size(imgs[i].layers); k++) {
-            const char *f = hj_str(json_array_get(imgs[i].layers, k), "f");
-            bool seen = !f || json_object_get(P->plain, f);
+            const json_t *mem = json_array_get(imgs[i].layers, k);
+            const char *f = hj_str(mem, "f");
+            /* A pulled layer was unpacked as it came (and is kept compressed). */
+            bool seen = !f || hj_str(mem, "dir") || json_object_get(P->plain, f);
             for (size_t j = 0; j < nv && !seen; j++)
                 seen = strcmp(v[j].src, f) == 0;
             int err = 0;
@@ -179,7 +181,7 @@ static int predecompress(struct prep *P, struct hi_load_image *imgs, size_t n, s
 static json_t *plain_tar(struct prep *P, json_t *mem, struct herr *e)
 {
     const char *f = hj_str(mem, "f");
-    if (hj_str(mem, "dir"))
+    if (hj_str(mem, "dir") || hj_bool(mem, "stored", false))
         return mem;
     json_t *done = json_object_get(P->plain, f);
     if (done)
@@ -202,26 +204,32 @@ static json_t *plain_tar(struct prep *P, json_t *mem, struct herr *e)
     return r;
 }
 
-/* A layer unpacked in the stage becomes part of what install moves in. */
-static int adopt_layer(struct prep *P, const char *dir, const char *tar, const char *diff,
-                       const char *parent, const char *chain, unsigned long long size,
-                       struct herr *e)
+/* A layer unpacked in the stage becomes part of what install moves in, with the blob
+ * the store keeps for it: the uncompressed tar of a loaded layer (its digest is the
+ * diff id), the compressed blob of a pulled one. */
+static int adopt_layer(struct prep *P, const char *dir, const char *blob, const char *blob_digest,
+                       const char *diff, const char *parent, const char *chain,
+                       unsigned long long size, struct herr *e)
 {
     _cleanup_close_ int lfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (lfd < 0)
         return herr_sys(e, "open %s", dir);
     _cleanup_json_ json_t *meta =
         json_pack("{s:s, s:s?, s:I}", "diff_id", diff, "parent", parent, "size", (json_int_t)size);
+    if (strcmp(blob_digest, diff) != 0)
+        json_object_set_new(meta, "blob", json_string(blob_digest));
     if (hj_write_atomic(lfd, "meta.json", meta, false, e) < 0)
         return -1;
-    json_object_set_new(P->staged, img_id_hex(chain),
-                        json_pack("{s:s, s:s, s:s}", "dir", dir, "blob", tar, "diff", diff));
+    json_object_set_new(
+        P->staged, img_id_hex(chain),
+        json_pack("{s:s, s:s, s:s}", "dir", dir, "blob", blob, "digest", blob_digest));
     json_object_set_new(P->sizes, img_id_hex(chain), json_integer((json_int_t)size));
     return 0;
 }
 
-static int stage_layer(struct prep *P, const char *tar, const char *diff, const char *parent,
-                       const char *chain, struct herr *e)
+/* tar may be compressed: the same blob twice in one pulled image, under two parents. */
+static int stage_layer(struct prep *P, const char *tar, const char *blob_digest, const char *diff,
+                       const char *parent, const char *chain, struct herr *e)
 {
     _cleanup_free_ char *dir = xasprintf("%s/l-%s", P->stage, img_id_hex(chain));
     _cleanup_free_ char *ddir = xasprintf("%s/diff", dir);
@@ -233,7 +241,7 @@ static int stage_layer(struct prep *P, const char *tar, const char *diff, const 
     unsigned long long size = 0;
     if (hi_unpack(tar, dfd, &size, e) < 0)
         return -1;
-    return adopt_layer(P, dir, tar, diff, parent, chain, size, e);
+    return adopt_layer(P, dir, tar, blob_digest, diff, parent, chain, size, e);
 }
 
 static long long layer_size(struct prep *P, const char *hex)
@@ -280,14 +288,17 @@ static int prepare_image(struct prep *P, struct hi_load_image *img, json_t *rec,
         /* A layer a pull already unpacked while fetching is taken as it is, once: the
          * same blob at another position has another parent and is unpacked again. */
         const char *dir = hj_str(pt, "dir");
+        const char *blob = hj_str(pt, "blob") ? hj_str(pt, "blob") : want;
         int r = 0;
         if (json_object_get(P->staged, hex) || fs_exists(have))
             r = 0;
+        else if (hj_bool(pt, "stored", false))
+            r = herr_set(e, ENOENT, "layer %s vanished from the store", hex);
         else if (dir && !json_object_get(P->adopted, dir))
-            r = adopt_layer(P, dir, hj_str(pt, "f"), want, i ? parent : NULL, chain,
+            r = adopt_layer(P, dir, hj_str(pt, "f"), blob, want, i ? parent : NULL, chain,
                             (unsigned long long)hj_int(pt, "size", 0), e);
         else
-            r = stage_layer(P, hj_str(pt, "f"), want, i ? parent : NULL, chain, e);
+            r = stage_layer(P, hj_str(pt, "f"), blob, want, i ? parent : NULL, chain, e);
         if (r < 0)
             return herr_wrap(e, "image %s: layer %zu", img->id, i + 1);
         if (dir)
@@ -323,7 +334,7 @@ static int install(struct prep *P, struct hi_load_image *imgs, json_t **recs, si
         if (!fs_exists(dst) && rename(hj_str(s, "dir"), dst) < 0)
             return herr_sys(e, "move layer into %s", dst);
         _cleanup_free_ char *blob =
-            xasprintf("%s/images/blobs/sha256/%s", P->root, img_id_hex(hj_str(s, "diff")));
+            xasprintf("%s/images/blobs/sha256/%s", P->root, img_id_hex(hj_str(s, "digest")));
         if (link_in(hj_str(s, "blob"), blob, e) < 0)
             return -1;
     }

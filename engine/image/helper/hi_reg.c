@@ -25,6 +25,7 @@
     ", " HI_MT_DOCKER_MANIFEST
 #define MANIFEST_MAX (4 << 20)
 #define ATTEMPTS 4
+#define FLUSH_EVERY (8ULL << 20)
 #define REGISTRIES_CONFIG "/etc/hoist/registries.json"
 
 void hi_sink_init(struct hi_sink *s, int fd, struct hi_stream *stream)
@@ -33,12 +34,19 @@ void hi_sink_init(struct hi_sink *s, int fd, struct hi_stream *stream)
     sha256_init(&s->sha);
 }
 
+/* A layer whose unpacking failed is still fetched to the end and hashed: a digest
+ * mismatch, when there is one, is the error to report. */
 static int sink_put(struct hi_sink *s, const char *p, size_t len)
 {
-    if (s->stream) {
+    if (s->stream && !s->stream_failed) {
         int r = hi_stream_write(s->stream, p, len);
-        return r < 0 ? -r : 0;
+        if (r == -EPIPE)
+            s->stream_failed = true;
+        else if (r < 0)
+            return -r;
     }
+    if (s->fd < 0)
+        return 0;
     for (size_t off = 0; off < len;) {
         ssize_t w = write(s->fd, p + off, len - off);
         if (w < 0 && errno == EINTR)
@@ -46,6 +54,13 @@ static int sink_put(struct hi_sink *s, const char *p, size_t len)
         if (w < 0)
             return errno;
         off += (size_t)w;
+    }
+    /* The store syncs before the move-in; starting the writeback now spreads it out. */
+    unsigned long long end = s->written + len;
+    if (end - s->flushed >= FLUSH_EVERY) {
+        (void)sync_file_range(s->fd, (off_t)s->flushed, (off_t)(end - s->flushed),
+                              SYNC_FILE_RANGE_WRITE);
+        s->flushed = end;
     }
     return 0;
 }
@@ -79,12 +94,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
     size_t skip = s->skip < len ? (size_t)s->skip : len;
     s->skip -= skip;
     if (len > skip) {
-        /* A layer whose unpacking failed is still fetched to the end and hashed: a
-         * digest mismatch, when there is one, is the error to report. */
-        int err = s->stream_failed ? 0 : sink_put(s, p + skip, len - skip);
-        if (err == EPIPE && s->stream)
-            s->stream_failed = true;
-        else if (err) {
+        int err = sink_put(s, p + skip, len - skip);
+        if (err) {
             s->err = err;
             return 0;
         }

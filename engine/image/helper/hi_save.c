@@ -119,6 +119,34 @@ static int put_blob(struct writer *w, const char *digest, long long *size, struc
     return 0;
 }
 
+/* The blob the store keeps for layer i of an image and its media type: the tar itself
+ * (named by its diff id), or for a pulled layer the compressed blob as the registry
+ * served it, which `docker load`, `podman load` and skopeo read as they are. */
+static void layer_blob(const struct writer *w, const json_t *rec, size_t i, const char *diff,
+                       const char **digest, const char **mt, json_t **meta)
+{
+    const char *chain = json_string_value(json_array_get(json_object_get(rec, "layers"), i));
+    _cleanup_free_ char *mp =
+        xasprintf("%s/images/layers/%s/meta.json", w->root, chain ? chain : "");
+    struct herr ignore = {0};
+    *meta = chain ? hj_load_file(AT_FDCWD, mp, &ignore) : NULL;
+    const char *blob = hj_str(*meta, "blob");
+    *digest = blob && img_id_hex(blob) && img_is_hex64(img_id_hex(blob)) ? blob : diff;
+    *mt = MT_OCI_LAYER;
+    if (*digest == diff)
+        return;
+    _cleanup_free_ char *path =
+        xasprintf("%s/images/blobs/sha256/%s", w->root, img_id_hex(*digest));
+    unsigned char m[4] = {0};
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && read(fd, m, sizeof(m)) == (ssize_t)sizeof(m)) {
+        if (m[0] == 0x1f && m[1] == 0x8b)
+            *mt = MT_OCI_LAYER "+gzip";
+        else if (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+            *mt = MT_OCI_LAYER "+zstd";
+    }
+}
+
 /* Blobs of one image; adds its manifest.json entry and index.json descriptors. */
 static int put_image(struct writer *w, const struct saved *s, json_t *manifest, json_t *index,
                      json_t *repos, struct herr *e)
@@ -133,6 +161,9 @@ static int put_image(struct writer *w, const struct saved *s, json_t *manifest, 
     long long csize;
     if (put_blob(w, s->id, &csize, e) < 0)
         return herr_wrap(e, "image %s: config", s->id);
+    _cleanup_json_ json_t *rec = img_db_load(w->root, s->id, e);
+    if (!rec)
+        return herr_wrap(e, "image %s", s->id);
     json_t *paths = json_array(), *descs = json_array();
     _cleanup_json_ json_t *man =
         json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:o}", "schemaVersion", 2, "mediaType",
@@ -149,13 +180,16 @@ static int put_image(struct writer *w, const struct saved *s, json_t *manifest, 
             return herr_set(e, EINVAL, "image %s: diff id %zu is not a sha256 digest", s->id,
                             i + 1);
         }
-        if (put_blob(w, diff, &lsize, e) < 0) {
+        const char *blob, *mt;
+        _cleanup_json_ json_t *meta = NULL;
+        layer_blob(w, rec, i, diff, &blob, &mt, &meta);
+        if (put_blob(w, blob, &lsize, e) < 0) {
             json_decref(paths);
             return herr_wrap(e, "image %s: layer %zu", s->id, i + 1);
         }
-        json_array_append_new(paths, json_sprintf("blobs/sha256/%s", img_id_hex(diff)));
-        json_array_append_new(descs, json_pack("{s:s, s:s, s:I}", "mediaType", MT_OCI_LAYER,
-                                               "digest", diff, "size", (json_int_t)lsize));
+        json_array_append_new(paths, json_sprintf("blobs/sha256/%s", img_id_hex(blob)));
+        json_array_append_new(descs, json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", blob,
+                                               "size", (json_int_t)lsize));
     }
     _cleanup_free_ char *mtext = json_dumps(man, JSON_COMPACT);
     char mdigest[72];

@@ -1,7 +1,7 @@
 /* A pulled layer is decompressed, hashed and unpacked while it downloads: the fetch
- * writes the compressed bytes into a pipe, and a thread per layer reads them through
- * libarchive's decompressors, keeps the uncompressed tar (the store's blob), hashes it
- * for the diff id and unpacks it in the same pass. Nothing compressed touches the disk,
+ * writes the compressed bytes into a pipe (and into the blob file the store keeps), and
+ * a thread per layer reads them through libarchive's decompressors, hashes the tar for
+ * the diff id and unpacks it in the same pass. The uncompressed tar is never written,
  * and the unpacking of one layer overlaps the download of the others. */
 #include <archive.h>
 #include <archive_entry.h>
@@ -22,14 +22,12 @@
 
 #define STREAM_BUF (128 * 1024)
 #define PIPE_SIZE (1 << 20)
-#define FLUSH_EVERY (8ULL << 20)
 
 struct tee {
     struct hi_stream *s;
     struct archive *in; /* the decompressor */
-    int tar_fd;
     struct sha256_ctx sha;
-    unsigned long long bytes, limit, flushed;
+    unsigned long long bytes, limit;
     char *buf;
 };
 
@@ -58,21 +56,10 @@ static la_ssize_t tee_read(struct archive *tar, void *arg, const void **out)
     }
     t->bytes += (unsigned long long)n;
     if (t->bytes > t->limit) {
-        archive_set_error(tar, EFBIG, "decompressed layer exceeds %llu bytes (the free space)",
-                          t->limit);
+        archive_set_error(tar, EFBIG, "decompressed layer exceeds %llu bytes", t->limit);
         return -1;
     }
     sha256_update(&t->sha, (size_t)n, (const uint8_t *)t->buf);
-    if (n > 0 && write_all(t->tar_fd, t->buf, (size_t)n) < 0) {
-        archive_set_error(tar, errno, "write %s", t->s->tar);
-        return -1;
-    }
-    /* Writeback starts as the tar grows, so the store's sync finds little left to do. */
-    if (t->bytes - t->flushed >= FLUSH_EVERY || (n == 0 && t->bytes > t->flushed)) {
-        (void)sync_file_range(t->tar_fd, (off_t)t->flushed, (off_t)(t->bytes - t->flushed),
-                              SYNC_FILE_RANGE_WRITE);
-        t->flushed = t->bytes;
-    }
     *out = t->buf;
     return n;
 }
@@ -80,8 +67,8 @@ static la_ssize_t tee_read(struct archive *tar, void *arg, const void **out)
 static int run(struct hi_stream *s, struct tee *t, struct herr *e)
 {
     struct statvfs vs;
-    if (fstatvfs(t->tar_fd, &vs) < 0)
-        return herr_sys(e, "statvfs %s", s->tar);
+    if (statvfs(s->dir_parent, &vs) < 0)
+        return herr_sys(e, "statvfs %s", s->dir_parent);
     t->limit = (unsigned long long)vs.f_bavail * vs.f_frsize;
     if (t->limit > HI_MAX_TOTAL_SIZE)
         t->limit = HI_MAX_TOTAL_SIZE;
@@ -123,8 +110,7 @@ static void *thread_main(void *arg)
     struct hi_stream *s = arg;
     struct tee t = {.s = s, .in = archive_read_new(), .buf = xmalloc(STREAM_BUF)};
     sha256_init(&t.sha);
-    t.tar_fd = open(s->tar, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    s->rc = t.tar_fd < 0 ? herr_sys(&s->e, "create %s", s->tar) : run(s, &t, &s->e);
+    s->rc = run(s, &t, &s->e);
     /* A failed layer stops its download (the writer gets EPIPE); a good one drains what
      * the registry sends after the compressed stream, so the writer never blocks. */
     if (s->rc == 0) {
@@ -133,8 +119,6 @@ static void *thread_main(void *arg)
     }
     close(s->rfd);
     s->rfd = -1;
-    if (t.tar_fd >= 0)
-        close(t.tar_fd);
     archive_read_free(t.in);
     free(t.buf);
     return NULL;
@@ -151,7 +135,7 @@ int hi_stream_start(struct hi_stream *s, const char *stage, size_t idx, struct h
     s->rfd = p[0];
     s->wfd = p[1];
     s->dir = xasprintf("%s/s%zu", stage, idx);
-    s->tar = xasprintf("%s/s%zu.tar", stage, idx);
+    s->dir_parent = xstrdup(stage);
     int err = pthread_create(&s->th, NULL, thread_main, s);
     if (err) {
         close(p[0]);
@@ -188,6 +172,6 @@ void hi_stream_clear(struct hi_stream *s)
     if (s->started)
         hi_stream_finish(s, &ignore);
     free(s->dir);
-    free(s->tar);
-    s->dir = s->tar = NULL;
+    free(s->dir_parent);
+    s->dir = s->dir_parent = NULL;
 }

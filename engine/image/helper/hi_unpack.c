@@ -370,6 +370,7 @@ out:
 int hi_unpack(const char *tar, int dirfd, unsigned long long *size, struct herr *e)
 {
     struct archive *a = archive_read_new();
+    archive_read_support_filter_all(a);
     archive_read_support_format_tar(a);
     int rc;
     if (archive_read_open_filename(a, tar, 128 * 1024) != ARCHIVE_OK)
