@@ -151,6 +151,9 @@ bool cli_log_pump(struct cli_log *l, const struct cli_log_opts *o)
     bool got = fill(l);
     size_t off = 0;
     char *nl;
+    /* A container that never ran has no log yet: nothing buffered. */
+    if (!l->buf)
+        return got;
     while ((nl = memchr(l->buf + off, '\n', l->len - off))) {
         *nl = '\0';
         print_entry(l, o, l->buf + off);

@@ -471,7 +471,7 @@ static int up_main(const struct cli_globals *g, int argc, char **argv, bool crea
     cli_progress_end(prog);
     if (r < 0) {
         status = interrupted ? 130 : cli_report(&e, 1);
-    } else if (!detach) {
+    } else if (!detach && !o.no_start) {
         status = attach(&ctx, p, o.services, only, skip, color, prefix, ts, &ao);
     }
     compose_project_free(p);

@@ -231,7 +231,8 @@ services:
     pull_policy: every_1h
 YAML
     manifests() { grep -c '/manifests/' "$TESTDIR/proxy.log" || true; }
-    hoist up --no-start >/dev/null 2>&1
+    run hoist up --no-start
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
     [ "$(manifests)" -eq 1 ]
     hoist down >/dev/null 2>&1
     hoist up --no-start >/dev/null 2>&1
