@@ -45,8 +45,6 @@ struct xfer {
     const char *digest;
     long long size;
     json_t *mem; /* the member handed to hi_load_store, once the layer is unpacked */
-    char *blob;  /* <stage>/s<N>.blob: the compressed blob, kept by the store */
-    int fd;
     enum xstate state;
     long long t0;          /* when its first bytes were seen */
     unsigned long long w0; /* how many */
@@ -250,17 +248,11 @@ static int fetch_layers(struct hi_reg *R, const struct pull *o, const char *stag
             t = &x[nx++];
             *t = (struct xfer){
                 .digest = digest, .size = hj_int(d, "size", -1), .mem = json_object()};
-            t->blob = xasprintf("%s/s%zu.blob", stage, nx);
-            t->fd = open(t->blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-            if (t->fd < 0) {
-                rc = herr_sys(e, "create %s", t->blob);
-                break;
-            }
             if (hi_stream_start(&t->st, stage, nx, e) < 0) {
                 rc = -1;
                 break;
             }
-            hi_sink_init(&t->s, t->fd, &t->st);
+            hi_sink_init(&t->s, -1, &t->st);
         }
         json_array_append(layers, t->mem);
     }
@@ -295,7 +287,7 @@ static int fetch_layers(struct hi_reg *R, const struct pull *o, const char *stag
             rc = herr_wrap(e, "layer %.19s", t->digest);
             break;
         }
-        json_object_set_new(t->mem, "f", json_string(t->blob));
+        json_object_set_new(t->mem, "f", json_string(t->st.blob));
         json_object_set_new(t->mem, "blob", json_string(t->digest));
         json_object_set_new(t->mem, "d", json_string(t->st.diff));
         json_object_set_new(t->mem, "dir", json_string(t->st.dir));
@@ -304,9 +296,6 @@ static int fetch_layers(struct hi_reg *R, const struct pull *o, const char *stag
     }
     for (size_t k = 0; k < nx; k++) {
         hi_stream_clear(&x[k].st);
-        if (x[k].fd > 0)
-            close(x[k].fd);
-        free(x[k].blob);
         json_decref(x[k].mem);
     }
     free(x);

@@ -25,7 +25,6 @@
     ", " HI_MT_DOCKER_MANIFEST
 #define MANIFEST_MAX (4 << 20)
 #define ATTEMPTS 4
-#define FLUSH_EVERY (8ULL << 20)
 #define REGISTRIES_CONFIG "/etc/hoist/registries.json"
 
 void hi_sink_init(struct hi_sink *s, int fd, struct hi_stream *stream)
@@ -54,13 +53,6 @@ static int sink_put(struct hi_sink *s, const char *p, size_t len)
         if (w < 0)
             return errno;
         off += (size_t)w;
-    }
-    /* The store syncs before the move-in; starting the writeback now spreads it out. */
-    unsigned long long end = s->written + len;
-    if (end - s->flushed >= FLUSH_EVERY) {
-        (void)sync_file_range(s->fd, (off_t)s->flushed, (off_t)(end - s->flushed),
-                              SYNC_FILE_RANGE_WRITE);
-        s->flushed = end;
     }
     return 0;
 }

@@ -28,7 +28,7 @@ struct hi_reg {
     bool insecure;
 };
 
-/* Where a response body goes: memory (up to max), or a file, a layer stream or both. Bodies of
+/* Where a response body goes: memory (up to max), a file or a layer stream. Bodies of
  * error answers are not written to a file or stream; bytes a server sends again after
  * ignoring a Range request are skipped. The sha256 covers what was written. */
 struct hi_sink {
@@ -38,7 +38,7 @@ struct hi_sink {
     struct hi_stream *stream;
     bool stream_failed; /* the layer's thread stopped; the rest is only hashed */
     struct sha256_ctx sha;
-    unsigned long long written, flushed;
+    unsigned long long written;
     int err;
     /* per response */
     CURL *h;

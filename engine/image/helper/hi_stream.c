@@ -1,8 +1,9 @@
 /* A pulled layer is decompressed, hashed and unpacked while it downloads: the fetch
- * writes the compressed bytes into a pipe (and into the blob file the store keeps), and
- * a thread per layer reads them through libarchive's decompressors, hashes the tar for
- * the diff id and unpacks it in the same pass. The uncompressed tar is never written,
- * and the unpacking of one layer overlaps the download of the others. */
+ * writes the compressed bytes into a pipe, and a thread per layer keeps them in the blob
+ * file the store will hold, runs them through libarchive's decompressors, hashes the tar
+ * for the diff id and unpacks it, all in one pass. The uncompressed tar is never
+ * written, the fetching thread does no disk I/O, and the unpacking of one layer overlaps
+ * the download of the others. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 
 #define STREAM_BUF (128 * 1024)
 #define PIPE_SIZE (1 << 20)
+#define FLUSH_EVERY (8ULL << 20)
 
 struct tee {
     struct hi_stream *s;
@@ -29,6 +31,9 @@ struct tee {
     struct sha256_ctx sha;
     unsigned long long bytes, limit;
     char *buf;
+    char *zbuf; /* compressed bytes from the pipe */
+    int blob_fd;
+    unsigned long long kept, flushed;
 };
 
 static int write_all(int fd, const char *p, size_t n)
@@ -43,6 +48,41 @@ static int write_all(int fd, const char *p, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+/* Compressed bytes into the blob file; its writeback starts as it grows, so the
+ * store's sync before the move-in finds little left to do. */
+static int keep(struct tee *t, const char *p, size_t n)
+{
+    if (write_all(t->blob_fd, p, n) < 0)
+        return -1;
+    t->kept += n;
+    if (t->kept - t->flushed >= FLUSH_EVERY) {
+        (void)sync_file_range(t->blob_fd, (off_t)t->flushed, (off_t)(t->kept - t->flushed),
+                              SYNC_FILE_RANGE_WRITE);
+        t->flushed = t->kept;
+    }
+    return 0;
+}
+
+/* Read callback of the decompressor: the pipe, kept on the way. */
+static la_ssize_t pipe_read(struct archive *in, void *arg, const void **out)
+{
+    struct tee *t = arg;
+    ssize_t n;
+    do
+        n = read(t->s->rfd, t->zbuf, STREAM_BUF);
+    while (n < 0 && errno == EINTR && !hi_interrupted);
+    if (n < 0) {
+        archive_set_error(in, errno, "read the layer's stream");
+        return -1;
+    }
+    if (n > 0 && keep(t, t->zbuf, (size_t)n) < 0) {
+        archive_set_error(in, errno, "write %s", t->s->blob);
+        return -1;
+    }
+    *out = t->zbuf;
+    return n;
 }
 
 /* Read callback of the tar reader: the next decompressed block, kept and hashed. */
@@ -67,15 +107,15 @@ static la_ssize_t tee_read(struct archive *tar, void *arg, const void **out)
 static int run(struct hi_stream *s, struct tee *t, struct herr *e)
 {
     struct statvfs vs;
-    if (statvfs(s->dir_parent, &vs) < 0)
-        return herr_sys(e, "statvfs %s", s->dir_parent);
+    if (fstatvfs(t->blob_fd, &vs) < 0)
+        return herr_sys(e, "statvfs %s", s->blob);
     t->limit = (unsigned long long)vs.f_bavail * vs.f_frsize;
     if (t->limit > HI_MAX_TOTAL_SIZE)
         t->limit = HI_MAX_TOTAL_SIZE;
     struct archive_entry *ent;
     archive_read_support_filter_all(t->in);
     archive_read_support_format_raw(t->in);
-    if (archive_read_open_fd(t->in, s->rfd, STREAM_BUF) != ARCHIVE_OK ||
+    if (archive_read_open2(t->in, t, NULL, pipe_read, NULL, NULL) != ARCHIVE_OK ||
         archive_read_next_header(t->in, &ent) != ARCHIVE_OK)
         return herr_set(e, hi_la_errno(t->in), "decompress layer: %s", archive_error_string(t->in));
     _cleanup_free_ char *ddir = xasprintf("%s/diff", s->dir);
@@ -108,19 +148,27 @@ static int run(struct hi_stream *s, struct tee *t, struct herr *e)
 static void *thread_main(void *arg)
 {
     struct hi_stream *s = arg;
-    struct tee t = {.s = s, .in = archive_read_new(), .buf = xmalloc(STREAM_BUF)};
+    struct tee t = {
+        .s = s, .in = archive_read_new(), .buf = xmalloc(STREAM_BUF), .zbuf = xmalloc(STREAM_BUF)};
     sha256_init(&t.sha);
-    s->rc = run(s, &t, &s->e);
-    /* A failed layer stops its download (the writer gets EPIPE); a good one drains what
-     * the registry sends after the compressed stream, so the writer never blocks. */
-    if (s->rc == 0) {
-        while (read(s->rfd, t.buf, STREAM_BUF) > 0)
-            ;
+    t.blob_fd = open(s->blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    s->rc = t.blob_fd < 0 ? herr_sys(&s->e, "create %s", s->blob) : run(s, &t, &s->e);
+    /* A failed layer stops its download (the writer gets EPIPE); a good one keeps what
+     * the registry sends after the compressed stream ends, so the blob is whole. */
+    ssize_t n;
+    while (s->rc == 0 && (n = read(s->rfd, t.zbuf, STREAM_BUF)) != 0) {
+        if (n < 0 && errno == EINTR && !hi_interrupted)
+            continue;
+        if (n < 0 || keep(&t, t.zbuf, (size_t)n) < 0)
+            s->rc = herr_sys(&s->e, "keep %s", s->blob);
     }
     close(s->rfd);
     s->rfd = -1;
+    if (t.blob_fd >= 0)
+        close(t.blob_fd);
     archive_read_free(t.in);
     free(t.buf);
+    free(t.zbuf);
     return NULL;
 }
 
@@ -135,7 +183,7 @@ int hi_stream_start(struct hi_stream *s, const char *stage, size_t idx, struct h
     s->rfd = p[0];
     s->wfd = p[1];
     s->dir = xasprintf("%s/s%zu", stage, idx);
-    s->dir_parent = xstrdup(stage);
+    s->blob = xasprintf("%s/s%zu.blob", stage, idx);
     int err = pthread_create(&s->th, NULL, thread_main, s);
     if (err) {
         close(p[0]);
@@ -172,6 +220,6 @@ void hi_stream_clear(struct hi_stream *s)
     if (s->started)
         hi_stream_finish(s, &ignore);
     free(s->dir);
-    free(s->dir_parent);
-    s->dir = s->dir_parent = NULL;
+    free(s->blob);
+    s->dir = s->blob = NULL;
 }

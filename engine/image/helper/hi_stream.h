@@ -12,8 +12,8 @@ struct hi_stream {
     int rfd, wfd;
     pthread_t th;
     bool started;
-    char *dir;        /* <stage>/s<idx>: diff/ is the unpacked layer */
-    char *dir_parent; /* the stage */
+    char *dir;  /* <stage>/s<idx>: diff/ is the unpacked layer */
+    char *blob; /* <stage>/s<idx>.blob: the compressed bytes, as fetched */
     char diff[72];
     unsigned long long size; /* bytes of the layer's regular files */
     struct herr e;
