@@ -173,6 +173,19 @@ YAML
     [ -z "$(hoist container ps -aq)" ]
 }
 
+@test "pull: an expired Bearer token is renewed on the next 401" {
+    push test/bb:1
+    proxy expire
+    export DOCKER_CONFIG=$TESTDIR/docker
+    mkdir -p "$DOCKER_CONFIG"
+    printf '{"auths":{"%s":{"auth":"%s"}}}' "$PROXY" "$(printf user:secret | base64)" \
+        >"$DOCKER_CONFIG/config.json"
+    run hoist image pull -q "$PROXY/test/bb:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(grep -c '^/token' "$TESTDIR/proxy.log")" -ge 2 ]
+    [ "$(hoist container run --rm --network none "$PROXY/test/bb:1" echo renewed)" = renewed ]
+}
+
 @test "login checks credentials and stores them as docker does; pull uses them; logout" {
     push test/bb:1
     proxy bearer

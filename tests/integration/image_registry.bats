@@ -192,6 +192,20 @@ PY
     for i in 1 2 3; do [ "$(run_in "$REG/t/s$i:1" cat "/shared/$i")" = "$i" ]; done
 }
 
+@test "pull on a terminal draws a bar per layer with bytes and speed; plain lines otherwise" {
+    mkimage "$REG" t/bb:1 plain
+    proxy slow
+    run script -qec "$HOIST_BIN --root $ROOT image pull $PROXY/t/bb:1" /dev/null
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ "$output" == *$'\e[1A'* ]] # lines redrawn in place
+    [[ "$output" == *": Downloading ["*"=>"*"kB/"*"MB "*"B/s"* ]]
+    [[ "$output" == *": Pull complete"* ]]
+    hoist image rm "$PROXY/t/bb:1" >/dev/null
+    run hoist image pull "$REG/t/bb:1"
+    [[ "$output" != *$'\e['* ]]
+    [[ "$output" == *": Pulling fs layer"*": Download complete"*": Pull complete"* ]]
+}
+
 @test "a killed pull leaves no image; the next pull cleans up after it; SIGINT cleans at once" {
     mkimage "$REG" t/bb:1 plain
     proxy slow
