@@ -6,10 +6,7 @@ load helpers
 load registry
 
 setup() {
-    hoist_setup
-    REGPORT=$(free_port)
-    registry_start registry 127.0.0.1 "$REGPORT"
-    REG=127.0.0.1:$REGPORT
+    registry_setup
     # The test image: the busybox fixture, saved as a docker archive and pushed.
     import_busybox src:1
     hoist image save -o "$TESTDIR/bb.tar" src:1
@@ -17,8 +14,7 @@ setup() {
 }
 
 teardown() {
-    registry_stop_all
-    hoist_teardown
+    registry_teardown
 }
 
 push() { # push NAME [skopeo options]: the fixture as $REG/NAME

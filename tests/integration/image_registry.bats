@@ -7,16 +7,12 @@ load helpers
 load registry
 
 setup() {
-    hoist_setup
-    REGPORT=$(free_port)
-    registry_start registry 127.0.0.1 "$REGPORT"
-    REG=127.0.0.1:$REGPORT
+    registry_setup
     export HOIST_REGISTRIES_CONFIG=$TESTDIR/registries.json
 }
 
 teardown() {
-    registry_stop_all
-    hoist_teardown
+    registry_teardown
 }
 
 mkimage() { # mkimage REGISTRY NAME:TAG MODE [N] [--user=U:P]
@@ -206,15 +202,21 @@ PY
     [[ "$output" == *": Pulling fs layer"*": Download complete"*": Pull complete"* ]]
 }
 
+# kill_pull SIGNAL: a pull through the slow proxy, signalled once its stage exists; its
+# status is the CLI's.
+kill_pull() {
+    hoist image pull -q "$PROXY/t/bb:1" 3>&- &
+    local cli=$!
+    for _ in $(seq 100); do [ -n "$(ls -A "$ROOT/images/tmp" 2>/dev/null)" ] && break; sleep 0.05; done
+    sleep 0.3
+    kill "-$1" "$(pgrep -f "hoist-image pull --root $ROOT ")"
+    wait "$cli"
+}
+
 @test "a killed pull leaves no image; the next pull cleans up after it; SIGINT cleans at once" {
     mkimage "$REG" t/bb:1 plain
     proxy slow
-    hoist image pull -q "$PROXY/t/bb:1" 3>&- &
-    cli=$!
-    for _ in $(seq 100); do [ -n "$(ls -A "$ROOT/images/tmp" 2>/dev/null)" ] && break; sleep 0.05; done
-    sleep 0.3
-    kill -KILL "$(pgrep -f "hoist-image pull --root $ROOT ")"
-    run wait "$cli"
+    run kill_pull KILL
     [ "$status" -ne 0 ]
     [ -z "$(hoist image ls -q)" ]
     [ -z "$(ls "$ROOT/images/layers")" ]
@@ -222,12 +224,7 @@ PY
     hoist image pull -q "$REG/t/bb:1"
     [ -z "$(ls -A "$ROOT/images/tmp")" ]
     hoist image rm "$REG/t/bb:1" >/dev/null
-    hoist image pull -q "$PROXY/t/bb:1" 3>&- &
-    cli=$!
-    for _ in $(seq 100); do [ -n "$(ls -A "$ROOT/images/tmp" 2>/dev/null)" ] && break; sleep 0.05; done
-    sleep 0.3
-    kill -INT "$(pgrep -f "hoist-image pull --root $ROOT ")"
-    run wait "$cli"
+    run kill_pull INT
     [ "$status" -ne 0 ]
     assert_store_empty
 }
@@ -245,26 +242,27 @@ services:
     pull_policy: every_1h
 YAML
     manifests() { grep -c '/manifests/' "$TESTDIR/proxy.log" || true; }
+    # again AGE_SECONDS: make the last pull that much older, then up again.
+    again() {
+        jq --arg k "$PROXY/t/bb:1" ".[\$k] -= $1" "$ROOT/images/pulled.json" >"$TESTDIR/p.json"
+        mv "$TESTDIR/p.json" "$ROOT/images/pulled.json"
+        hoist down >/dev/null 2>&1
+        hoist up --no-start >/dev/null 2>&1
+    }
     run hoist up --no-start
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     [ "$(manifests)" -eq 1 ]
-    hoist down >/dev/null 2>&1
-    hoist up --no-start >/dev/null 2>&1
+    again 0
     [ "$(manifests)" -eq 1 ]
-    # Two hours ago: due again; the registry says it is up to date, and that counts too.
-    jq --arg k "$PROXY/t/bb:1" '.[$k] -= 7200' "$ROOT/images/pulled.json" >"$TESTDIR/p.json"
-    mv "$TESTDIR/p.json" "$ROOT/images/pulled.json"
-    hoist down >/dev/null 2>&1
-    hoist up --no-start >/dev/null 2>&1
+    # Two hours older: due again; the registry says it is up to date, and that counts too.
+    again 7200
     [ "$(manifests)" -eq 2 ]
-    hoist down >/dev/null 2>&1
-    hoist up --no-start >/dev/null 2>&1
+    again 0
     [ "$(manifests)" -eq 2 ]
     sed -i 's/every_1h/daily/' compose.yaml
-    jq --arg k "$PROXY/t/bb:1" '.[$k] -= 90000' "$ROOT/images/pulled.json" >"$TESTDIR/p.json"
-    mv "$TESTDIR/p.json" "$ROOT/images/pulled.json"
-    hoist down >/dev/null 2>&1
-    hoist up --no-start >/dev/null 2>&1
+    again 3600
+    [ "$(manifests)" -eq 2 ]
+    again 90000
     [ "$(manifests)" -eq 3 ]
     hoist down >/dev/null 2>&1
     sed -i 's/daily/every_soon/' compose.yaml

@@ -36,6 +36,19 @@ YML
     wait_port "$addr" "$port"
 }
 
+# The test's store, and a registry at $REG (127.0.0.1:$REGPORT).
+registry_setup() {
+    hoist_setup
+    REGPORT=$(free_port)
+    registry_start registry 127.0.0.1 "$REGPORT"
+    REG=127.0.0.1:$REGPORT
+}
+
+registry_teardown() {
+    registry_stop_all
+    hoist_teardown
+}
+
 registry_stop_all() {
     local f
     for f in "$TESTDIR"/*.pid; do

@@ -369,6 +369,20 @@ out:
     return rc;
 }
 
+/* The pull time is recorded (for pull_policy), then docker's closing lines. */
+static int finish(const struct pull *o, const char *name, const char *digest, const char *display,
+                  bool fresh, struct herr *e)
+{
+    if (img_pulled_record(o->root, name, e) < 0)
+        return -1;
+    if (o->quiet)
+        printf("%s\n", name);
+    else
+        printf("Digest: %s\nStatus: %s for %s\n", digest,
+               fresh ? "Downloaded newer image" : "Image is up to date", display);
+    return 0;
+}
+
 static int pull(const struct pull *o, const char *refstr, struct herr *e)
 {
     struct image_ref ref = {0};
@@ -437,13 +451,7 @@ static int pull(const struct pull *o, const char *refstr, struct herr *e)
     struct herr ignore = {0};
     repos = img_repos_load(o->root, &ignore);
     if (hj_str(repos, name) && strcmp(hj_str(repos, name), cfg_digest) == 0) {
-        if (img_pulled_record(o->root, name, e) < 0)
-            goto out;
-        if (o->quiet)
-            printf("%s\n", name);
-        else
-            printf("Digest: %s\nStatus: Image is up to date for %s\n", top_digest, display);
-        rc = 0;
+        rc = finish(o, name, top_digest, display, false, e);
         goto out;
     }
     img = (struct hi_load_image){.id = xstrdup(cfg_digest),
@@ -453,14 +461,9 @@ static int pull(const struct pull *o, const char *refstr, struct herr *e)
                                  .tags = xcalloc(2, sizeof(char *))};
     img.tags[0] = xstrdup(name);
     if (fetch_layers(&R, o, stage, manifest, config, img.layers, e) < 0 ||
-        hi_load_store(o->root, stage, &img, 1, false, false, e) < 0 ||
-        img_pulled_record(o->root, name, e) < 0)
+        hi_load_store(o->root, stage, &img, 1, false, false, e) < 0)
         goto out;
-    if (o->quiet)
-        printf("%s\n", name);
-    else
-        printf("Digest: %s\nStatus: Downloaded newer image for %s\n", top_digest, display);
-    rc = 0;
+    rc = finish(o, name, top_digest, display, true, e);
 out:
     if (rc < 0)
         herr_wrap(e, "pull %s", display);
