@@ -169,6 +169,40 @@ YAML
     [ -z "$(hoist container ps -aq)" ]
 }
 
+@test "pull: credentials from a docker credential helper (credsStore, credHelpers)" {
+    push test/bb:1
+    proxy bearer
+    export DOCKER_CONFIG=$TESTDIR/docker
+    mkdir -p "$DOCKER_CONFIG" "$TESTDIR/bin"
+    cat >"$TESTDIR/bin/docker-credential-hoisttest" <<SH
+#!/bin/sh
+read -r server
+echo "\$1 \$server" >>"$TESTDIR/helper.log"
+if [ "\$1" = get ] && [ "\$server" = "$PROXY" ]; then
+    echo '{"ServerURL":"$PROXY","Username":"user","Secret":"secret"}'
+    exit 0
+fi
+echo "credentials not found in native keychain"
+exit 1
+SH
+    chmod +x "$TESTDIR/bin/docker-credential-hoisttest"
+    export PATH=$TESTDIR/bin:$PATH
+    echo '{"auths":{},"credsStore":"hoisttest"}' >"$DOCKER_CONFIG/config.json"
+    run hoist image pull -q "$PROXY/test/bb:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    grep -qx "get $PROXY" "$TESTDIR/helper.log"
+    hoist image rm "$PROXY/test/bb:1" >/dev/null
+    printf '{"credHelpers":{"%s":"hoisttest"},"credsStore":"missing-helper"}' "$PROXY" \
+        >"$DOCKER_CONFIG/config.json"
+    hoist image pull -q "$PROXY/test/bb:1"
+    hoist image rm "$PROXY/test/bb:1" >/dev/null
+    # A helper that does not exist gives no credentials: the registry's 401 is the error.
+    echo '{"credsStore":"missing-helper"}' >"$DOCKER_CONFIG/config.json"
+    run hoist image pull -q "$PROXY/test/bb:1"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"HTTP 401"* ]]
+}
+
 @test "pull: an expired Bearer token is renewed on the next 401" {
     push test/bb:1
     proxy expire

@@ -384,40 +384,6 @@ int hi_reg_blob(struct hi_reg *R, const char *digest, long long size, struct hi_
     return hi_sink_verify(s, digest, size, e);
 }
 
-char *hi_docker_config_path(void)
-{
-    const char *dir = getenv("DOCKER_CONFIG");
-    const char *home = getenv("HOME");
-    return dir ? xasprintf("%s/config.json", dir)
-               : xasprintf("%s/.docker/config.json", home ? home : "/root");
-}
-
-/* Credentials of docker login for the registry, from $DOCKER_CONFIG or ~/.docker. */
-static char *docker_basic(const char *domain)
-{
-    _cleanup_free_ char *path = hi_docker_config_path();
-    struct herr ignore = {0};
-    _cleanup_json_ json_t *j = hj_load_file(AT_FDCWD, path, &ignore);
-    const json_t *auths = json_object_get(j, "auths");
-    bool hub = strcmp(domain, "docker.io") == 0;
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)auths, key, v)
-    {
-        const char *k = key;
-        if (str_has_prefix(k, "https://"))
-            k += 8;
-        else if (str_has_prefix(k, "http://"))
-            k += 7;
-        size_t kl = strcspn(k, "/");
-        bool match = (strlen(domain) == kl && strncmp(k, domain, kl) == 0) ||
-                     (hub && strncmp(k, "index.docker.io", kl) == 0 && kl == 15);
-        if (match && hj_str(v, "auth"))
-            return xstrdup(hj_str(v, "auth"));
-    }
-    return NULL;
-}
-
 static char **json_strv(const json_t *a)
 {
     char **v = xcalloc(json_array_size(a) + 1, sizeof(char *));
@@ -546,7 +512,7 @@ int hi_reg_open(struct hi_reg *R, const char *domain, const char *repo, const ch
     *R = (struct hi_reg){.curl = curl_easy_init(),
                          .repo = repo ? xstrdup(repo) : NULL,
                          .domain = xstrdup(domain),
-                         .basic = docker_basic(domain),
+                         .basic = hi_creds_basic(domain),
                          .insecure = insecure};
     if (!R->curl)
         return herr_set(e, ENOMEM, "curl");

@@ -94,5 +94,8 @@ const char *hi_status_text(long status);
 
 /* docker's credentials file: $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
 char *hi_docker_config_path(void);
+/* base64 "user:password" for the registry (hi_creds.c): its "auths" entry, else the
+ * credential helper config.json names (credHelpers, credsStore); NULL: none. */
+char *hi_creds_basic(const char *domain);
 
 #endif

@@ -1,0 +1,147 @@
+/* Registry credentials as docker keeps them: "auths" entries of config.json, or a
+ * credential helper (credHelpers for the registry, else credsStore) run as
+ * `docker-credential-NAME get` with the server on stdin, as docker does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nettle/base64.h>
+
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "engine/image/helper/hi_reg.h"
+
+#define HELPER_OUT_MAX (64 * 1024)
+#define HELPER_TIMEOUT_MS 10000
+
+extern char **environ;
+
+char *hi_docker_config_path(void)
+{
+    const char *dir = getenv("DOCKER_CONFIG");
+    const char *home = getenv("HOME");
+    return dir ? xasprintf("%s/config.json", dir)
+               : xasprintf("%s/.docker/config.json", home ? home : "/root");
+}
+
+static char *basic_of(const char *user, const char *secret)
+{
+    _cleanup_free_ char *up = xasprintf("%s:%s", user, secret);
+    size_t n = strlen(up);
+    char *b64 = xcalloc(1, BASE64_ENCODE_RAW_LENGTH(n) + 1);
+    base64_encode_raw(b64, n, (const uint8_t *)up);
+    return b64;
+}
+
+/* What the helper prints for server, within a bounded time and size. */
+static char *run_helper(const char *name, const char *server)
+{
+    if (!*name ||
+        strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+            strlen(name))
+        return NULL;
+    _cleanup_free_ char *prog = xasprintf("docker-credential-%s", name);
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) < 0)
+        return NULL;
+    if (pipe2(out, O_CLOEXEC) < 0) {
+        close(in[0]);
+        close(in[1]);
+        return NULL;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+    char *argv[] = {prog, "get", NULL};
+    pid_t pid;
+    int err = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(in[0]);
+    close(out[1]);
+    char *buf = NULL;
+    if (err == 0) {
+        size_t len = 0;
+        bool ok = write(in[1], server, strlen(server)) == (ssize_t)strlen(server);
+        close(in[1]);
+        in[1] = -1;
+        buf = xcalloc(1, HELPER_OUT_MAX + 1);
+        struct pollfd p = {.fd = out[0], .events = POLLIN};
+        bool eof = false;
+        while (ok && !eof && len < HELPER_OUT_MAX && poll(&p, 1, HELPER_TIMEOUT_MS) > 0) {
+            ssize_t n = read(out[0], buf + len, HELPER_OUT_MAX - len);
+            eof = n <= 0;
+            len += n > 0 ? (size_t)n : 0;
+        }
+        /* A helper that hangs or floods is stopped; one that is done is waited for. */
+        int status = 0;
+        if (!eof)
+            kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    if (in[1] >= 0)
+        close(in[1]);
+    close(out[0]);
+    return buf;
+}
+
+static char *from_helper(const json_t *cfg, const char *domain)
+{
+    bool hub = strcmp(domain, "docker.io") == 0;
+    const char *name = hj_str(json_object_get(cfg, "credHelpers"), domain);
+    if (!name && hub)
+        name = hj_str(json_object_get(cfg, "credHelpers"), "index.docker.io");
+    if (!name)
+        name = hj_str(cfg, "credsStore");
+    if (!name)
+        return NULL;
+    _cleanup_free_ char *text = run_helper(name, hub ? "https://index.docker.io/v1/" : domain);
+    struct herr ignore = {0};
+    _cleanup_json_ json_t *j = text ? hj_load_str(text, name, &ignore) : NULL;
+    const char *user = hj_str(j, "Username"), *secret = hj_str(j, "Secret");
+    if (!user || !secret || !*secret)
+        return NULL;
+    /* An identity token (user "<token>") is for docker's own OAuth flow, not Basic. */
+    if (strcmp(user, "<token>") == 0)
+        return NULL;
+    return basic_of(user, secret);
+}
+
+char *hi_creds_basic(const char *domain)
+{
+    _cleanup_free_ char *path = hi_docker_config_path();
+    struct herr ignore = {0};
+    _cleanup_json_ json_t *j = hj_load_file(AT_FDCWD, path, &ignore);
+    const json_t *auths = json_object_get(j, "auths");
+    bool hub = strcmp(domain, "docker.io") == 0;
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)auths, key, v)
+    {
+        const char *k = key;
+        if (str_has_prefix(k, "https://"))
+            k += 8;
+        else if (str_has_prefix(k, "http://"))
+            k += 7;
+        size_t kl = strcspn(k, "/");
+        bool match = (strlen(domain) == kl && strncmp(k, domain, kl) == 0) ||
+                     (hub && strncmp(k, "index.docker.io", kl) == 0 && kl == 15);
+        if (match && hj_str(v, "auth") && *hj_str(v, "auth"))
+            return xstrdup(hj_str(v, "auth"));
+    }
+    return from_helper(j, domain);
+}
