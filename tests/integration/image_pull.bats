@@ -203,6 +203,19 @@ SH
     [[ "$output" == *"HTTP 401"* ]]
 }
 
+@test "pull: a blob redirected to another host gets no Authorization header" {
+    push test/bb:1
+    proxy redirect
+    export DOCKER_CONFIG=$TESTDIR/docker
+    mkdir -p "$DOCKER_CONFIG"
+    printf '{"auths":{"%s":{"auth":"%s"}}}' "$PROXY" "$(printf user:secret | base64)" \
+        >"$DOCKER_CONFIG/config.json"
+    run hoist image pull -q "$PROXY/test/bb:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    grep -q '^direct auth=no' "$TESTDIR/proxy.log"
+    ! grep -q '^direct auth=yes' "$TESTDIR/proxy.log"
+}
+
 @test "pull: an expired Bearer token is renewed on the next 401" {
     push test/bb:1
     proxy expire
