@@ -235,7 +235,7 @@ static int fetch_layers(struct hi_reg *R, const struct pull *o, const char *stag
         _cleanup_free_ char *have = xasprintf("%s/images/layers/%s", o->root, chain + 7);
         if (fs_exists(have)) {
             json_array_append_new(layers, json_pack("{s:s,s:b}", "d", diff, "stored", true));
-            if (!v.tty && !v.quiet)
+            if (!v.quiet)
                 printf("%.12s: Already exists\n", digest + 7);
             continue;
         }
