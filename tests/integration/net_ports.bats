@@ -6,6 +6,7 @@
 # `sleep`s in namespaces of their own, serving with busybox httpd and a python UDP echo.
 
 load helpers
+load netns
 
 PY=/usr/bin/python3
 
@@ -18,19 +19,6 @@ setup() {
     ip link set hpdummy up
     mkdir -p "$TESTDIR/www"
     echo hello-from-ctr >"$TESTDIR/www/index.html"
-}
-
-mkns() {
-    unshare --net sleep 600 3>&- &
-    NSPID=$!
-    NSPIDS+=("$NSPID")
-    while [ "$(readlink /proc/$NSPID/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.01; done
-}
-
-in_ns() {
-    local pid=$1
-    shift
-    nsenter --net=/proc/$pid/ns/net "$@"
 }
 
 # busybox httpd in the namespace of $1 on port $2, serving $TESTDIR/www.
@@ -87,28 +75,12 @@ port_tables() {
 }
 
 teardown() {
-    local status=0 p
-    for p in "${SRVPIDS[@]}" "${NSPIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    local p
+    for p in "${SRVPIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     hoist container rm -f $(hoist container ps -aq 2>/dev/null) >/dev/null 2>&1
-    for _ in $(seq 50); do ip -br link | grep -q '^vh' || break; sleep 0.02; done
-    for n in $(hoist network ls -q 2>/dev/null); do
-        for c in $(hoist network inspect "$n" | jq -r '.[0].Containers | keys[]'); do
-            hoist network detach --release "$n" "$c" || status=1
-        done
-        hoist network rm "$n" >/dev/null || status=1
-    done
     ip link del hpdummy 2>/dev/null
     ip link del hpc0 2>/dev/null
-    if ip -br link | grep -E '^(hoist-|vh)'; then
-        echo "leak: links remain" >&2
-        status=1
-    fi
-    if nft list tables | grep -q 'hoist-'; then
-        echo "leak: nftables tables remain: $(nft list tables)" >&2
-        status=1
-    fi
-    hoist_teardown || status=1
-    return $status
+    netns_teardown
 }
 
 @test "tcp and udp: reached from 127.0.0.1 and from the namespace's own address" {

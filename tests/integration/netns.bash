@@ -1,6 +1,6 @@
-# Shared by the network tests (net.bats, net6.bats): "containers" are `sleep`s in network
-# namespaces of their own; teardown releases what a failed test left and fails on any
-# leftover link or nftables table.
+# Shared by the network tests (net.bats, net6.bats, net_ports.bats): "containers" are
+# `sleep`s in network namespaces of their own; teardown releases what a failed test left
+# and fails on any leftover link or nftables table.
 
 setup() {
     hoist_setup
@@ -22,7 +22,8 @@ in_ns() {
     nsenter --net=/proc/$pid/ns/net "$@"
 }
 
-teardown() {
+# Stop the namespaces' processes, release what a failed test left, fail on leftovers.
+netns_teardown() {
     local status=0 p
     for p in "${NSPIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     # Veth pairs vanish with their namespace, asynchronously: give the kernel a moment.
@@ -44,4 +45,8 @@ teardown() {
     fi
     hoist_teardown || status=1
     return $status
+}
+
+teardown() {
+    netns_teardown
 }
