@@ -22,6 +22,15 @@ bool cmds_active(const char *st)
     return !strcmp(st, "running") || !strcmp(st, "restarting") || !strcmp(st, "paused");
 }
 
+const struct compose_ctr *cmds_by_index(const struct cmds *x, long long index)
+{
+    for (size_t i = 0; i < x->n; i++) {
+        if (x->v[i].number == index)
+            return &x->v[i];
+    }
+    return NULL;
+}
+
 int cmds_name_width(const struct cmds *x)
 {
     size_t w = 0;

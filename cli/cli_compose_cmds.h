@@ -44,6 +44,8 @@ void cmds_close(struct cmds *x);
 
 /* running, restarting or paused */
 bool cmds_active(const char *status);
+/* The container of x with that number (--index), NULL if none. */
+const struct compose_ctr *cmds_by_index(const struct cmds *x, long long index);
 /* "demo-web-1", the width of the longest name among x's containers */
 int cmds_name_width(const struct cmds *x);
 

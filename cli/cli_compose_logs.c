@@ -179,11 +179,7 @@ int cli_compose_exec(const struct cli_globals *g, int argc, char **argv)
     status = cmds_open(g, &x, svc, false, false);
     if (status)
         goto out;
-    const struct compose_ctr *h = NULL;
-    for (size_t i = 0; i < x.n && !h; i++) {
-        if (x.v[i].number == fl.index)
-            h = &x.v[i];
-    }
+    const struct compose_ctr *h = cmds_by_index(&x, fl.index);
     if (!h || !cmds_active(ctr_status(h->inspect))) {
         fprintf(stderr, "hoist exec: service \"%s\" is not running%s\n", svc[0],
                 h ? "" : " (no such container index)");

@@ -414,11 +414,7 @@ int cli_compose_port(const struct cli_globals *g, int argc, char **argv)
     status = cmds_open(g, &x, svc, false, false);
     if (status)
         goto out;
-    const struct compose_ctr *h = NULL;
-    for (size_t i = 0; i < x.n && !h; i++) {
-        if (x.v[i].number == fl.index)
-            h = &x.v[i];
-    }
+    const struct compose_ctr *h = cmds_by_index(&x, fl.index);
     if (!h) {
         fprintf(stderr, "hoist port: service \"%s\" has no container number %lld\n", svc[0],
                 fl.index);
