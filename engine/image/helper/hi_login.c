@@ -62,7 +62,6 @@ static int login(const char *registry, const char *user, const char *pass, struc
         hi_reg_close(&R);
         return -1;
     }
-    free(R.basic);
     R.basic = xstrdup(b64);
     struct hi_sink s;
     hi_sink_init(&s, -1, NULL);

@@ -356,8 +356,10 @@ static int usage(const char *cmd)
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "login") == 0 || strcmp(argv[1], "logout") == 0))
+    if (argc >= 2 && (strcmp(argv[1], "login") == 0 || strcmp(argv[1], "logout") == 0)) {
+        install_signals();
         return hi_login_main(argc, argv);
+    }
     if (argc >= 2 && strcmp(argv[1], "pull") == 0) {
         install_signals();
         return hi_pull_main(argc, argv);

@@ -340,6 +340,17 @@ static const char *pick_platform(const json_t *index, const char *want, struct h
     return NULL;
 }
 
+/* A client for the registry at base (NULL: the reference's own), with the credentials
+ * docker keeps for creds_domain: a mirror gets its own, never docker.io's. */
+static int open_at(struct hi_reg *R, const struct image_ref *ref, const char *base,
+                   const char *creds_domain, bool insecure, struct herr *e)
+{
+    if (hi_reg_open(R, ref->domain, ref->path, base, insecure, e) < 0)
+        return -1;
+    R->basic = hi_creds_basic(creds_domain);
+    return 0;
+}
+
 /* The registry to pull from and the top manifest: for docker.io, the configured mirrors
  * first, in order, then docker.io itself. */
 static int open_source(struct hi_reg *R, const struct image_ref *ref, const struct pull *o,
@@ -350,19 +361,20 @@ static int open_source(struct hi_reg *R, const struct image_ref *ref, const stru
         return -1;
     int rc = -1;
     for (char **m = strcmp(ref->domain, "docker.io") == 0 ? conf.mirrors : NULL; m && *m; m++) {
-        const char *host = strstr(*m, "://") + 3;
-        _cleanup_free_ char *base = xstrndup(*m, strcspn(*m, "/") + 2 + strcspn(host, "/"));
+        const char *scheme_end = strstr(*m, "://") + 3;
+        _cleanup_free_ char *host = xstrndup(scheme_end, strcspn(scheme_end, "/"));
+        _cleanup_free_ char *base = xasprintf("%.*s%s", (int)(scheme_end - *m), *m, host);
         struct herr ignore = {0};
-        if (hi_reg_open(R, ref->domain, ref->path, base,
-                        o->insecure || hi_registry_insecure(&conf, host), &ignore) == 0 &&
+        if (open_at(R, ref, base, host, o->insecure || hi_registry_insecure(&conf, host),
+                    &ignore) == 0 &&
             hi_reg_manifest(R, tag, top, mt, digest, &ignore) == 0) {
             rc = 0;
             goto out;
         }
         hi_reg_close(R);
     }
-    if (hi_reg_open(R, ref->domain, ref->path, NULL,
-                    o->insecure || hi_registry_insecure(&conf, ref->domain), e) == 0)
+    if (open_at(R, ref, NULL, ref->domain, o->insecure || hi_registry_insecure(&conf, ref->domain),
+                e) == 0)
         rc = hi_reg_manifest(R, tag, top, mt, digest, e);
 out:
     hi_registries_clear(&conf);

@@ -512,7 +512,6 @@ int hi_reg_open(struct hi_reg *R, const char *domain, const char *repo, const ch
     *R = (struct hi_reg){.curl = curl_easy_init(),
                          .repo = repo ? xstrdup(repo) : NULL,
                          .domain = xstrdup(domain),
-                         .basic = hi_creds_basic(domain),
                          .insecure = insecure};
     if (!R->curl)
         return herr_set(e, ENOMEM, "curl");

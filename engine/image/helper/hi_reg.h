@@ -65,8 +65,8 @@ void hi_registries_clear(struct hi_registries *c);
 bool hi_registry_insecure(const struct hi_registries *c, const char *domain);
 
 /* A client for domain (docker.io goes to registry-1.docker.io, or base when given: a
- * mirror). An insecure registry is asked over HTTPS first and, if that cannot connect,
- * over HTTP, as docker does. */
+ * mirror), without credentials: the caller sets basic (hi_creds_basic, or login's). An insecure
+ * registry is asked over HTTPS first and, if that cannot connect, over HTTP, as docker does. */
 int hi_reg_open(struct hi_reg *R, const char *domain, const char *repo, const char *base,
                 bool insecure, struct herr *e);
 void hi_reg_close(struct hi_reg *R);
