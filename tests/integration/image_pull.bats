@@ -251,3 +251,52 @@ SH
     run hoist login -u user "$PROXY"
     [ "$status" -ne 0 ]
 }
+
+@test "login and logout go through the credential helper config.json names" {
+    push test/bb:1
+    proxy bearer
+    export DOCKER_CONFIG=$TESTDIR/docker
+    mkdir -p "$DOCKER_CONFIG" "$TESTDIR/bin" "$TESTDIR/keychain"
+    # A helper keeping each server's JSON in a file, as a keychain would.
+    cat >"$TESTDIR/bin/docker-credential-hoisttest" <<SH
+#!/bin/sh
+kc=$TESTDIR/keychain
+case "\$1" in
+store) in=\$(cat); s=\$(printf '%s' "\$in" | jq -r .ServerURL); printf '%s' "\$in" >"\$kc/\$s" ;;
+get) read -r s; [ -f "\$kc/\$s" ] || { echo "credentials not found in native keychain"; exit 1; }; cat "\$kc/\$s" ;;
+erase) read -r s; [ -f "\$kc/\$s" ] || { echo "credentials not found in native keychain"; exit 1; }; rm "\$kc/\$s" ;;
+esac
+SH
+    chmod +x "$TESTDIR/bin/docker-credential-hoisttest"
+    export PATH=$TESTDIR/bin:$PATH
+    echo '{"credsStore":"hoisttest"}' >"$DOCKER_CONFIG/config.json"
+    # Wrong credentials reach neither the helper nor config.json.
+    run hoist login -u user -p wrong "$PROXY"
+    [ "$status" -ne 0 ]
+    [ ! -e "$TESTDIR/keychain/$PROXY" ]
+    run hoist login -u user -p secret "$PROXY"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(jq -c . "$TESTDIR/keychain/$PROXY")" = "{\"ServerURL\":\"$PROXY\",\"Username\":\"user\",\"Secret\":\"secret\"}" ]
+    # config.json keeps an empty entry and no secret, as docker does.
+    [ "$(jq -c --arg k "$PROXY" '.auths[$k]' "$DOCKER_CONFIG/config.json")" = "{}" ]
+    ! grep -q secret "$DOCKER_CONFIG/config.json"
+    hoist image pull -q "$PROXY/test/bb:1"
+    hoist image rm "$PROXY/test/bb:1" >/dev/null
+    run hoist logout "$PROXY"
+    [ "$status" -eq 0 ]
+    [ "$output" = "Removing login credentials for $PROXY" ]
+    [ ! -e "$TESTDIR/keychain/$PROXY" ]
+    [ "$(jq -r --arg k "$PROXY" '.auths[$k]' "$DOCKER_CONFIG/config.json")" = null ]
+    run hoist image pull -q "$PROXY/test/bb:1"
+    [ "$status" -ne 0 ]
+    # A second logout: the helper has nothing to erase, which is a warning.
+    run hoist logout "$PROXY"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"WARNING: could not erase credentials"*"credentials not found"* ]]
+    # A helper that fails to store fails the login, and nothing is written.
+    echo '{"credsStore":"missing-helper"}' >"$DOCKER_CONFIG/config.json"
+    run hoist login -u user -p secret "$PROXY"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"docker-credential-missing-helper"* ]]
+    [ "$(cat "$DOCKER_CONFIG/config.json")" = '{"credsStore":"missing-helper"}' ]
+}

@@ -1,6 +1,7 @@
 /* Registry credentials as docker keeps them: "auths" entries of config.json, or a
  * credential helper (credHelpers for the registry, else credsStore) run as
- * `docker-credential-NAME get` with the server on stdin, as docker does. */
+ * `docker-credential-NAME get` with the server on stdin, as docker does; login and logout
+ * store and erase through the same helper. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -42,43 +43,45 @@ static char *basic_of(const char *user, const char *secret)
     return b64;
 }
 
-/* What the helper prints for server, within a bounded time and size. */
-static char *run_helper(const char *name, const char *server)
+/* Runs `docker-credential-NAME VERB` with input on stdin, within a bounded time and
+ * output size; *out gets what it printed. Its exit status, or -1 when it did not run. */
+static int run_helper(const char *name, const char *verb, const char *input, char **out)
 {
+    *out = NULL;
     if (!*name ||
         strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
             strlen(name))
-        return NULL;
+        return -1;
     _cleanup_free_ char *prog = xasprintf("docker-credential-%s", name);
-    int in[2], out[2];
+    int in[2], outp[2];
     if (pipe2(in, O_CLOEXEC) < 0)
-        return NULL;
-    if (pipe2(out, O_CLOEXEC) < 0) {
+        return -1;
+    if (pipe2(outp, O_CLOEXEC) < 0) {
         close(in[0]);
         close(in[1]);
-        return NULL;
+        return -1;
     }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-    char *argv[] = {prog, "get", NULL};
+    posix_spawn_file_actions_adddup2(&fa, outp[1], STDOUT_FILENO);
+    char *argv[] = {prog, (char *)verb, NULL};
     pid_t pid;
     int err = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(in[0]);
-    close(out[1]);
-    char *buf = NULL;
+    close(outp[1]);
+    int rc = -1;
     if (err == 0) {
-        size_t len = 0;
-        bool ok = write(in[1], server, strlen(server)) == (ssize_t)strlen(server);
+        size_t len = 0, il = strlen(input);
+        bool ok = write(in[1], input, il) == (ssize_t)il;
         close(in[1]);
         in[1] = -1;
-        buf = xcalloc(1, HELPER_OUT_MAX + 1);
-        struct pollfd p = {.fd = out[0], .events = POLLIN};
+        char *buf = xcalloc(1, HELPER_OUT_MAX + 1);
+        struct pollfd p = {.fd = outp[0], .events = POLLIN};
         bool eof = false;
         while (ok && !eof && len < HELPER_OUT_MAX && poll(&p, 1, HELPER_TIMEOUT_MS) > 0) {
-            ssize_t n = read(out[0], buf + len, HELPER_OUT_MAX - len);
+            ssize_t n = read(outp[0], buf + len, HELPER_OUT_MAX - len);
             eof = n <= 0;
             len += n > 0 ? (size_t)n : 0;
         }
@@ -88,30 +91,60 @@ static char *run_helper(const char *name, const char *server)
             kill(pid, SIGKILL);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
             ;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            free(buf);
-            buf = NULL;
-        }
+        rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        while (len > 0 && strchr(" \t\r\n", buf[len - 1]))
+            buf[--len] = '\0';
+        *out = buf;
     }
     if (in[1] >= 0)
         close(in[1]);
-    close(out[0]);
-    return buf;
+    close(outp[0]);
+    return rc;
+}
+
+const char *hi_creds_helper(const json_t *cfg, const char *domain)
+{
+    const char *name = hj_str(json_object_get(cfg, "credHelpers"), domain);
+    if (!name && strcmp(domain, "docker.io") == 0)
+        name = hj_str(json_object_get(cfg, "credHelpers"), "index.docker.io");
+    return name ? name : hj_str(cfg, "credsStore");
+}
+
+int hi_creds_helper_store(const char *helper, const char *server, const char *user,
+                          const char *secret, struct herr *e)
+{
+    _cleanup_json_ json_t *j =
+        json_pack("{s:s,s:s,s:s}", "ServerURL", server, "Username", user, "Secret", secret);
+    _cleanup_free_ char *in = json_dumps(j, JSON_COMPACT);
+    _cleanup_free_ char *out = NULL;
+    int rc = run_helper(helper, "store", in, &out);
+    if (rc != 0)
+        return herr_set(e, 0, "storing credentials with docker-credential-%s: %s", helper,
+                        rc < 0 && (!out || !*out) ? "it did not run" : out);
+    return 0;
+}
+
+int hi_creds_helper_erase(const char *helper, const char *server, struct herr *e)
+{
+    _cleanup_free_ char *out = NULL;
+    int rc = run_helper(helper, "erase", server, &out);
+    if (rc != 0)
+        return herr_set(e, 0, "erasing credentials with docker-credential-%s: %s", helper,
+                        rc < 0 && (!out || !*out) ? "it did not run" : out);
+    return 0;
 }
 
 static char *from_helper(const json_t *cfg, const char *domain)
 {
-    bool hub = strcmp(domain, "docker.io") == 0;
-    const char *name = hj_str(json_object_get(cfg, "credHelpers"), domain);
-    if (!name && hub)
-        name = hj_str(json_object_get(cfg, "credHelpers"), "index.docker.io");
-    if (!name)
-        name = hj_str(cfg, "credsStore");
+    const char *name = hi_creds_helper(cfg, domain);
     if (!name)
         return NULL;
-    _cleanup_free_ char *text = run_helper(name, hub ? "https://index.docker.io/v1/" : domain);
+    bool hub = strcmp(domain, "docker.io") == 0;
+    _cleanup_free_ char *text = NULL;
+    if (run_helper(name, "get", hub ? "https://index.docker.io/v1/" : domain, &text) != 0)
+        return NULL;
     struct herr ignore = {0};
-    _cleanup_json_ json_t *j = text ? hj_load_str(text, name, &ignore) : NULL;
+    _cleanup_json_ json_t *j = hj_load_str(text, name, &ignore);
     const char *user = hj_str(j, "Username"), *secret = hj_str(j, "Secret");
     if (!user || !secret || !*secret)
         return NULL;

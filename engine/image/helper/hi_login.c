@@ -91,7 +91,12 @@ static int login(const char *registry, const char *user, const char *pass, struc
         auths = json_object();
         json_object_set_new(cfg, "auths", auths);
     }
-    json_object_set_new(auths, key, json_pack("{s:s}", "auth", b64));
+    /* With a credential helper the secret goes to it; auths keeps an empty entry, as
+     * docker leaves one, so the registry still shows as logged in. */
+    const char *helper = hi_creds_helper(cfg, domain);
+    if (helper && hi_creds_helper_store(helper, key, user, pass, e) < 0)
+        return herr_wrap(e, "login to %s", domain);
+    json_object_set_new(auths, key, helper ? json_object() : json_pack("{s:s}", "auth", b64));
     if (save_auths(path, cfg, e) < 0)
         return -1;
     printf("Login Succeeded\n");
@@ -101,18 +106,28 @@ static int login(const char *registry, const char *user, const char *pass, struc
 static int logout(const char *registry, struct herr *e)
 {
     _cleanup_free_ char *key = auth_key(registry);
+    const char *domain = str_has_prefix(key, "https://index.docker.io") ? "docker.io" : key;
     _cleanup_free_ char *path = hi_docker_config_path();
     struct herr ignore = {0};
     _cleanup_json_ json_t *cfg = hj_load_file(AT_FDCWD, path, &ignore);
     json_t *auths = json_object_get(cfg, "auths");
-    if (!json_object_get(auths, key)) {
+    const char *helper = hi_creds_helper(cfg, domain);
+    if (!json_object_get(auths, key) && !helper) {
         printf("Not logged in to %s\n", key);
         return 0;
     }
-    json_object_del(auths, key);
-    if (save_auths(path, cfg, e) < 0)
-        return -1;
     printf("Removing login credentials for %s\n", key);
+    /* As docker: a helper that cannot erase is a warning, the auths entry still goes. */
+    if (helper && hi_creds_helper_erase(helper, key, &ignore) < 0) {
+        char buf[HERR_MSG_MAX + 128];
+        fprintf(stderr, "WARNING: could not erase credentials: %s\n",
+                herr_str(&ignore, buf, sizeof(buf)));
+    }
+    if (json_object_get(auths, key)) {
+        json_object_del(auths, key);
+        if (save_auths(path, cfg, e) < 0)
+            return -1;
+    }
     return 0;
 }
 

@@ -97,5 +97,11 @@ char *hi_docker_config_path(void);
 /* base64 "user:password" for the registry (hi_creds.c): its "auths" entry, else the
  * credential helper config.json names (credHelpers, credsStore); NULL: none. */
 char *hi_creds_basic(const char *domain);
+/* The credential helper config.json names for the registry: credHelpers, else credsStore. */
+const char *hi_creds_helper(const json_t *cfg, const char *domain);
+/* `docker-credential-HELPER store` / `erase` for server (docker's key for the registry). */
+int hi_creds_helper_store(const char *helper, const char *server, const char *user,
+                          const char *secret, struct herr *e);
+int hi_creds_helper_erase(const char *helper, const char *server, struct herr *e);
 
 #endif
