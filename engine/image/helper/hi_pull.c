@@ -153,14 +153,33 @@ static void fetch_parallel(struct hi_reg *R, struct view *v)
             continue;
         _cleanup_free_ char *url = xasprintf("%s/v2/%s/blobs/%s", R->base, R->repo, t->digest);
         t->hdr = hi_reg_setup(R, t->h, url, NULL, NULL, R->auth, &t->s, &t->r);
+        t->s.may_pause = true;
         curl_easy_setopt(t->h, CURLOPT_PRIVATE, t);
         curl_multi_add_handle(m, t->h);
     }
+    struct curl_waitfd *wait = xcalloc(v->n + 1, sizeof(*wait));
+    struct xfer **waiting = xcalloc(v->n + 1, sizeof(*waiting));
     int running = 1;
     while (running && !hi_interrupted) {
-        if (curl_multi_perform(m, &running) != CURLM_OK ||
-            (running && curl_multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK))
+        if (curl_multi_perform(m, &running) != CURLM_OK)
             break;
+        /* A transfer paused on its layer's full pipe resumes when the pipe has room. */
+        unsigned nw = 0;
+        for (size_t i = 0; i < v->n; i++) {
+            if (v->x[i].h && v->x[i].s.paused) {
+                waiting[nw] = &v->x[i];
+                wait[nw++] =
+                    (struct curl_waitfd){.fd = v->x[i].st.wfd, .events = CURL_WAIT_POLLOUT};
+            }
+        }
+        if (running && curl_multi_poll(m, wait, nw, 100, NULL) != CURLM_OK)
+            break;
+        for (unsigned k = 0; k < nw; k++) {
+            if (wait[k].revents) {
+                waiting[k]->s.paused = false;
+                curl_easy_pause(waiting[k]->h, CURLPAUSE_CONT);
+            }
+        }
         for (size_t i = 0; i < v->n; i++) {
             struct xfer *t = &v->x[i];
             if (t->h && t->s.written && !t->t0) {
@@ -182,14 +201,18 @@ static void fetch_parallel(struct hi_reg *R, struct view *v)
             /* A complete answer with the wrong content is final; anything else is retried. */
             if (msg->data.result == CURLE_OK && t->r.status == 200) {
                 t->bad = hi_sink_verify(&t->s, t->digest, t->size, &t->err) < 0;
+                hi_stream_end(&t->st);
                 if (!t->bad)
                     view_set(v, t, X_DOWNLOADED);
             }
         }
         view_draw(v, false);
     }
+    free(wait);
+    free(waiting);
     for (size_t i = 0; i < v->n; i++) {
         struct xfer *t = &v->x[i];
+        t->s.may_pause = false;
         if (!t->h)
             continue;
         curl_multi_remove_handle(m, t->h);
@@ -283,7 +306,14 @@ static int fetch_layers(struct hi_reg *R, const struct pull *o, const char *stag
     }
     for (size_t k = 0; k < nx && rc == 0; k++) {
         struct xfer *t = &x[k];
-        if (hi_stream_finish(&t->st, e) < 0) {
+        /* A digest mismatch is the error to tell, even when the bad bytes also broke the
+         * decompressor. */
+        struct herr fe = {0};
+        int fr = hi_stream_finish(&t->st, &fe);
+        int dr = hi_digest_check(t->digest, t->st.digest, e);
+        if (dr == 0 && fr < 0 && e)
+            *e = fe;
+        if (dr < 0 || fr < 0) {
             rc = herr_wrap(e, "layer %.19s", t->digest);
             break;
         }

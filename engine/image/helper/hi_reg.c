@@ -33,19 +33,19 @@ void hi_sink_init(struct hi_sink *s, int fd, struct hi_stream *stream)
     sha256_init(&s->sha);
 }
 
-/* A layer whose unpacking failed is still fetched to the end and hashed: a digest
- * mismatch, when there is one, is the error to report. */
-static int sink_put(struct hi_sink *s, const char *p, size_t len)
+/* The bytes of a response into the sink: a buffer (error page or manifest), a file, or
+ * a layer stream; *took says how many the sink accepted before a full stream. 0, EAGAIN
+ * (the stream is full and the transfer may pause) or an errno. */
+static int sink_put(struct hi_sink *s, const char *p, size_t len, size_t *took)
 {
-    if (s->stream && !s->stream_failed) {
-        int r = hi_stream_write(s->stream, p, len);
-        if (r == -EPIPE)
-            s->stream_failed = true;
-        else if (r < 0)
-            return -r;
+    *took = len;
+    if (s->stream) {
+        ssize_t r = hi_stream_write(s->stream, p, len, !s->may_pause);
+        if (r < 0)
+            return (int)-r;
+        *took = (size_t)r;
+        return (size_t)r < len ? EAGAIN : 0;
     }
-    if (s->fd < 0)
-        return 0;
     for (size_t off = 0; off < len;) {
         ssize_t w = write(s->fd, p + off, len - off);
         if (w < 0 && errno == EINTR)
@@ -83,16 +83,26 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
     }
     if (s->discard)
         return len;
-    size_t skip = s->skip < len ? (size_t)s->skip : len;
+    size_t done = s->redo < len ? s->redo : len;
+    s->redo -= done;
+    size_t skip = s->skip < len - done ? (size_t)s->skip : len - done;
     s->skip -= skip;
-    if (len > skip) {
-        int err = sink_put(s, p + skip, len - skip);
+    done += skip;
+    if (len > done) {
+        size_t took;
+        int err = sink_put(s, p + done, len - done, &took);
+        if (!s->stream)
+            sha256_update(&s->sha, took, (const uint8_t *)p + done);
+        s->written += took;
+        if (err == EAGAIN) {
+            s->redo = done + took;
+            s->paused = true;
+            return CURL_WRITEFUNC_PAUSE;
+        }
         if (err) {
             s->err = err;
             return 0;
         }
-        sha256_update(&s->sha, len - skip, (const uint8_t *)p + skip);
-        s->written += len - skip;
     }
     return len;
 }
@@ -168,6 +178,8 @@ struct curl_slist *hi_reg_setup(struct hi_reg *R, CURL *c, const char *url, cons
     s->fresh = true;
     s->discard = false;
     s->skip = 0;
+    s->redo = 0;
+    s->paused = false;
     return h;
 }
 
@@ -339,12 +351,19 @@ int hi_reg_manifest(struct hi_reg *R, const char *ref, json_t **out, char **mt, 
     return rc;
 }
 
+int hi_digest_check(const char *want, const char *got, struct herr *e)
+{
+    if (strcmp(got, want) != 0)
+        return herr_set(e, EINVAL, "blob %s: content digest is %s: refusing it", want, got);
+    return 0;
+}
+
 int hi_sink_verify(struct hi_sink *s, const char *digest, long long size, struct herr *e)
 {
     char got[72];
     hi_sha_hex(&s->sha, got);
-    if (strcmp(got, digest) != 0)
-        return herr_set(e, EINVAL, "blob %s: content digest is %s: refusing it", digest, got);
+    if (!s->stream && hi_digest_check(digest, got, e) < 0)
+        return -1;
     if (size >= 0 && (long long)s->written != size)
         return herr_set(e, EINVAL, "blob %s: %llu bytes, the manifest says %lld", digest,
                         s->written, size);

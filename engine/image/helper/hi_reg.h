@@ -30,13 +30,13 @@ struct hi_reg {
 
 /* Where a response body goes: memory (up to max), a file or a layer stream. Bodies of
  * error answers are not written to a file or stream; bytes a server sends again after
- * ignoring a Range request are skipped. The sha256 covers what was written. */
+ * ignoring a Range request are skipped. The sha256 covers what was written, except for
+ * a stream: its thread hashes, off the fetching thread. */
 struct hi_sink {
     char *buf;
     size_t len, max;
     int fd;
     struct hi_stream *stream;
-    bool stream_failed; /* the layer's thread stopped; the rest is only hashed */
     struct sha256_ctx sha;
     unsigned long long written;
     int err;
@@ -44,6 +44,11 @@ struct hi_sink {
     CURL *h;
     bool fresh, discard;
     unsigned long long skip;
+    /* On a multi handle a full layer stream pauses its transfer instead of blocking the
+     * others: paused is set, and redo counts the bytes of the held chunk already taken,
+     * which curl delivers again when the transfer resumes. */
+    bool may_pause, paused;
+    size_t redo;
 };
 
 struct hi_resp {
@@ -88,8 +93,10 @@ int hi_reg_manifest(struct hi_reg *R, const char *ref, json_t **out, char **mt, 
  * the rest asked for with Range), verified against digest and size; retried with backoff. */
 int hi_reg_blob(struct hi_reg *R, const char *digest, long long size, struct hi_sink *s,
                 struct herr *e);
-/* Digest and size of what s received match. */
+/* Digest and size of what s received match; a stream's digest is checked once its
+ * thread is done (hi_digest_check). */
 int hi_sink_verify(struct hi_sink *s, const char *digest, long long size, struct herr *e);
+int hi_digest_check(const char *want, const char *got, struct herr *e);
 const char *hi_status_text(long status);
 
 /* docker's credentials file: $DOCKER_CONFIG/config.json or ~/.docker/config.json. */

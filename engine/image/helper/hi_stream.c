@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,8 +28,8 @@
 
 struct tee {
     struct hi_stream *s;
-    struct archive *in; /* the decompressor */
-    struct sha256_ctx sha;
+    struct archive *in;          /* the decompressor */
+    struct sha256_ctx sha, zsha; /* of the tar, of the compressed bytes */
     unsigned long long bytes, limit;
     char *buf;
     char *zbuf; /* compressed bytes from the pipe */
@@ -65,14 +66,23 @@ static int keep(struct tee *t, const char *p, size_t n)
     return 0;
 }
 
-/* Read callback of the decompressor: the pipe, kept on the way. */
-static la_ssize_t pipe_read(struct archive *in, void *arg, const void **out)
+/* The next compressed bytes from the pipe, hashed; 0 at its end. */
+static ssize_t pipe_next(struct tee *t)
 {
-    struct tee *t = arg;
     ssize_t n;
     do
         n = read(t->s->rfd, t->zbuf, STREAM_BUF);
     while (n < 0 && errno == EINTR && !hi_interrupted);
+    if (n > 0)
+        sha256_update(&t->zsha, (size_t)n, (const uint8_t *)t->zbuf);
+    return n;
+}
+
+/* Read callback of the decompressor: the pipe, kept on the way. */
+static la_ssize_t pipe_read(struct archive *in, void *arg, const void **out)
+{
+    struct tee *t = arg;
+    ssize_t n = pipe_next(t);
     if (n < 0) {
         archive_set_error(in, errno, "read the layer's stream");
         return -1;
@@ -151,17 +161,22 @@ static void *thread_main(void *arg)
     struct tee t = {
         .s = s, .in = archive_read_new(), .buf = xmalloc(STREAM_BUF), .zbuf = xmalloc(STREAM_BUF)};
     sha256_init(&t.sha);
+    sha256_init(&t.zsha);
     t.blob_fd = open(s->blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     s->rc = t.blob_fd < 0 ? herr_sys(&s->e, "create %s", s->blob) : run(s, &t, &s->e);
-    /* A failed layer stops its download (the writer gets EPIPE); a good one keeps what
-     * the registry sends after the compressed stream ends, so the blob is whole. */
+    /* A good layer keeps what the registry sends after the compressed stream ends, so
+     * the blob is whole; a failed one still hashes the rest, for the digest check. */
     ssize_t n;
-    while (s->rc == 0 && (n = read(s->rfd, t.zbuf, STREAM_BUF)) != 0) {
-        if (n < 0 && errno == EINTR && !hi_interrupted)
-            continue;
-        if (n < 0 || keep(&t, t.zbuf, (size_t)n) < 0)
+    while ((n = pipe_next(&t)) != 0) {
+        if (n < 0) {
+            if (s->rc == 0)
+                s->rc = herr_sys(&s->e, "read the layer's stream");
+            break;
+        }
+        if (s->rc == 0 && keep(&t, t.zbuf, (size_t)n) < 0)
             s->rc = herr_sys(&s->e, "keep %s", s->blob);
     }
+    hi_sha_hex(&t.zsha, s->digest);
     close(s->rfd);
     s->rfd = -1;
     if (t.blob_fd >= 0)
@@ -180,6 +195,8 @@ int hi_stream_start(struct hi_stream *s, const char *stage, size_t idx, struct h
         return herr_sys(e, "pipe");
     /* A larger pipe lets the fetch run ahead of a layer's unpacking. */
     (void)fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
+    /* The fetching thread never blocks on one layer: a full pipe pauses its transfer. */
+    (void)fcntl(p[1], F_SETFL, O_NONBLOCK);
     s->rfd = p[0];
     s->wfd = p[1];
     s->dir = xasprintf("%s/s%zu", stage, idx);
@@ -195,16 +212,38 @@ int hi_stream_start(struct hi_stream *s, const char *stage, size_t idx, struct h
     return 0;
 }
 
-int hi_stream_write(struct hi_stream *s, const void *p, size_t n)
+ssize_t hi_stream_write(struct hi_stream *s, const void *p, size_t n, bool wait)
 {
-    return write_all(s->wfd, p, n) < 0 ? -errno : 0;
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(s->wfd, (const char *)p + off, n - off);
+        if (w > 0) {
+            off += (size_t)w;
+            continue;
+        }
+        if (errno == EINTR && !hi_interrupted)
+            continue;
+        if (errno != EAGAIN)
+            return -errno;
+        if (!wait)
+            break;
+        struct pollfd pf = {.fd = s->wfd, .events = POLLOUT};
+        if (poll(&pf, 1, -1) < 0 && (errno != EINTR || hi_interrupted))
+            return -errno;
+    }
+    return (ssize_t)off;
 }
 
-int hi_stream_finish(struct hi_stream *s, struct herr *e)
+void hi_stream_end(struct hi_stream *s)
 {
     if (s->wfd >= 0)
         close(s->wfd);
     s->wfd = -1;
+}
+
+int hi_stream_finish(struct hi_stream *s, struct herr *e)
+{
+    hi_stream_end(s);
     if (!s->started)
         return herr_set(e, EINVAL, "layer was not started");
     pthread_join(s->th, NULL);

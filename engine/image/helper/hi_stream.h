@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "common/err.h"
 
@@ -15,6 +16,7 @@ struct hi_stream {
     char *dir;  /* <stage>/s<idx>: diff/ is the unpacked layer */
     char *blob; /* <stage>/s<idx>.blob: the compressed bytes, as fetched */
     char diff[72];
+    char digest[72];         /* of the compressed bytes, all that came through the stream */
     unsigned long long size; /* bytes of the layer's regular files */
     struct herr e;
     int rc;
@@ -22,10 +24,14 @@ struct hi_stream {
 
 /* Start the layer's thread; it waits for compressed bytes from hi_stream_write. */
 int hi_stream_start(struct hi_stream *s, const char *stage, size_t idx, struct herr *e);
-/* Feed compressed bytes; blocks while the thread is behind. -errno when the thread has
- * stopped (EPIPE: it failed; hi_stream_finish tells why). */
-int hi_stream_write(struct hi_stream *s, const void *p, size_t n);
-/* End of input: wait for the thread. 0 with diff and size filled, or its error. */
+/* Feed compressed bytes: how many the stream took, all of them when wait is set (it
+ * waits while the thread is behind), else perhaps fewer; -errno on error. A thread that
+ * failed still takes and hashes the rest, so a digest mismatch can be the error told. */
+ssize_t hi_stream_write(struct hi_stream *s, const void *p, size_t n, bool wait);
+/* End of input: the thread can finish the layer while the others still download. */
+void hi_stream_end(struct hi_stream *s);
+/* End of input, and wait for the thread: digest is filled, and 0 with diff and size, or
+ * its error. */
 int hi_stream_finish(struct hi_stream *s, struct herr *e);
 /* Stop the thread when running (its input ends short, so it fails) and free. */
 void hi_stream_clear(struct hi_stream *s);
