@@ -170,6 +170,8 @@ struct curl_slist *hi_reg_setup(struct hi_reg *R, CURL *c, const char *url, cons
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "hoist");
+    /* Larger reads from the socket: fewer calls into the layer's stream. */
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
     if (R->insecure) {
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
