@@ -53,8 +53,8 @@ run_in() { # run_in IMAGE CMD...: the command's output in a throwaway container
     [ "$(run_in "$REG/t/plain:1" echo plain)" = plain ]
 }
 
-@test "pull: layers larger than their pipe arrive whole (transfers pause and resume)" {
-    # 24 MB of random bytes over loopback outruns the unpacking: each 1 MB layer pipe
+@test "pull: layers larger than their ring buffer arrive whole (transfers pause and resume)" {
+    # 24 MB of random bytes over loopback outruns the unpacking: each 1 MB layer ring
     # fills, its transfer pauses and resumes; any byte lost or doubled fails a digest.
     mkimage "$REG" t/big:1 big 3
     run hoist image pull "$REG/t/big:1"

@@ -163,19 +163,19 @@ static void fetch_parallel(struct hi_reg *R, struct view *v)
     while (running && !hi_interrupted) {
         if (curl_multi_perform(m, &running) != CURLM_OK)
             break;
-        /* A transfer paused on its layer's full pipe resumes when the pipe has room. */
+        /* A transfer paused on its layer's full stream resumes once the stream has room. */
         unsigned nw = 0;
         for (size_t i = 0; i < v->n; i++) {
             if (v->x[i].h && v->x[i].s.paused) {
                 waiting[nw] = &v->x[i];
                 wait[nw++] =
-                    (struct curl_waitfd){.fd = v->x[i].st.wfd, .events = CURL_WAIT_POLLOUT};
+                    (struct curl_waitfd){.fd = v->x[i].st.room_fd, .events = CURL_WAIT_POLLIN};
             }
         }
         if (running && curl_multi_poll(m, wait, nw, 100, NULL) != CURLM_OK)
             break;
         for (unsigned k = 0; k < nw; k++) {
-            if (wait[k].revents) {
+            if (wait[k].revents && hi_stream_room(&waiting[k]->st)) {
                 waiting[k]->s.paused = false;
                 curl_easy_pause(waiting[k]->h, CURLPAUSE_CONT);
             }

@@ -40,11 +40,8 @@ static int sink_put(struct hi_sink *s, const char *p, size_t len, size_t *took)
 {
     *took = len;
     if (s->stream) {
-        ssize_t r = hi_stream_write(s->stream, p, len, !s->may_pause);
-        if (r < 0)
-            return (int)-r;
-        *took = (size_t)r;
-        return (size_t)r < len ? EAGAIN : 0;
+        *took = hi_stream_write(s->stream, p, len, !s->may_pause);
+        return *took < len ? EAGAIN : 0;
     }
     for (size_t off = 0; off < len;) {
         ssize_t w = write(s->fd, p + off, len - off);

@@ -1,18 +1,18 @@
 /* A pulled layer is decompressed, hashed and unpacked while it downloads: the fetch
- * writes the compressed bytes into a pipe, and a thread per layer keeps them in the blob
- * file the store will hold, runs them through libarchive's decompressors, hashes the tar
- * for the diff id and unpacks it, all in one pass. The uncompressed tar is never
- * written, the fetching thread does no disk I/O, and the unpacking of one layer overlaps
- * the download of the others. */
+ * copies the compressed bytes into a ring buffer, and a thread per layer hashes them,
+ * keeps them in the blob file the store will hold, runs them through libarchive's
+ * decompressors, hashes the tar for the diff id and unpacks it, all in one pass. The
+ * uncompressed tar is never written, the fetching thread does no disk I/O, and the
+ * unpacking of one layer overlaps the download of the others. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -24,9 +24,10 @@
 #include "engine/image/helper/hi_load.h"
 #include "engine/image/helper/hi_stream.h"
 
-/* Fewer, larger reads and decompressed blocks: ~5 % off a pull of large layers. */
+/* Larger decompressed blocks: ~5 % off a pull of large layers. */
 #define STREAM_BUF (512 * 1024)
-#define PIPE_SIZE (1 << 20)
+/* How far the fetch may run ahead of a layer's unpacking. */
+#define RING_SIZE (1 << 20)
 #define FLUSH_EVERY (8ULL << 20)
 
 struct tee {
@@ -35,7 +36,7 @@ struct tee {
     EVP_MD_CTX *sha, *zsha; /* of the tar, of the compressed bytes */
     unsigned long long bytes, limit;
     char *buf;
-    char *zbuf; /* compressed bytes from the pipe */
+    const char *zbuf; /* compressed bytes, in place in the ring */
     int blob_fd;
     unsigned long long kept, flushed;
 };
@@ -89,33 +90,44 @@ static int keep(struct tee *t, const char *p, size_t n)
     return 0;
 }
 
-/* The next compressed bytes from the pipe, hashed; 0 at its end. */
-static ssize_t pipe_next(struct tee *t)
+/* The next compressed bytes, in place in the ring, hashed; 0 at the end. The bytes taken
+ * before are released first: the caller is done with them. */
+static size_t take(struct tee *t)
 {
-    ssize_t n;
-    do
-        n = read(t->s->rfd, t->zbuf, STREAM_BUF);
-    while (n < 0 && errno == EINTR && !hi_interrupted);
+    struct hi_stream *s = t->s;
+    pthread_mutex_lock(&s->mu);
+    if (s->held) {
+        s->head = (s->head + s->held) % s->cap;
+        s->used -= s->held;
+        s->held = 0;
+        pthread_cond_signal(&s->room);
+        if (s->writer_waits) {
+            s->writer_waits = false;
+            (void)eventfd_write(s->room_fd, 1);
+        }
+    }
+    while (s->used == 0 && !s->eof)
+        pthread_cond_wait(&s->data, &s->mu);
+    size_t n = s->used < s->cap - s->head ? s->used : s->cap - s->head;
+    s->held = n;
+    t->zbuf = s->ring + s->head;
+    pthread_mutex_unlock(&s->mu);
     if (n > 0)
-        EVP_DigestUpdate(t->zsha, t->zbuf, (size_t)n);
+        EVP_DigestUpdate(t->zsha, t->zbuf, n);
     return n;
 }
 
-/* Read callback of the decompressor: the pipe, kept on the way. */
-static la_ssize_t pipe_read(struct archive *in, void *arg, const void **out)
+/* Read callback of the decompressor: the ring, kept on the way. */
+static la_ssize_t ring_read(struct archive *in, void *arg, const void **out)
 {
     struct tee *t = arg;
-    ssize_t n = pipe_next(t);
-    if (n < 0) {
-        archive_set_error(in, errno, "read the layer's stream");
-        return -1;
-    }
-    if (n > 0 && keep(t, t->zbuf, (size_t)n) < 0) {
+    size_t n = take(t);
+    if (n > 0 && keep(t, t->zbuf, n) < 0) {
         archive_set_error(in, errno, "write %s", t->s->blob);
         return -1;
     }
     *out = t->zbuf;
-    return n;
+    return (la_ssize_t)n;
 }
 
 /* Read callback of the tar reader: the next decompressed block, kept and hashed. */
@@ -148,7 +160,7 @@ static int run(struct hi_stream *s, struct tee *t, struct herr *e)
     struct archive_entry *ent;
     archive_read_support_filter_all(t->in);
     archive_read_support_format_raw(t->in);
-    if (archive_read_open2(t->in, t, NULL, pipe_read, NULL, NULL) != ARCHIVE_OK ||
+    if (archive_read_open2(t->in, t, NULL, ring_read, NULL, NULL) != ARCHIVE_OK ||
         archive_read_next_header(t->in, &ent) != ARCHIVE_OK)
         return herr_set(e, hi_la_errno(t->in), "decompress layer: %s", archive_error_string(t->in));
     _cleanup_free_ char *ddir = xasprintf("%s/diff", s->dir);
@@ -181,89 +193,96 @@ static int run(struct hi_stream *s, struct tee *t, struct herr *e)
 static void *thread_main(void *arg)
 {
     struct hi_stream *s = arg;
-    struct tee t = {
-        .s = s, .in = archive_read_new(), .buf = xmalloc(STREAM_BUF), .zbuf = xmalloc(STREAM_BUF)};
+    struct tee t = {.s = s, .in = archive_read_new(), .buf = xmalloc(STREAM_BUF)};
     t.sha = evp_new();
     t.zsha = evp_new();
     t.blob_fd = open(s->blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     s->rc = t.blob_fd < 0 ? herr_sys(&s->e, "create %s", s->blob) : run(s, &t, &s->e);
     /* A good layer keeps what the registry sends after the compressed stream ends, so
      * the blob is whole; a failed one still hashes the rest, for the digest check. */
-    ssize_t n;
-    while ((n = pipe_next(&t)) != 0) {
-        if (n < 0) {
-            if (s->rc == 0)
-                s->rc = herr_sys(&s->e, "read the layer's stream");
-            break;
-        }
-        if (s->rc == 0 && keep(&t, t.zbuf, (size_t)n) < 0)
+    size_t n;
+    while ((n = take(&t)) != 0) {
+        if (s->rc == 0 && keep(&t, t.zbuf, n) < 0)
             s->rc = herr_sys(&s->e, "keep %s", s->blob);
     }
     evp_hex(t.zsha, s->digest);
     EVP_MD_CTX_free(t.sha);
     EVP_MD_CTX_free(t.zsha);
-    close(s->rfd);
-    s->rfd = -1;
     if (t.blob_fd >= 0)
         close(t.blob_fd);
     archive_read_free(t.in);
     free(t.buf);
-    free(t.zbuf);
     return NULL;
 }
 
 int hi_stream_start(struct hi_stream *s, const char *stage, size_t idx, struct herr *e)
 {
-    int p[2];
-    *s = (struct hi_stream){.rfd = -1, .wfd = -1};
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return herr_sys(e, "pipe");
-    /* A larger pipe lets the fetch run ahead of a layer's unpacking. */
-    (void)fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
-    /* The fetching thread never blocks on one layer: a full pipe pauses its transfer. */
-    (void)fcntl(p[1], F_SETFL, O_NONBLOCK);
-    s->rfd = p[0];
-    s->wfd = p[1];
+    *s = (struct hi_stream){.cap = RING_SIZE, .room_fd = -1};
+    s->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (s->room_fd < 0)
+        return herr_sys(e, "eventfd");
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->data, NULL);
+    pthread_cond_init(&s->room, NULL);
+    /* Pages are touched only as bytes pass: a small layer costs little of it. */
+    s->ring = xmalloc(s->cap);
     s->dir = xasprintf("%s/s%zu", stage, idx);
     s->blob = xasprintf("%s/s%zu.blob", stage, idx);
     int err = pthread_create(&s->th, NULL, thread_main, s);
-    if (err) {
-        close(p[0]);
-        close(p[1]);
-        s->rfd = s->wfd = -1;
+    if (err)
         return herr_set(e, err, "start layer thread");
-    }
     s->started = true;
     return 0;
 }
 
-ssize_t hi_stream_write(struct hi_stream *s, const void *p, size_t n, bool wait)
+size_t hi_stream_write(struct hi_stream *s, const void *p, size_t n, bool wait)
 {
     size_t off = 0;
+    pthread_mutex_lock(&s->mu);
     while (off < n) {
-        ssize_t w = write(s->wfd, (const char *)p + off, n - off);
-        if (w > 0) {
-            off += (size_t)w;
+        size_t room = s->cap - s->used;
+        if (room == 0) {
+            if (!wait) {
+                s->writer_waits = true;
+                break;
+            }
+            pthread_cond_wait(&s->room, &s->mu);
             continue;
         }
-        if (errno == EINTR && !hi_interrupted)
-            continue;
-        if (errno != EAGAIN)
-            return -errno;
-        if (!wait)
-            break;
-        struct pollfd pf = {.fd = s->wfd, .events = POLLOUT};
-        if (poll(&pf, 1, -1) < 0 && (errno != EINTR || hi_interrupted))
-            return -errno;
+        size_t tail = (s->head + s->used) % s->cap;
+        size_t k = n - off;
+        if (k > room)
+            k = room;
+        if (k > s->cap - tail)
+            k = s->cap - tail;
+        /* The thread reads only [head, head + held), which is outside the free space. */
+        memcpy(s->ring + tail, (const char *)p + off, k);
+        s->used += k;
+        off += k;
+        pthread_cond_signal(&s->data);
     }
-    return (ssize_t)off;
+    pthread_mutex_unlock(&s->mu);
+    return off;
+}
+
+bool hi_stream_room(struct hi_stream *s)
+{
+    eventfd_t v;
+    (void)eventfd_read(s->room_fd, &v);
+    pthread_mutex_lock(&s->mu);
+    bool room = s->used < s->cap;
+    pthread_mutex_unlock(&s->mu);
+    return room;
 }
 
 void hi_stream_end(struct hi_stream *s)
 {
-    if (s->wfd >= 0)
-        close(s->wfd);
-    s->wfd = -1;
+    if (!s->started)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->eof = true;
+    pthread_cond_signal(&s->data);
+    pthread_mutex_unlock(&s->mu);
 }
 
 int hi_stream_finish(struct hi_stream *s, struct herr *e)
@@ -283,7 +302,14 @@ void hi_stream_clear(struct hi_stream *s)
     struct herr ignore = {0};
     if (s->started)
         hi_stream_finish(s, &ignore);
+    if (s->ring) {
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->data);
+        pthread_cond_destroy(&s->room);
+        close(s->room_fd);
+        free(s->ring);
+    }
     free(s->dir);
     free(s->blob);
-    s->dir = s->blob = NULL;
+    s->ring = s->dir = s->blob = NULL;
 }
