@@ -94,8 +94,43 @@ hoist_remove_default_network() {
     hoist network rm bridge >/dev/null 2>&1 || true
 }
 
+# A private dockerd for `docker load`/`docker save` interop: its own data root and
+# socket under $TESTDIR, no bridge and no iptables, in the test's network namespace and
+# in a mount namespace of its own whose /run and /etc/docker are scratch tmpfs, so
+# nothing of it is left on the host. dk runs Debian's docker CLI against it.
+dockerd_start() {
+    command -v dockerd >/dev/null && [ -x /usr/bin/docker ] ||
+        { echo "dockerd is required (scripts/install-deps.sh)"; return 1; }
+    DOCKER_SOCK=$TESTDIR/docker.sock
+    unshare --mount --propagation private sh -c \
+        'mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /etc/docker && exec "$@"' sh \
+        dockerd --data-root "$TESTDIR/docker" --exec-root "$TESTDIR/docker-run" \
+        --pidfile "$TESTDIR/docker-run/dockerd.pid" -H "unix://$DOCKER_SOCK" --bridge=none \
+        --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+        --storage-driver overlay2 >"$TESTDIR/dockerd.log" 2>&1 &
+    DOCKERD_PID=$!
+    for _ in $(seq 150); do
+        dk version >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    cat "$TESTDIR/dockerd.log"
+    return 1
+}
+
+dk() {
+    /usr/bin/docker -H "unix://$DOCKER_SOCK" "$@"
+}
+
+dockerd_stop() {
+    [ -n "${DOCKERD_PID:-}" ] || return 0
+    kill "$DOCKERD_PID" 2>/dev/null
+    wait "$DOCKERD_PID" 2>/dev/null || true
+    DOCKERD_PID=
+}
+
 hoist_teardown() {
     local status=0 m
+    dockerd_stop
     hoist_remove_default_network
     hoist_leaks || status=1
     # Clean what a failed test left, so one failure does not cascade.

@@ -130,6 +130,28 @@ refused() {
     pod system reset -f >/dev/null 2>&1
 }
 
+@test "docker loads what hoist saves; hoist loads docker's save" {
+    dockerd_start
+    import_busybox hoisted:1
+    id=$(hoist image inspect hoisted:1 | jq -r '.[0].Id')
+    hoist image save -o "$TESTDIR/h.tar" hoisted:1
+    run dk load -i "$TESTDIR/h.tar"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ "$output" == *"Loaded image: hoisted:1"* ]]
+    # The same config, so the same image id; the same layers.
+    [ "$(dk image inspect --format '{{.Id}}' hoisted:1)" = "$id" ]
+    [ "$(dk image inspect --format '{{json .RootFS.Layers}}' hoisted:1 | jq -c .)" = \
+        "$(hoist image inspect hoisted:1 | jq -c '.[0].RootFS.Layers')" ]
+    dk tag hoisted:1 fromdocker:2
+    dk save -o "$TESTDIR/d.tar" fromdocker:2
+    hoist image rm hoisted:1 >/dev/null
+    run hoist image load -i "$TESTDIR/d.tar"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$output" = "Loaded image: fromdocker:2" ]
+    [ "$(hoist image inspect fromdocker:2 | jq -r '.[0].Id')" = "$id" ]
+    [ "$(hoist container run --rm --network none fromdocker:2 echo from docker)" = "from docker" ]
+}
+
 @test "a 100-layer image loads, runs, and shows its history" {
     python3 "$MK" "$TESTDIR/many.tar" many:100 "$BUSYBOX_TAR"
     run hoist image load -i "$TESTDIR/many.tar"

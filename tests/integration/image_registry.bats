@@ -161,7 +161,7 @@ PY
     [ "$(hoist image ls --format json | jq -r '.Repository')" = mirrored ]
 }
 
-@test "a pulled image keeps its compressed blobs: save writes them, hoist, podman and skopeo load that" {
+@test "a pulled image keeps its compressed blobs: save writes them, hoist, podman, docker and skopeo load that" {
     mkimage "$REG" t/wh:1 whiteouts
     hoist image pull -q "$REG/t/wh:1"
     id=$(hoist image inspect "$REG/t/wh:1" | jq -r '.[0].Id')
@@ -176,6 +176,12 @@ PY
     [ "$(skopeo inspect "docker-archive:$TESTDIR/wh.tar" | jq -r '.Layers | length')" -eq 3 ]
     podman --root "$TESTDIR/podman" --runroot "$TESTDIR/podman-run" --storage-driver vfs load -i "$TESTDIR/wh.tar"
     podman --root "$TESTDIR/podman" --runroot "$TESTDIR/podman-run" --storage-driver vfs system reset -f >/dev/null 2>&1
+    # docker 20.10 takes gzip layers in a docker-archive too, and computes the same id.
+    dockerd_start
+    run dk load -i "$TESTDIR/wh.tar"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(dk image inspect --format '{{.Id}}' "$REG/t/wh:1")" = "$id" ]
+    dockerd_stop
     hoist image rm "$REG/t/wh:1" >/dev/null
     [ -z "$(ls "$ROOT/images/blobs/sha256")" ]
     hoist image load -i "$TESTDIR/wh.tar"
