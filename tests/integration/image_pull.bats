@@ -229,6 +229,21 @@ SH
     [ "$(hoist container run --rm --network none "$PROXY/test/bb:1" echo renewed)" = renewed ]
 }
 
+@test "pull: a Bearer token is renewed before its expires_in runs out" {
+    push test/bb:1
+    proxy ttl
+    export DOCKER_CONFIG=$TESTDIR/docker
+    mkdir -p "$DOCKER_CONFIG"
+    printf '{"auths":{"%s":{"auth":"%s"}}}' "$PROXY" "$(printf user:secret | base64)" \
+        >"$DOCKER_CONFIG/config.json"
+    run hoist image pull -q "$PROXY/test/bb:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    # The config came 1.5 s late, after the first token's second: the layers were asked
+    # for with a new token, and no expired token was ever sent.
+    [ "$(grep -c '^/token' "$TESTDIR/proxy.log")" -ge 2 ]
+    ! grep -q '^expired' "$TESTDIR/proxy.log"
+}
+
 @test "login checks credentials and stores them as docker does; pull uses them; logout" {
     push test/bb:1
     proxy bearer

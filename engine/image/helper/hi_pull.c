@@ -143,6 +143,9 @@ static void view_set(struct view *v, struct xfer *t, enum xstate st)
  * left in X_DOWNLOADING, for hi_reg_blob's retries, which resume from what arrived. */
 static void fetch_parallel(struct hi_reg *R, struct view *v)
 {
+    /* A token about to expire is renewed first; a failure shows as the transfers' 401. */
+    struct herr ignore = {0};
+    (void)hi_reg_auth_fresh(R, &ignore);
     CURLM *m = curl_multi_init();
     if (!m)
         return;

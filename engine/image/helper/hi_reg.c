@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -204,6 +205,13 @@ static int get(struct hi_reg *R, const char *url, const char *accept, const char
     return 0;
 }
 
+static long long mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 /* key="value" from a WWW-Authenticate challenge. */
 static char *challenge_param(const char *ch, const char *key)
 {
@@ -240,6 +248,7 @@ static int fetch_token(struct hi_reg *R, const char *challenge, struct herr *e)
     hi_sink_init(&s, -1, NULL);
     s.max = 1 << 20;
     struct hi_resp r = {0};
+    long long t0 = mono_ns();
     int rc = get(R, url, NULL, NULL, basic, &s, &r, e);
     _cleanup_json_ json_t *j = NULL;
     if (rc == 0 && r.status != 200)
@@ -252,6 +261,17 @@ static int fetch_token(struct hi_reg *R, const char *challenge, struct herr *e)
         else {
             free(R->auth);
             R->auth = xasprintf("Authorization: Bearer %s", tok);
+            /* The spec's default lifetime is 60 s; it is renewed a tenth early (at most
+             * 5 s), as the clock started before the token server issued it. */
+            long long ttl = hj_int(j, "expires_in", 60);
+            if (ttl <= 0)
+                ttl = 60;
+            long long early = ttl * 100000000LL < 5000000000LL ? ttl * 100000000LL : 5000000000LL;
+            R->token_until = t0 + ttl * 1000000000LL - early;
+            if (R->challenge != challenge) {
+                free(R->challenge);
+                R->challenge = xstrdup(challenge);
+            }
         }
     }
     free(s.buf);
@@ -259,10 +279,19 @@ static int fetch_token(struct hi_reg *R, const char *challenge, struct herr *e)
     return rc;
 }
 
+int hi_reg_auth_fresh(struct hi_reg *R, struct herr *e)
+{
+    if (!R->token_until || !R->challenge || mono_ns() < R->token_until)
+        return 0;
+    return fetch_token(R, R->challenge, e);
+}
+
 int hi_reg_get(struct hi_reg *R, const char *path, const char *accept, const char *range,
                struct hi_sink *s, struct hi_resp *r, struct herr *e)
 {
     _cleanup_free_ char *url = xasprintf("%s%s", R->base, path);
+    if (hi_reg_auth_fresh(R, e) < 0)
+        return -1;
     for (int round = 0;; round++) {
         hi_resp_clear(r);
         if (get(R, url, accept, range, R->auth, s, r, e) < 0)
@@ -277,6 +306,7 @@ int hi_reg_get(struct hi_reg *R, const char *path, const char *accept, const cha
         } else if (strncasecmp(ch, "Basic", 5) == 0 && R->basic) {
             free(R->auth);
             R->auth = xasprintf("Authorization: Basic %s", R->basic);
+            R->token_until = 0;
         } else {
             return 0;
         }
@@ -551,5 +581,6 @@ void hi_reg_close(struct hi_reg *R)
     free(R->auth);
     free(R->basic);
     free(R->domain);
+    free(R->challenge);
     *R = (struct hi_reg){0};
 }

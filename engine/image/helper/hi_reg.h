@@ -26,6 +26,8 @@ struct hi_reg {
     char *basic;  /* base64 user:pass from docker's config.json, NULL: none */
     char *domain; /* as written in the reference, for credentials */
     bool insecure;
+    char *challenge;       /* the Bearer challenge auth's token answered, for renewal */
+    long long token_until; /* CLOCK_MONOTONIC ns when that token is to be renewed; 0: never */
 };
 
 /* Where a response body goes: memory (up to max), a file or a layer stream. Bodies of
@@ -82,6 +84,8 @@ void hi_resp_clear(struct hi_resp *r);
 struct curl_slist *hi_reg_setup(struct hi_reg *R, CURL *c, const char *url, const char *accept,
                                 const char *range, const char *auth, struct hi_sink *s,
                                 struct hi_resp *r);
+/* A Bearer token near the end of its expires_in is renewed before it is sent again. */
+int hi_reg_auth_fresh(struct hi_reg *R, struct herr *e);
 /* GET base+path with the registry's auth, answering one 401 challenge (Bearer or Basic). */
 int hi_reg_get(struct hi_reg *R, const char *path, const char *accept, const char *range,
                struct hi_sink *s, struct hi_resp *r, struct herr *e);
