@@ -16,14 +16,12 @@ done
 if [ -n "$missing" ]; then
     # docker.io and docker-registry ship services: the tests start their own, privately,
     # so none may start on the host (a policy-rc.d that refuses, for the install only).
-    guard=""
     if [ ! -e /usr/sbin/policy-rc.d ]; then
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
         chmod +x /usr/sbin/policy-rc.d
-        guard=1
     fi
     apt-get update -qq
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing
-    [ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d
 fi
