@@ -23,6 +23,14 @@ push() { # push NAME [skopeo options]: the fixture as $REG/NAME
     skopeo copy -q --dest-tls-verify=false "$@" "docker-archive:$TESTDIR/bb.tar" "docker://$REG/$name"
 }
 
+# docker's config.json with user:secret for the proxy, as `docker login` leaves it.
+proxy_login() {
+    export DOCKER_CONFIG=$TESTDIR/docker
+    mkdir -p "$DOCKER_CONFIG"
+    printf '{"auths":{"%s":{"auth":"%s"}}}' "$PROXY" "$(printf user:secret | base64)" \
+        >"$DOCKER_CONFIG/config.json"
+}
+
 @test "pull: a gzip image arrives, runs, is up to date the second time; -q" {
     push test/bb:1
     run hoist image pull "$REG/test/bb:1"
@@ -206,10 +214,7 @@ SH
 @test "pull: a blob redirected to another host gets no Authorization header" {
     push test/bb:1
     proxy redirect
-    export DOCKER_CONFIG=$TESTDIR/docker
-    mkdir -p "$DOCKER_CONFIG"
-    printf '{"auths":{"%s":{"auth":"%s"}}}' "$PROXY" "$(printf user:secret | base64)" \
-        >"$DOCKER_CONFIG/config.json"
+    proxy_login
     run hoist image pull -q "$PROXY/test/bb:1"
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     grep -q '^direct auth=no' "$TESTDIR/proxy.log"
@@ -219,10 +224,7 @@ SH
 @test "pull: an expired Bearer token is renewed on the next 401" {
     push test/bb:1
     proxy expire
-    export DOCKER_CONFIG=$TESTDIR/docker
-    mkdir -p "$DOCKER_CONFIG"
-    printf '{"auths":{"%s":{"auth":"%s"}}}' "$PROXY" "$(printf user:secret | base64)" \
-        >"$DOCKER_CONFIG/config.json"
+    proxy_login
     run hoist image pull -q "$PROXY/test/bb:1"
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     [ "$(grep -c '^/token' "$TESTDIR/proxy.log")" -ge 2 ]
@@ -232,10 +234,7 @@ SH
 @test "pull: a Bearer token is renewed before its expires_in runs out" {
     push test/bb:1
     proxy ttl
-    export DOCKER_CONFIG=$TESTDIR/docker
-    mkdir -p "$DOCKER_CONFIG"
-    printf '{"auths":{"%s":{"auth":"%s"}}}' "$PROXY" "$(printf user:secret | base64)" \
-        >"$DOCKER_CONFIG/config.json"
+    proxy_login
     run hoist image pull -q "$PROXY/test/bb:1"
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     # The config came 1.5 s late, after the first token's second: the layers were asked

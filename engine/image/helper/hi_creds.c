@@ -110,28 +110,30 @@ const char *hi_creds_helper(const json_t *cfg, const char *domain)
     return name ? name : hj_str(cfg, "credsStore");
 }
 
+/* A helper's verb that answers nothing but success or a message (store, erase). */
+static int helper_do(const char *helper, const char *verb, const char *what, const char *in,
+                     struct herr *e)
+{
+    _cleanup_free_ char *out = NULL;
+    int rc = run_helper(helper, verb, in, &out);
+    if (rc != 0)
+        return herr_set(e, 0, "%s credentials with docker-credential-%s: %s", what, helper,
+                        rc < 0 && (!out || !*out) ? "it did not run" : out);
+    return 0;
+}
+
 int hi_creds_helper_store(const char *helper, const char *server, const char *user,
                           const char *secret, struct herr *e)
 {
     _cleanup_json_ json_t *j =
         json_pack("{s:s,s:s,s:s}", "ServerURL", server, "Username", user, "Secret", secret);
     _cleanup_free_ char *in = json_dumps(j, JSON_COMPACT);
-    _cleanup_free_ char *out = NULL;
-    int rc = run_helper(helper, "store", in, &out);
-    if (rc != 0)
-        return herr_set(e, 0, "storing credentials with docker-credential-%s: %s", helper,
-                        rc < 0 && (!out || !*out) ? "it did not run" : out);
-    return 0;
+    return helper_do(helper, "store", "storing", in, e);
 }
 
 int hi_creds_helper_erase(const char *helper, const char *server, struct herr *e)
 {
-    _cleanup_free_ char *out = NULL;
-    int rc = run_helper(helper, "erase", server, &out);
-    if (rc != 0)
-        return herr_set(e, 0, "erasing credentials with docker-credential-%s: %s", helper,
-                        rc < 0 && (!out || !*out) ? "it did not run" : out);
-    return 0;
+    return helper_do(helper, "erase", "erasing", server, e);
 }
 
 static char *from_helper(const json_t *cfg, const char *domain)
