@@ -243,6 +243,36 @@ SH
     ! grep -q '^expired' "$TESTDIR/proxy.log"
 }
 
+@test "pull: an identity token is traded for a Bearer token by docker's OAuth grant" {
+    push test/bb:1
+    proxy oauth
+    export DOCKER_CONFIG=$TESTDIR/docker
+    mkdir -p "$DOCKER_CONFIG" "$TESTDIR/bin"
+    # As an OAuth login leaves it in config.json: an identity token, no password.
+    printf '{"auths":{"%s":{"auth":"","identitytoken":"idtok-1"}}}' "$PROXY" \
+        >"$DOCKER_CONFIG/config.json"
+    run hoist image pull -q "$PROXY/test/bb:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    grep -qx 'POST /token client_id grant_type refresh_token scope service' "$TESTDIR/proxy.log"
+    hoist image rm "$PROXY/test/bb:1" >/dev/null
+    # From a credential helper: user "<token>", the secret is the identity token.
+    cat >"$TESTDIR/bin/docker-credential-hoisttest" <<'SH'
+#!/bin/sh
+read -r server
+printf '{"ServerURL":"%s","Username":"<token>","Secret":"idtok-1"}\n' "$server"
+SH
+    chmod +x "$TESTDIR/bin/docker-credential-hoisttest"
+    export PATH=$TESTDIR/bin:$PATH
+    echo '{"credsStore":"hoisttest"}' >"$DOCKER_CONFIG/config.json"
+    hoist image pull -q "$PROXY/test/bb:1"
+    # A wrong identity token is refused by the token server: the pull fails.
+    printf '{"auths":{"%s":{"identitytoken":"idtok-bad"}}}' "$PROXY" >"$DOCKER_CONFIG/config.json"
+    hoist image rm "$PROXY/test/bb:1" >/dev/null
+    run hoist image pull -q "$PROXY/test/bb:1"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"token from http://$PROXY/token: HTTP 401"* ]]
+}
+
 @test "login checks credentials and stores them as docker does; pull uses them; logout" {
     push test/bb:1
     proxy bearer

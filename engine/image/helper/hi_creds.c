@@ -136,28 +136,31 @@ int hi_creds_helper_erase(const char *helper, const char *server, struct herr *e
     return helper_do(helper, "erase", "erasing", server, e);
 }
 
-static char *from_helper(const json_t *cfg, const char *domain)
+/* The helper's credentials: Basic, or an identity token (user "<token>"), which is a
+ * refresh token for the registry's OAuth token endpoint. */
+static void from_helper(const json_t *cfg, const char *domain, struct hi_creds *c)
 {
     const char *name = hi_creds_helper(cfg, domain);
     if (!name)
-        return NULL;
+        return;
     bool hub = strcmp(domain, "docker.io") == 0;
     _cleanup_free_ char *text = NULL;
     if (run_helper(name, "get", hub ? "https://index.docker.io/v1/" : domain, &text) != 0)
-        return NULL;
+        return;
     struct herr ignore = {0};
     _cleanup_json_ json_t *j = hj_load_str(text, name, &ignore);
     const char *user = hj_str(j, "Username"), *secret = hj_str(j, "Secret");
     if (!user || !secret || !*secret)
-        return NULL;
-    /* An identity token (user "<token>") is for docker's own OAuth flow, not Basic. */
+        return;
     if (strcmp(user, "<token>") == 0)
-        return NULL;
-    return basic_of(user, secret);
+        c->identity = xstrdup(secret);
+    else
+        c->basic = basic_of(user, secret);
 }
 
-char *hi_creds_basic(const char *domain)
+void hi_creds_get(const char *domain, struct hi_creds *c)
 {
+    *c = (struct hi_creds){0};
     _cleanup_free_ char *path = hi_docker_config_path();
     struct herr ignore = {0};
     _cleanup_json_ json_t *j = hj_load_file(AT_FDCWD, path, &ignore);
@@ -175,8 +178,17 @@ char *hi_creds_basic(const char *domain)
         size_t kl = strcspn(k, "/");
         bool match = (strlen(domain) == kl && strncmp(k, domain, kl) == 0) ||
                      (hub && strncmp(k, "index.docker.io", kl) == 0 && kl == 15);
-        if (match && hj_str(v, "auth") && *hj_str(v, "auth"))
-            return xstrdup(hj_str(v, "auth"));
+        if (!match)
+            continue;
+        const char *auth = hj_str(v, "auth"), *id = hj_str(v, "identitytoken");
+        if (id && *id) {
+            c->identity = xstrdup(id);
+            return;
+        }
+        if (auth && *auth) {
+            c->basic = xstrdup(auth);
+            return;
+        }
     }
-    return from_helper(j, domain);
+    from_helper(j, domain, c);
 }

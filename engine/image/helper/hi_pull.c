@@ -380,7 +380,10 @@ static int open_at(struct hi_reg *R, const struct image_ref *ref, const char *ba
 {
     if (hi_reg_open(R, ref->domain, ref->path, base, insecure, e) < 0)
         return -1;
-    R->basic = hi_creds_basic(creds_domain);
+    struct hi_creds c;
+    hi_creds_get(creds_domain, &c);
+    R->basic = c.basic;
+    R->identity = c.identity;
     return 0;
 }
 

@@ -183,11 +183,15 @@ struct curl_slist *hi_reg_setup(struct hi_reg *R, CURL *c, const char *url, cons
     return h;
 }
 
-static int get(struct hi_reg *R, const char *url, const char *accept, const char *range,
-               const char *auth, struct hi_sink *s, struct hi_resp *r, struct herr *e)
+/* A GET, or a form POST when form is given (the OAuth token grant). */
+static int request(struct hi_reg *R, const char *url, const char *accept, const char *range,
+                   const char *auth, const char *form, struct hi_sink *s, struct hi_resp *r,
+                   struct herr *e)
 {
     CURL *c = R->curl;
     struct curl_slist *h = hi_reg_setup(R, c, url, accept, range, auth, s, r);
+    if (form)
+        curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, form);
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(h);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
@@ -200,9 +204,15 @@ static int get(struct hi_reg *R, const char *url, const char *accept, const char
                             "GET %s: %s (for a registry without TLS, list it in "
                             "insecure-registries of /etc/hoist/registries.json)",
                             url, curl_easy_strerror(rc));
-        return herr_set(e, EIO, "GET %s: %s", url, curl_easy_strerror(rc));
+        return herr_set(e, EIO, "%s %s: %s", form ? "POST" : "GET", url, curl_easy_strerror(rc));
     }
     return 0;
+}
+
+static int get(struct hi_reg *R, const char *url, const char *accept, const char *range,
+               const char *auth, struct hi_sink *s, struct hi_resp *r, struct herr *e)
+{
+    return request(R, url, accept, range, auth, NULL, s, r, e);
 }
 
 static long long mono_ns(void)
@@ -226,7 +236,8 @@ static char *challenge_param(const char *ch, const char *key)
 }
 
 /* The Bearer token flow: GET realm?service=..&scope=.., with Basic credentials when we
- * have them; the answer's "token" or "access_token". */
+ * have them; with an identity token, the OAuth refresh-token grant POSTed to the realm,
+ * as docker does. The answer's "token" or "access_token". */
 static int fetch_token(struct hi_reg *R, const char *challenge, struct herr *e)
 {
     _cleanup_free_ char *realm = challenge_param(challenge, "realm");
@@ -238,18 +249,28 @@ static int fetch_token(struct hi_reg *R, const char *challenge, struct herr *e)
     /* A login asks for a token without scope: only the credentials are checked. */
     _cleanup_free_ char *dflt = R->repo ? xasprintf("repository:%s:pull", R->repo) : NULL;
     char *scp = scope || dflt ? curl_easy_escape(R->curl, scope ? scope : dflt, 0) : NULL;
-    _cleanup_free_ char *url =
-        xasprintf("%s%s%s%s%s%s", realm, strchr(realm, '?') ? "&" : "?", scp ? "scope=" : "",
-                  scp ? scp : "", svc ? (scp ? "&service=" : "service=") : "", svc ? svc : "");
+    _cleanup_free_ char *query =
+        xasprintf("%s%s%s%s", scp ? "scope=" : "", scp ? scp : "",
+                  svc ? (scp ? "&service=" : "service=") : "", svc ? svc : "");
     curl_free(svc);
     curl_free(scp);
-    _cleanup_free_ char *basic = R->basic ? xasprintf("Authorization: Basic %s", R->basic) : NULL;
+    _cleanup_free_ char *url = NULL, *form = NULL, *basic = NULL;
+    if (R->identity) {
+        char *rt = curl_easy_escape(R->curl, R->identity, 0);
+        url = xstrdup(realm);
+        form = xasprintf("grant_type=refresh_token&client_id=hoist&refresh_token=%s%s%s", rt,
+                         *query ? "&" : "", query);
+        curl_free(rt);
+    } else {
+        url = xasprintf("%s%s%s", realm, strchr(realm, '?') ? "&" : "?", query);
+        basic = R->basic ? xasprintf("Authorization: Basic %s", R->basic) : NULL;
+    }
     struct hi_sink s;
     hi_sink_init(&s, -1, NULL);
     s.max = 1 << 20;
     struct hi_resp r = {0};
     long long t0 = mono_ns();
-    int rc = get(R, url, NULL, NULL, basic, &s, &r, e);
+    int rc = request(R, url, NULL, NULL, basic, form, &s, &r, e);
     _cleanup_json_ json_t *j = NULL;
     if (rc == 0 && r.status != 200)
         rc = herr_set(e, 0, "token from %s: HTTP %ld", realm, r.status);
@@ -261,6 +282,12 @@ static int fetch_token(struct hi_reg *R, const char *challenge, struct herr *e)
         else {
             free(R->auth);
             R->auth = xasprintf("Authorization: Bearer %s", tok);
+            /* The token server may rotate the refresh token: the next grant uses the new. */
+            const char *next = hj_str(j, "refresh_token");
+            if (R->identity && next && *next) {
+                free(R->identity);
+                R->identity = xstrdup(next);
+            }
             /* The spec's default lifetime is 60 s; it is renewed a tenth early (at most
              * 5 s), as the clock started before the token server issued it. */
             long long ttl = hj_int(j, "expires_in", 60);
@@ -580,6 +607,7 @@ void hi_reg_close(struct hi_reg *R)
     free(R->repo);
     free(R->auth);
     free(R->basic);
+    free(R->identity);
     free(R->domain);
     free(R->challenge);
     *R = (struct hi_reg){0};

@@ -20,11 +20,12 @@ struct hi_stream;
 
 struct hi_reg {
     CURL *curl;
-    char *base;   /* "https://host[:port]" */
-    char *repo;   /* "library/busybox"; NULL for login */
-    char *auth;   /* "Authorization: ..." for this registry, NULL: none yet */
-    char *basic;  /* base64 user:pass from docker's config.json, NULL: none */
-    char *domain; /* as written in the reference, for credentials */
+    char *base;     /* "https://host[:port]" */
+    char *repo;     /* "library/busybox"; NULL for login */
+    char *auth;     /* "Authorization: ..." for this registry, NULL: none yet */
+    char *basic;    /* base64 user:pass from docker's config.json, NULL: none */
+    char *identity; /* or an identity token, for the token server's OAuth grant */
+    char *domain;   /* as written in the reference, for credentials */
     bool insecure;
     char *challenge;       /* the Bearer challenge auth's token answered, for renewal */
     long long token_until; /* CLOCK_MONOTONIC ns when that token is to be renewed; 0: never */
@@ -72,7 +73,8 @@ void hi_registries_clear(struct hi_registries *c);
 bool hi_registry_insecure(const struct hi_registries *c, const char *domain);
 
 /* A client for domain (docker.io goes to registry-1.docker.io, or base when given: a
- * mirror), without credentials: the caller sets basic (hi_creds_basic, or login's). An insecure
+ * mirror), without credentials: the caller sets basic or identity (hi_creds_get, or
+ * login's). An insecure
  * registry is asked over HTTPS first and, if that cannot connect, over HTTP, as docker does. */
 int hi_reg_open(struct hi_reg *R, const char *domain, const char *repo, const char *base,
                 bool insecure, struct herr *e);
@@ -105,9 +107,15 @@ const char *hi_status_text(long status);
 
 /* docker's credentials file: $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
 char *hi_docker_config_path(void);
-/* base64 "user:password" for the registry (hi_creds.c): its "auths" entry, else the
- * credential helper config.json names (credHelpers, credsStore); NULL: none. */
-char *hi_creds_basic(const char *domain);
+/* What docker keeps for a registry: base64 "user:password", or an identity token (a
+ * refresh token for the token server's OAuth grant); both NULL: none. */
+struct hi_creds {
+    char *basic;
+    char *identity;
+};
+/* The registry's "auths" entry in config.json (its identitytoken, else its auth), else
+ * what the credential helper config.json names gives (credHelpers, credsStore). */
+void hi_creds_get(const char *domain, struct hi_creds *c);
 /* The credential helper config.json names for the registry: credHelpers, else credsStore. */
 const char *hi_creds_helper(const json_t *cfg, const char *domain);
 /* `docker-credential-HELPER store` / `erase` for server (docker's key for the registry). */
