@@ -31,6 +31,14 @@ proxy_login() {
         >"$DOCKER_CONFIG/config.json"
 }
 
+pull_logged_in() { # pull_logged_in MODE: the test image through a proxy in MODE, logged in
+    push test/bb:1
+    proxy "$1"
+    proxy_login
+    run hoist image pull -q "$PROXY/test/bb:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
 @test "pull: a gzip image arrives, runs, is up to date the second time; -q" {
     push test/bb:1
     run hoist image pull "$REG/test/bb:1"
@@ -212,31 +220,19 @@ SH
 }
 
 @test "pull: a blob redirected to another host gets no Authorization header" {
-    push test/bb:1
-    proxy redirect
-    proxy_login
-    run hoist image pull -q "$PROXY/test/bb:1"
-    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    pull_logged_in redirect
     grep -q '^direct auth=no' "$TESTDIR/proxy.log"
     ! grep -q '^direct auth=yes' "$TESTDIR/proxy.log"
 }
 
 @test "pull: an expired Bearer token is renewed on the next 401" {
-    push test/bb:1
-    proxy expire
-    proxy_login
-    run hoist image pull -q "$PROXY/test/bb:1"
-    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    pull_logged_in expire
     [ "$(grep -c '^/token' "$TESTDIR/proxy.log")" -ge 2 ]
     [ "$(hoist container run --rm --network none "$PROXY/test/bb:1" echo renewed)" = renewed ]
 }
 
 @test "pull: a Bearer token is renewed before its expires_in runs out" {
-    push test/bb:1
-    proxy ttl
-    proxy_login
-    run hoist image pull -q "$PROXY/test/bb:1"
-    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    pull_logged_in ttl
     # The config came 1.5 s late, after the first token's second: the layers were asked
     # for with a new token, and no expired token was ever sent.
     [ "$(grep -c '^/token' "$TESTDIR/proxy.log")" -ge 2 ]
