@@ -293,6 +293,8 @@ static int fetch_token(struct hi_reg *R, const char *challenge, struct herr *e)
             long long ttl = hj_int(j, "expires_in", 60);
             if (ttl <= 0)
                 ttl = 60;
+            if (ttl > 86400)
+                ttl = 86400;
             long long early = ttl * 100000000LL < 5000000000LL ? ttl * 100000000LL : 5000000000LL;
             R->token_until = t0 + ttl * 1000000000LL - early;
             if (R->challenge != challenge) {
