@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential cmake pkg-config clang clang-format python3
 libyaml-dev libjansson-dev libcap-dev libseccomp-dev libnl-3-dev libnl-route-3-dev libnftables-dev
 libcurl4-openssl-dev libssl-dev libarchive-dev nettle-dev libcmocka-dev
-bats jq curl busybox-static iproute2 util-linux procps runc skopeo docker-registry
+bats jq curl busybox-static iproute2 nftables util-linux procps runc skopeo docker-registry
 apache2-utils openssl podman docker.io
 iperf3"
 missing=""

@@ -62,6 +62,10 @@ hoist_leaks() {
         echo "leak: link $m" >&2
         leaks=1
     done
+    if ! command -v nft >/dev/null; then
+        echo "leak check: nft is not installed, tables cannot be checked (scripts/install-deps.sh)" >&2
+        leaks=1
+    fi
     for m in $(hoist_nft_tables); do
         echo "leak: nftables table $m" >&2
         leaks=1
