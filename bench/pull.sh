@@ -1,7 +1,7 @@
 #!/bin/sh
 # Pull of a ~200 MB, 10-layer image from a local registry (docker-registry on 127.0.0.1)
 # into an empty store: hoist beside `skopeo copy` to an OCI directory (no unpacking) and
-# `podman pull` when installed; medians of RUNS, and hoist's unpack throughput.
+# `podman pull` when installed; medians of RUNS; the unpacker's throughput alone (import).
 # usage: bench/pull.sh [BUILDDIR] [RUNS]    (as root; runs in its own netns)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,10 +28,12 @@ reg=$!
 trap 'kill $reg 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.05; done
 
-# Ten layers of 20 MB each, half random (incompressible), half text, as an OCI layout.
-python3 - "$work/oci" <<'PY'
+# Ten layers of 20 MB each, half random (incompressible), half text, as an OCI layout;
+# the same files as one uncompressed tar, for the unpacker alone (image import).
+python3 - "$work/oci" "$work/all.tar" <<'PY'
 import gzip, hashlib, io, json, os, sys, tarfile
 out = sys.argv[1]
+whole = tarfile.open(sys.argv[2], mode="w")
 blobs = os.path.join(out, "blobs", "sha256")
 os.makedirs(blobs)
 def put(data):
@@ -47,6 +49,7 @@ for i in range(10):
             ti = tarfile.TarInfo(name)
             ti.size = len(data)
             t.addfile(ti, io.BytesIO(data))
+            whole.addfile(ti, io.BytesIO(data))
     raw = buf.getvalue()
     z = gzip.compress(raw, 1)
     diffs.append("sha256:" + hashlib.sha256(raw).hexdigest())
@@ -61,6 +64,7 @@ json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.
            "size": len(man), "annotations": {"org.opencontainers.image.ref.name": "big"}}]},
           open(os.path.join(out, "index.json"), "w"))
 open(os.path.join(out, "oci-layout"), "w").write('{"imageLayoutVersion":"1.0.0"}')
+whole.close()
 PY
 skopeo copy -q --dest-tls-verify=false "oci:$work/oci:big" "docker://127.0.0.1:$port/bench/big:1"
 size=$(du -sb "$work/registry" | cut -f1)
@@ -83,6 +87,8 @@ h = timed([hoist, "--root", f"{work}/root", "image", "pull", "-q", ref], fresh(f
 s = timed(["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{ref}", f"oci:{work}/skopeo:big"], fresh(f"{work}/skopeo"))
 print(f"image: 10 layers, {size / 1e6:.0f} MB in the registry, 200 MB unpacked; {runs} runs each")
 print(f"hoist image pull (fetch, verify, unpack): median {h * 1000:.0f} ms, {200 / h:.0f} MB/s unpacked")
+u = timed([hoist, "--root", f"{work}/root", "image", "import", f"{work}/all.tar"], fresh(f"{work}/root"))
+print(f"unpacker alone (image import of the same 200 MB as one tar: hash, unpack, sync): median {u * 1000:.0f} ms, {200 / u:.0f} MB/s")
 print(f"skopeo copy to an OCI dir (no unpacking): median {s * 1000:.0f} ms; skopeo / hoist = {s / h:.2f}x")
 if shutil.which("podman"):
     pod = ["podman", "--root", f"{work}/podman", "--runroot", f"{work}/podman-run", "--storage-driver", "overlay"]
