@@ -134,11 +134,17 @@ pull_logged_in() { # pull_logged_in MODE: the test image through a proxy in MODE
     push test/bb:1
     run hoist image pull "$REG/test/bb:nope"
     [ "$status" -ne 0 ]
-    [[ "$output" == *"manifest for test/bb:nope: not found (HTTP 404)"* ]]
+    # Only the error, under hoist's name, as docker prints it (no "Pulling from").
+    [ "$output" = "hoist: pull $REG/test/bb:nope: manifest for test/bb:nope: not found (HTTP 404)" ]
     run hoist image pull "$REG/test/nothing:1"
     [ "$status" -ne 0 ]
     run hoist image pull "Bad//Name"
     [ "$status" -ne 0 ]
+    [[ "$output" == "hoist: invalid reference format"* ]]
+    # Nothing listens on the port: the socket's error, not a generic one.
+    run hoist image pull 127.0.0.1:1/test/bb:1
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Couldn't connect to server: Connection refused"* ]]
     run hoist image pull
     [ "$status" -ne 0 ]
     [[ "$output" == *"requires exactly one image reference"* ]]

@@ -23,6 +23,11 @@ struct archive_entry;
 /* Set by SIGINT/SIGTERM/SIGHUP: long loops stop and clean up. */
 extern volatile sig_atomic_t hi_interrupted;
 
+/* A command's exit status from its result r: on failure the error goes to stderr under
+ * hoist's name (users run hoist, never the helper) and the status is 1, or 130 after a
+ * signal; on success, 1 only when stdout could not be flushed. */
+int hi_exit(int r, const struct herr *e);
+
 struct hi_blob {
     int fd;
     struct archive *aw;

@@ -584,10 +584,5 @@ int hi_load_main(int argc, char **argv)
     }
     free(L.imgs);
     json_decref(L.members);
-    if (r < 0) {
-        char buf[HERR_MSG_MAX + 128];
-        fprintf(stderr, "hoist-image: %s\n", herr_str(&e, buf, sizeof(buf)));
-        return hi_interrupted ? 130 : 1;
-    }
-    return fflush(stdout) == 0 ? 0 : 1;
+    return hi_exit(r, &e);
 }

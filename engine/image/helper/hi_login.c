@@ -13,6 +13,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/str.h"
+#include "engine/image/helper/hi.h"
 #include "engine/image/helper/hi_load.h"
 #include "engine/image/helper/hi_reg.h"
 
@@ -164,7 +165,7 @@ int hi_login_main(int argc, char **argv)
         size_t cap = 0;
         ssize_t n = getline(&line, &cap, stdin);
         if (n <= 0) {
-            fprintf(stderr, "hoist-image: login: no password on stdin\n");
+            fprintf(stderr, "hoist: login: no password on stdin\n");
             return 1;
         }
         line[strcspn(line, "\r\n")] = '\0';
@@ -174,10 +175,5 @@ int hi_login_main(int argc, char **argv)
     struct herr e = {0};
     int r = out ? logout(argv[optind], &e) : login(argv[optind], user, pass, &e);
     curl_global_cleanup();
-    if (r < 0) {
-        char buf[HERR_MSG_MAX + 128];
-        fprintf(stderr, "hoist-image: %s\n", herr_str(&e, buf, sizeof(buf)));
-        return 1;
-    }
-    return 0;
+    return hi_exit(r, &e);
 }

@@ -35,6 +35,17 @@ struct built {
     unsigned long long size;
 };
 
+int hi_exit(int r, const struct herr *e)
+{
+    int flushed = fflush(stdout);
+    if (r < 0) {
+        char buf[HERR_MSG_MAX + 128];
+        fprintf(stderr, "hoist: %s\n", herr_str(e, buf, sizeof(buf)));
+        return hi_interrupted ? 130 : 1;
+    }
+    return flushed == 0 ? 0 : 1;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -433,10 +444,5 @@ int main(int argc, char **argv)
         free(b.stage);
     }
     strv_free(o.changes);
-    if (r < 0) {
-        char buf[HERR_MSG_MAX + 128];
-        fprintf(stderr, "hoist-image: %s\n", herr_str(&e, buf, sizeof(buf)));
-        return hi_interrupted ? 130 : 1;
-    }
-    return fflush(stdout) == 0 ? 0 : 1;
+    return hi_exit(r, &e);
 }

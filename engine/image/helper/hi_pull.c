@@ -452,12 +452,13 @@ static int pull(const struct pull *o, const char *refstr, struct herr *e)
     char top_digest[72], digest[72];
     struct hi_load_image img = {0};
     int rc = -1;
+    if (open_source(&R, &ref, o, tag, &top, &mt, top_digest, e) < 0)
+        goto out;
+    /* After the manifest, as docker: a name that is not there gets only its error. */
     if (!o->quiet) {
         printf("%s: Pulling from %s\n", ref.tag ? ref.tag : ref.digest, ref.path);
         fflush(stdout);
     }
-    if (open_source(&R, &ref, o, tag, &top, &mt, top_digest, e) < 0)
-        goto out;
     snprintf(digest, sizeof(digest), "%s", top_digest);
     if (strcmp(mt, HI_MT_OCI_INDEX) == 0 || strcmp(mt, HI_MT_DOCKER_LIST) == 0) {
         const char *pick = pick_platform(top, want, e);
@@ -562,11 +563,5 @@ int hi_pull_main(int argc, char **argv)
     struct herr e = {0};
     int r = pull(&o, argv[optind], &e);
     curl_global_cleanup();
-    if (r < 0) {
-        char buf[HERR_MSG_MAX + 128];
-        fflush(stdout);
-        fprintf(stderr, "hoist-image: %s\n", herr_str(&e, buf, sizeof(buf)));
-        return hi_interrupted ? 130 : 1;
-    }
-    return fflush(stdout) == 0 ? 0 : 1;
+    return hi_exit(r, &e);
 }

@@ -204,7 +204,11 @@ static int request(struct hi_reg *R, const char *url, const char *accept, const 
                             "GET %s: %s (for a registry without TLS, list it in "
                             "insecure-registries of /etc/hoist/registries.json)",
                             url, curl_easy_strerror(rc));
-        return herr_set(e, EIO, "%s %s: %s", form ? "POST" : "GET", url, curl_easy_strerror(rc));
+        /* The socket's own errno ("Connection refused") says more than a generic EIO. */
+        long oserr = 0;
+        curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
+        return herr_set(e, oserr > 0 ? (int)oserr : EIO, "%s %s: %s", form ? "POST" : "GET", url,
+                        curl_easy_strerror(rc));
     }
     return 0;
 }

@@ -358,10 +358,5 @@ int hi_save_main(int argc, char **argv)
     }
     _cleanup_strv_ char **args = strv_dup(argv + optind);
     struct herr e = {0};
-    if (save(root, output, args, &e) < 0) {
-        char buf[HERR_MSG_MAX + 128];
-        fprintf(stderr, "hoist-image: %s\n", herr_str(&e, buf, sizeof(buf)));
-        return hi_interrupted ? 130 : 1;
-    }
-    return 0;
+    return hi_exit(save(root, output, args, &e), &e);
 }
