@@ -13,6 +13,20 @@ int herr_set(struct herr *e, int errnum, const char *fmt, ...)
     vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
     va_end(ap);
     e->errnum = errnum;
+    e->plain = 0;
+    return -1;
+}
+
+int herr_plain(struct herr *e, int errnum, const char *fmt, ...)
+{
+    if (!e)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    va_end(ap);
+    e->errnum = errnum;
+    e->plain = 1;
     return -1;
 }
 
@@ -45,13 +59,14 @@ void herr_clear(struct herr *e)
     if (e) {
         e->errnum = 0;
         e->exit = 0;
+        e->plain = 0;
         e->msg[0] = '\0';
     }
 }
 
 const char *herr_str(const struct herr *e, char *buf, size_t len)
 {
-    if (e->errnum)
+    if (e->errnum && !e->plain)
         snprintf(buf, len, "%s: %s", e->msg, strerror(e->errnum));
     else
         snprintf(buf, len, "%s", e->msg);

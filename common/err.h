@@ -10,12 +10,17 @@
 struct herr {
     int errnum; /* errno of the failing call, 0 when the cause is not a system error */
     int exit;   /* exit status cli/ should use; 0 means "the default for the command" */
+    int plain;  /* the message says all errnum would: herr_str adds no strerror */
     char msg[HERR_MSG_MAX];
 };
 
 /* Every setter returns -1 so callers can write `return herr_set(e, ...)`. A NULL
  * error object is accepted and ignored, for callers that only want the code. */
 int herr_set(struct herr *e, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* An error whose message says all (ENOENT "No such image: x", EINVAL "invalid reference
+ * format: ..."): callers still test errnum, users read the message without strerror. */
+int herr_plain(struct herr *e, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Same, with errno captured at the call. */
 #define herr_sys(e, ...) herr_set((e), errno, __VA_ARGS__)

@@ -192,7 +192,7 @@ int compose_service_hash(const struct compose_project *p, const char *service, c
 {
     json_t *svc = json_object_get(json_object_get(p->model, "services"), service);
     if (!svc)
-        return herr_set(e, ENOENT, "no such service: %s", service);
+        return herr_plain(e, ENOENT, "no such service: %s", service);
     _cleanup_json_ json_t *c = json_deep_copy(svc);
     static const char *const ignored[] = {"build", "pull_policy", "scale", "profiles"};
     for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)

@@ -366,8 +366,8 @@ json_t *net_endpoint_ports(const char *root, const char *network, const char *ct
         return NULL;
     const json_t *ep = json_object_get(json_object_get(rec, "Containers"), ctr_id ? ctr_id : "");
     if (!ep) {
-        herr_set(e, ENOENT, "container %.12s is not attached to network %s", ctr_id ? ctr_id : "",
-                 network);
+        herr_plain(e, ENOENT, "container %.12s is not attached to network %s", ctr_id ? ctr_id : "",
+                   network);
         return NULL;
     }
     const json_t *ports = json_object_get(ep, "Ports");

@@ -56,7 +56,7 @@ static json_t *load(const char *root, const char *name, struct herr *e)
 {
     _cleanup_free_ char *path = rec_path(root, name);
     if (!fs_exists(path)) {
-        herr_set(e, ENOENT, "network %s not found", name);
+        herr_plain(e, ENOENT, "network %s not found", name);
         return NULL;
     }
     json_t *j = hj_load_file(AT_FDCWD, path, e);
@@ -212,7 +212,7 @@ int net_resolve(const char *root, const char *ref, char **name_out, struct herr 
         found = xstrdup(*n);
     }
     if (!found)
-        return herr_set(e, ENOENT, "network %s not found", ref);
+        return herr_plain(e, ENOENT, "network %s not found", ref);
     *name_out = found;
     return 0;
 }

@@ -66,7 +66,7 @@ json_t *vol_meta_load(const char *root, const char *name, struct herr *e)
     json_t *j = hj_load_file(AT_FDCWD, path, &le);
     if (!j) {
         if (le.errnum == ENOENT)
-            herr_set(e, ENOENT, "no such volume: %s", name);
+            herr_plain(e, ENOENT, "no such volume: %s", name);
         else
             herr_set(e, le.errnum, "volume %s: %s", name, le.msg);
         return NULL;

@@ -112,14 +112,14 @@ int image_ref_parse(const char *s, struct image_ref *out, struct herr *e)
 {
     memset(out, 0, sizeof(*out));
     if (!*s)
-        return herr_set(e, EINVAL, "invalid reference format: empty name");
+        return herr_plain(e, EINVAL, "invalid reference format: empty name");
     _cleanup_free_ char *buf = xstrdup(s);
     char *at = strchr(buf, '@');
     if (at) {
         *at = '\0';
         const char *dg = at + 1;
         if (!str_has_prefix(dg, "sha256:") || !img_is_hex64(dg + 7))
-            return herr_set(e, EINVAL, "invalid reference format: bad digest in \"%s\"", s);
+            return herr_plain(e, EINVAL, "invalid reference format: bad digest in \"%s\"", s);
         out->digest = xstrdup(dg);
     }
     char *last_slash = strrchr(buf, '/');
@@ -128,8 +128,8 @@ int image_ref_parse(const char *s, struct image_ref *out, struct herr *e)
         *colon = '\0';
         if (!valid_tag(colon + 1)) {
             image_ref_clear(out);
-            return herr_set(e, EINVAL, "invalid reference format: bad tag \"%s\" in \"%s\"",
-                            colon + 1, s);
+            return herr_plain(e, EINVAL, "invalid reference format: bad tag \"%s\" in \"%s\"",
+                              colon + 1, s);
         }
         out->tag = xstrdup(colon + 1);
     }
@@ -140,8 +140,8 @@ int image_ref_parse(const char *s, struct image_ref *out, struct herr *e)
             strpbrk(buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
             if (!valid_domain(buf)) {
                 image_ref_clear(out);
-                return herr_set(e, EINVAL,
-                                "invalid reference format: bad registry \"%s\" in \"%s\"", buf, s);
+                return herr_plain(
+                    e, EINVAL, "invalid reference format: bad registry \"%s\" in \"%s\"", buf, s);
             }
             out->domain = xstrdup(buf);
             name = first_slash + 1;
@@ -153,19 +153,19 @@ int image_ref_parse(const char *s, struct image_ref *out, struct herr *e)
         out->domain = xstrdup(DEFAULT_DOMAIN);
     if (strpbrk(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
         image_ref_clear(out);
-        return herr_set(e, EINVAL,
-                        "invalid reference format: repository name \"%s\" must be lowercase", name);
+        return herr_plain(
+            e, EINVAL, "invalid reference format: repository name \"%s\" must be lowercase", name);
     }
     if (!valid_path(name)) {
         image_ref_clear(out);
-        return herr_set(e, EINVAL, "invalid reference format: bad repository name \"%s\"", s);
+        return herr_plain(e, EINVAL, "invalid reference format: bad repository name \"%s\"", s);
     }
     if (img_is_hex64(name) && !strchr(name, '/')) {
         image_ref_clear(out);
-        return herr_set(e, EINVAL,
-                        "invalid repository name \"%s\": 64-character hexadecimal names are "
-                        "reserved for image ids",
-                        name);
+        return herr_plain(e, EINVAL,
+                          "invalid repository name \"%s\": 64-character hexadecimal names are "
+                          "reserved for image ids",
+                          name);
     }
     if (strcmp(out->domain, DEFAULT_DOMAIN) == 0 && !strchr(name, '/'))
         out->path = xasprintf(OFFICIAL_PREFIX "%s", name);
@@ -173,8 +173,8 @@ int image_ref_parse(const char *s, struct image_ref *out, struct herr *e)
         out->path = xstrdup(name);
     if (strlen(out->domain) + 1 + strlen(out->path) > NAME_MAX_TOTAL) {
         image_ref_clear(out);
-        return herr_set(e, EINVAL, "invalid reference format: repository name longer than %d",
-                        NAME_MAX_TOTAL);
+        return herr_plain(e, EINVAL, "invalid reference format: repository name longer than %d",
+                          NAME_MAX_TOTAL);
     }
     if (!out->tag && !out->digest)
         out->tag = xstrdup("latest");

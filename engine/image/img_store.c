@@ -153,13 +153,13 @@ int img_resolve(const char *root, const json_t *repos, const char *ref, char **i
             return herr_set(e, perr.errnum, "%s", perr.msg);
     }
     if (!hex || !*hex || strspn(hex, "0123456789abcdef") != strlen(hex) || strlen(hex) > IMG_ID_HEX)
-        return herr_set(e, ENOENT, "No such image: %s", ref);
+        return herr_plain(e, ENOENT, "No such image: %s", ref);
     _cleanup_strv_ char **ids = NULL;
     if (match_prefix(root, hex, &ids, e) < 0)
         return -1;
     size_t n = strv_len(ids);
     if (n == 0)
-        return herr_set(e, ENOENT, "No such image: %s", ref);
+        return herr_plain(e, ENOENT, "No such image: %s", ref);
     if (n > 1)
         return herr_set(e, EINVAL, "image id prefix \"%s\" is ambiguous (%zu images match)", hex,
                         n);

@@ -79,6 +79,15 @@ static void test_err(void **state)
                         "container c1: open x: No such file or directory");
     herr_clear(&e);
     assert_int_equal(herr_set(NULL, 0, "ignored"), -1);
+    /* A missing name keeps ENOENT for callers but prints without strerror, also wrapped;
+     * the next herr_set prints strerror again. */
+    assert_int_equal(herr_plain(&e, ENOENT, "No such image: %s", "x"), -1);
+    assert_int_equal(e.errnum, ENOENT);
+    assert_int_equal(herr_wrap(&e, "pull"), -1);
+    assert_string_equal(herr_str(&e, buf, sizeof(buf)), "pull: No such image: x");
+    herr_set(&e, ENOENT, "open y");
+    assert_string_equal(herr_str(&e, buf, sizeof(buf)), "open y: No such file or directory");
+    assert_int_equal(herr_plain(NULL, ENOENT, "ignored"), -1);
 }
 
 static char *mktempdir(void)

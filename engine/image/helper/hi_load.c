@@ -518,8 +518,8 @@ static int find_images(struct loader *L, struct herr *e)
     if (!idx || oci_index(L, idx, "index.json", 0, NULL, &found, e) < 0)
         return -1;
     if (found == 0)
-        return herr_set(e, ENOENT, "%s: index.json lists no image for linux/%s", L->input,
-                        go_arch());
+        return herr_plain(e, ENOENT, "%s: index.json lists no image for linux/%s", L->input,
+                          go_arch());
     return 0;
 }
 

@@ -369,7 +369,7 @@ static const char *pick_platform(const json_t *index, const char *want, struct h
         if (strcmp(full, want) == 0 || strcmp(base, want) == 0)
             return hj_str(m, "digest");
     }
-    herr_set(e, ENOENT, "no matching manifest for %s in the manifest list entries", want);
+    herr_plain(e, ENOENT, "no matching manifest for %s in the manifest list entries", want);
     return NULL;
 }
 
