@@ -204,10 +204,14 @@ static int request(struct hi_reg *R, const char *url, const char *accept, const 
                             "GET %s: %s (for a registry without TLS, list it in "
                             "insecure-registries of /etc/hoist/registries.json)",
                             url, curl_easy_strerror(rc));
-        /* The socket's own errno ("Connection refused") says more than a generic EIO. */
+        /* The socket's own errno ("Connection refused") says more than a generic EIO;
+         * without one, curl's words say all there is. */
         long oserr = 0;
         curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
-        return herr_set(e, oserr > 0 ? (int)oserr : EIO, "%s %s: %s", form ? "POST" : "GET", url,
+        if (oserr <= 0)
+            return herr_plain(e, EIO, "%s %s: %s", form ? "POST" : "GET", url,
+                              curl_easy_strerror(rc));
+        return herr_set(e, (int)oserr, "%s %s: %s", form ? "POST" : "GET", url,
                         curl_easy_strerror(rc));
     }
     return 0;
