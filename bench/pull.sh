@@ -1,7 +1,7 @@
 #!/bin/sh
 # Pull of a ~200 MB, 10-layer image from a local registry (docker-registry on 127.0.0.1)
 # into an empty store: hoist beside `skopeo copy` to an OCI directory (no unpacking) and
-# `podman pull` when installed; medians of RUNS; the unpacker's throughput alone (import).
+# `podman pull` when installed; medians of RUNS; image import of the same files as one tar.
 # usage: bench/pull.sh [BUILDDIR] [RUNS]    (as root; runs in its own netns)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,7 +88,7 @@ s = timed(["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{ref}", 
 print(f"image: 10 layers, {size / 1e6:.0f} MB in the registry, 200 MB unpacked; {runs} runs each")
 print(f"hoist image pull (fetch, verify, unpack): median {h * 1000:.0f} ms, {200 / h:.0f} MB/s unpacked")
 u = timed([hoist, "--root", f"{work}/root", "image", "import", f"{work}/all.tar"], fresh(f"{work}/root"))
-print(f"unpacker alone (image import of the same 200 MB as one tar: hash, unpack, sync): median {u * 1000:.0f} ms, {200 / u:.0f} MB/s")
+print(f"image import of the same 200 MB as one tar, one thread (hash, keep the tar, unpack, sync): median {u * 1000:.0f} ms, {200 / u:.0f} MB/s")
 print(f"skopeo copy to an OCI dir (no unpacking): median {s * 1000:.0f} ms; skopeo / hoist = {s / h:.2f}x")
 if shutil.which("podman"):
     pod = ["podman", "--root", f"{work}/podman", "--runroot", f"{work}/podman-run", "--storage-driver", "overlay"]
