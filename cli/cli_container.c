@@ -88,7 +88,6 @@ enum {
     OPT_HEALTH_START_PERIOD,
     OPT_HEALTH_START_INTERVAL,
     OPT_NO_HEALTHCHECK,
-    OPT_HELP,
 };
 
 /* --health-* and --no-healthcheck into o->health; the CMD-SHELL test is made once all
@@ -213,7 +212,6 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra
         {"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
         {"health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL},
         {"no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK},
-        {"help", no_argument, NULL, OPT_HELP},
         {0},
     };
     struct ctr_opts *o = &ra->o;
@@ -382,9 +380,6 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra
                 return r;
             break;
         }
-        case OPT_HELP:
-            printf("Usage: hoist container %s [OPTIONS] IMAGE [COMMAND] [ARG...]\n", cmd);
-            return -2;
         default:
             return cli_usage_error(cmd, "unknown or incomplete flag \"%s\"", argv[optind - 1]);
         }
@@ -419,10 +414,10 @@ static void print_warnings(char **w)
 static int cmd_create(const struct ctr_ctx *c, int argc, char **argv, bool run)
 {
     struct run_args ra;
-    int r = parse_run(argv[0], argc, argv, &ra, run);
+    int r = parse_run(run ? "container run" : "container create", argc, argv, &ra, run);
     if (r != 0) {
         free_opts(&ra.o);
-        return r == -2 ? 0 : r;
+        return r;
     }
     struct herr e = {0};
     _cleanup_free_ char *id = NULL;
@@ -463,13 +458,14 @@ static int cmd_start(const struct ctr_ctx *c, int argc, char **argv)
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
         if (ch != 'a')
-            return cli_usage_error("start", "unknown flag \"%s\"", argv[optind - 1]);
+            return cli_usage_error("container start", "unknown flag \"%s\"", argv[optind - 1]);
         attach = true;
     }
     if (optind >= argc)
-        return cli_usage_error("start", "requires at least 1 argument");
+        return cli_usage_error("container start", "requires at least 1 argument");
     if (attach && argc - optind != 1)
-        return cli_usage_error("start", "you cannot start and attach multiple containers");
+        return cli_usage_error("container start",
+                               "you cannot start and attach multiple containers");
     int status = 0;
     for (int i = optind; i < argc; i++) {
         struct herr e = {0};
@@ -495,26 +491,78 @@ static int cmd_start(const struct ctr_ctx *c, int argc, char **argv)
     return status;
 }
 
+typedef int (*ctr_verb_fn)(const struct ctr_ctx *c, int argc, char **argv);
+
+static int verb_create(const struct ctr_ctx *c, int argc, char **argv)
+{
+    return cmd_create(c, argc, argv, false);
+}
+
+static int verb_run(const struct ctr_ctx *c, int argc, char **argv)
+{
+    return cmd_create(c, argc, argv, true);
+}
+
+/* tail: the verb takes a command of its own, whose --help is not ours. */
+static const struct verb {
+    const char *name, *alias, *alias2, *args, *what;
+    ctr_verb_fn fn;
+    bool tail;
+} verbs[] = {
+    {"create", NULL, NULL, "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a new container",
+     verb_create, true},
+    {"run", NULL, NULL, "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create and run a new container",
+     verb_run, true},
+    {"start", NULL, NULL, "[-a] CONTAINER...", "Start stopped containers", cmd_start, false},
+    {"ps", "ls", "list", "[-a] [-q] [--no-trunc] [--format json|table]", "List containers",
+     cli_ctr_ps, false},
+    {"stop", NULL, NULL, "[-t SECONDS] CONTAINER...", "Stop running containers", cli_ctr_stop,
+     false},
+    {"kill", NULL, NULL, "[-s SIGNAL] CONTAINER...", "Kill running containers", cli_ctr_kill,
+     false},
+    {"rm", "remove", NULL, "[-f] [-v] CONTAINER...", "Remove containers", cli_ctr_rm, false},
+    {"logs", NULL, NULL, "[-f] [-t] [-n N] [--since T] [--until T] CONTAINER",
+     "Fetch the logs of a container", cli_ctr_logs, false},
+    {"exec", NULL, NULL, "[OPTIONS] CONTAINER COMMAND [ARG...]",
+     "Execute a command in a running container", cli_ctr_exec, true},
+    {"inspect", NULL, NULL, "CONTAINER...", "Display detailed information on containers",
+     cli_ctr_inspect, false},
+    {"wait", NULL, NULL, "CONTAINER...", "Block until containers stop, then print their exit codes",
+     cli_ctr_wait, false},
+    {"top", NULL, NULL, "CONTAINER", "Display the running processes of a container", cli_ctr_top,
+     false},
+    {"diff", NULL, NULL, "CONTAINER", "Inspect changes to files on a container's filesystem",
+     cli_ctr_diff, false},
+    {"commit", NULL, NULL, "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+     "Create a new image from a container's changes", cli_ctr_commit, false},
+    {"port", NULL, NULL, "CONTAINER [PRIVATE_PORT[/PROTO]]", "List port mappings of a container",
+     cli_ctr_port, false},
+    {"pause", NULL, NULL, "CONTAINER...", "Pause all processes within containers", cli_ctr_pause,
+     false},
+    {"unpause", NULL, NULL, "CONTAINER...", "Unpause all processes within containers",
+     cli_ctr_pause, false},
+};
+
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: hoist container COMMAND\n\nCommands:\n"
-               "  create   Create a new container\n"
-               "  run      Create and run a new container\n"
-               "  start    Start stopped containers\n"
-               "  ps       List containers\n"
-               "  stop     Stop running containers\n"
-               "  kill     Kill running containers\n"
-               "  rm       Remove containers\n"
-               "  logs     Fetch the logs of a container\n"
-               "  exec     Execute a command in a running container\n"
-               "  inspect  Display detailed information on containers\n"
-               "  wait     Block until containers stop, then print their exit codes\n"
-               "  top      Display the running processes of a container\n"
-               "  diff     Inspect changes to files on a container's filesystem\n"
-               "  commit   Create a new image from a container's changes\n"
-               "  port     List port mappings of a container\n"
-               "  pause    Pause all processes within containers\n"
-               "  unpause  Unpause all processes within containers\n");
+    fprintf(f, "Usage: hoist container COMMAND\n\nCommands:\n");
+    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+        fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].what);
+}
+
+/* --help among the verb's arguments; for a verb with a command of its own only before
+ * that command (the first word not starting with '-'). */
+static bool verb_help(const struct verb *v, int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (v->tail && argv[i][0] != '-')
+            return false;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("Usage: hoist container %s %s\n\n%s\n", v->name, v->args, v->what);
+            return true;
+        }
+    }
+    return false;
 }
 
 int cli_container_main(const struct cli_globals *g, int argc, char **argv)
@@ -525,43 +573,20 @@ int cli_container_main(const struct cli_globals *g, int argc, char **argv)
         usage(stderr);
         return 125;
     }
-    const char *v = argv[1];
+    const char *name = argv[1];
     argc--, argv++;
-    if (strcmp(v, "--help") == 0 || strcmp(v, "help") == 0) {
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         usage(stdout);
         return 0;
     }
-    if (strcmp(v, "create") == 0)
-        return cmd_create(&c, argc, argv, false);
-    if (strcmp(v, "run") == 0)
-        return cmd_create(&c, argc, argv, true);
-    if (strcmp(v, "start") == 0)
-        return cmd_start(&c, argc, argv);
-    if (strcmp(v, "ps") == 0 || strcmp(v, "ls") == 0 || strcmp(v, "list") == 0)
-        return cli_ctr_ps(&c, argc, argv);
-    if (strcmp(v, "stop") == 0)
-        return cli_ctr_stop(&c, argc, argv);
-    if (strcmp(v, "kill") == 0)
-        return cli_ctr_kill(&c, argc, argv);
-    if (strcmp(v, "rm") == 0 || strcmp(v, "remove") == 0)
-        return cli_ctr_rm(&c, argc, argv);
-    if (strcmp(v, "logs") == 0)
-        return cli_ctr_logs(&c, argc, argv);
-    if (strcmp(v, "inspect") == 0)
-        return cli_ctr_inspect(&c, argc, argv);
-    if (strcmp(v, "wait") == 0)
-        return cli_ctr_wait(&c, argc, argv);
-    if (strcmp(v, "exec") == 0)
-        return cli_ctr_exec(&c, argc, argv);
-    if (strcmp(v, "top") == 0)
-        return cli_ctr_top(&c, argc, argv);
-    if (strcmp(v, "diff") == 0)
-        return cli_ctr_diff(&c, argc, argv);
-    if (strcmp(v, "port") == 0)
-        return cli_ctr_port(&c, argc, argv);
-    if (strcmp(v, "pause") == 0 || strcmp(v, "unpause") == 0)
-        return cli_ctr_pause(&c, argc, argv);
-    if (strcmp(v, "commit") == 0)
-        return cli_ctr_commit(&c, argc, argv);
-    return cli_usage_error("container", "unknown command \"%s\"", v);
+    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+        const struct verb *v = &verbs[i];
+        if (strcmp(name, v->name) != 0 && (!v->alias || strcmp(name, v->alias) != 0) &&
+            (!v->alias2 || strcmp(name, v->alias2) != 0))
+            continue;
+        if (verb_help(v, argc, argv))
+            return 0;
+        return v->fn(&c, argc, argv);
+    }
+    return cli_usage_error("container", "unknown command \"%s\"", name);
 }

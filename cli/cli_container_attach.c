@@ -284,11 +284,12 @@ int cli_ctr_exec(const struct ctr_ctx *c, int argc, char **argv)
             cwd = optarg;
             break;
         default:
-            return cli_usage_error("exec", "unknown flag \"%s\"", argv[optind - 1]);
+            return cli_usage_error("container exec", "unknown flag \"%s\"", argv[optind - 1]);
         }
     }
     if (argc - optind < 2)
-        return cli_usage_error("exec", "requires at least 2 arguments (CONTAINER COMMAND)");
+        return cli_usage_error("container exec",
+                               "requires at least 2 arguments (CONTAINER COMMAND)");
     struct herr e = {0};
     _cleanup_free_ char *id = NULL;
     if (ctr_resolve(c, argv[optind], &id, &e) < 0)

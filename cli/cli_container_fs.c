@@ -54,7 +54,7 @@ static void proc_row(pid_t pid)
 int cli_ctr_top(const struct ctr_ctx *c, int argc, char **argv)
 {
     if (argc != 2)
-        return cli_usage_error("top", "requires exactly 1 argument");
+        return cli_usage_error("container top", "requires exactly 1 argument");
     struct herr e = {0};
     _cleanup_free_ char *id = NULL;
     if (ctr_resolve(c, argv[1], &id, &e) < 0)
@@ -114,7 +114,7 @@ static void walk(const char *upper, const char *rel, char **layers)
 int cli_ctr_diff(const struct ctr_ctx *c, int argc, char **argv)
 {
     if (argc != 2)
-        return cli_usage_error("diff", "requires exactly 1 argument");
+        return cli_usage_error("container diff", "requires exactly 1 argument");
     struct herr e = {0};
     _cleanup_free_ char *id = NULL;
     if (ctr_resolve(c, argv[1], &id, &e) < 0)
@@ -154,12 +154,12 @@ int cli_ctr_commit(const struct ctr_ctx *c, int argc, char **argv)
         if (ch == 'p')
             continue;
         if (!flag)
-            return cli_usage_error("commit", "unknown flag \"%s\"", argv[optind - 1]);
+            return cli_usage_error("container commit", "unknown flag \"%s\"", argv[optind - 1]);
         strv_push(&extra, xstrdup(flag));
         strv_push(&extra, xstrdup(optarg));
     }
     if (argc - optind < 1 || argc - optind > 2)
-        return cli_usage_error("commit",
+        return cli_usage_error("container commit",
                                "requires 1 or 2 arguments (CONTAINER [REPOSITORY[:TAG]])");
     struct herr e = {0};
     _cleanup_free_ char *id = NULL;

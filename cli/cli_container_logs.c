@@ -35,20 +35,20 @@ int cli_ctr_logs(const struct ctr_ctx *c, int argc, char **argv)
             break;
         case 'n':
             if (strcmp(optarg, "all") != 0 && str_parse_ll(optarg, &tail) < 0)
-                return cli_usage_error("logs", "invalid --tail value \"%s\"", optarg);
+                return cli_usage_error("container logs", "invalid --tail value \"%s\"", optarg);
             break;
         case 's':
         case 'u':
             if (cli_log_parse_time(optarg, ch == 's' ? &lo.since : &lo.until) < 0)
-                return cli_usage_error("logs", "invalid --%s value \"%s\"",
+                return cli_usage_error("container logs", "invalid --%s value \"%s\"",
                                        ch == 's' ? "since" : "until", optarg);
             break;
         default:
-            return cli_usage_error("logs", "unknown flag \"%s\"", argv[optind - 1]);
+            return cli_usage_error("container logs", "unknown flag \"%s\"", argv[optind - 1]);
         }
     }
     if (argc - optind != 1)
-        return cli_usage_error("logs", "requires exactly 1 argument");
+        return cli_usage_error("container logs", "requires exactly 1 argument");
     struct herr e = {0};
     _cleanup_free_ char *id = NULL;
     if (ctr_resolve(c, argv[optind], &id, &e) < 0)

@@ -150,11 +150,12 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
             break;
         case 'f':
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-                return cli_usage_error("ps", "unsupported format \"%s\" (json, table)", optarg);
+                return cli_usage_error("container ps", "unsupported format \"%s\" (json, table)",
+                                       optarg);
             json = strcmp(optarg, "json") == 0;
             break;
         default:
-            return cli_usage_error("ps", "unknown flag \"%s\"", argv[optind - 1]);
+            return cli_usage_error("container ps", "unknown flag \"%s\"", argv[optind - 1]);
         }
     }
     struct herr e = {0};
@@ -318,10 +319,11 @@ int cli_ctr_stop(const struct ctr_ctx *c, int argc, char **argv)
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
         if (ch != 't' || str_parse_ll(optarg, &v) < 0)
-            return cli_usage_error("stop", "invalid flag or value \"%s\"", argv[optind - 1]);
+            return cli_usage_error("container stop", "invalid flag or value \"%s\"",
+                                   argv[optind - 1]);
         a.n = (int)v;
     }
-    return with_err(c, "stop", argc, argv, do_stop, &a);
+    return with_err(c, "container stop", argc, argv, do_stop, &a);
 }
 
 int cli_ctr_kill(const struct ctr_ctx *c, int argc, char **argv)
@@ -333,12 +335,12 @@ int cli_ctr_kill(const struct ctr_ctx *c, int argc, char **argv)
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
         if (ch != 's')
-            return cli_usage_error("kill", "unknown flag \"%s\"", argv[optind - 1]);
+            return cli_usage_error("container kill", "unknown flag \"%s\"", argv[optind - 1]);
         a.n = ctr_parse_signal(optarg);
         if (a.n < 0)
-            return cli_usage_error("kill", "invalid signal \"%s\"", optarg);
+            return cli_usage_error("container kill", "invalid signal \"%s\"", optarg);
     }
-    return with_err(c, "kill", argc, argv, do_kill, &a);
+    return with_err(c, "container kill", argc, argv, do_kill, &a);
 }
 
 int cli_ctr_rm(const struct ctr_ctx *c, int argc, char **argv)
@@ -355,31 +357,32 @@ int cli_ctr_rm(const struct ctr_ctx *c, int argc, char **argv)
         else if (ch == 'v')
             a.volumes = true;
         else
-            return cli_usage_error("rm", "unknown flag \"%s\"", argv[optind - 1]);
+            return cli_usage_error("container rm", "unknown flag \"%s\"", argv[optind - 1]);
     }
-    return with_err(c, "rm", argc, argv, do_rm, &a);
+    return with_err(c, "container rm", argc, argv, do_rm, &a);
 }
 
 int cli_ctr_pause(const struct ctr_ctx *c, int argc, char **argv)
 {
     struct act a = {.flag = strcmp(argv[0], "pause") == 0};
+    const char *cmd = a.flag ? "container pause" : "container unpause";
     if (argc > 1 && argv[1][0] == '-')
-        return cli_usage_error(argv[0], "unknown flag \"%s\"", argv[1]);
+        return cli_usage_error(cmd, "unknown flag \"%s\"", argv[1]);
     optind = 1;
-    return with_err(c, argv[0], argc, argv, do_pause, &a);
+    return with_err(c, cmd, argc, argv, do_pause, &a);
 }
 
 int cli_ctr_wait(const struct ctr_ctx *c, int argc, char **argv)
 {
     struct act a = {0};
     optind = 1;
-    return with_err(c, "wait", argc, argv, do_wait, &a);
+    return with_err(c, "container wait", argc, argv, do_wait, &a);
 }
 
 int cli_ctr_inspect(const struct ctr_ctx *c, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error("inspect", "requires at least 1 argument");
+        return cli_usage_error("container inspect", "requires at least 1 argument");
     json_t *arr = json_array();
     int status = 0;
     for (int i = 1; i < argc; i++) {

@@ -250,3 +250,19 @@ state() {
     [[ "$output" == *"C /etc"* ]]
     hoist container rm d1
 }
+
+@test "every container verb answers --help; option errors name the container verb" {
+    for v in create run start ps ls stop kill rm logs exec inspect wait top diff commit port \
+        pause unpause; do
+        run hoist container "$v" --help
+        [ "$status" -eq 0 ] || { echo "$v: $output"; false; }
+        [[ "$output" == "Usage: hoist container "* ]] || { echo "$v: $output"; false; }
+    done
+    run hoist container ps --bogus
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"hoist container ps: unknown flag \"--bogus\""*"See 'hoist container ps --help'."* ]]
+    # A command's own --help is the command's, not ours.
+    run hoist container run --rm --network none busybox echo --help
+    [ "$status" -eq 0 ]
+    [ "$output" = "--help" ]
+}
