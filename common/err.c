@@ -4,29 +4,31 @@
 
 #include "common/err.h"
 
-int herr_set(struct herr *e, int errnum, const char *fmt, ...)
+static int set_v(struct herr *e, int errnum, int plain, const char *fmt, va_list ap)
 {
     if (!e)
         return -1;
+    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    e->errnum = errnum;
+    e->plain = plain;
+    return -1;
+}
+
+int herr_set(struct herr *e, int errnum, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    set_v(e, errnum, 0, fmt, ap);
     va_end(ap);
-    e->errnum = errnum;
-    e->plain = 0;
     return -1;
 }
 
 int herr_plain(struct herr *e, int errnum, const char *fmt, ...)
 {
-    if (!e)
-        return -1;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    set_v(e, errnum, 1, fmt, ap);
     va_end(ap);
-    e->errnum = errnum;
-    e->plain = 1;
     return -1;
 }
 
