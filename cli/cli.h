@@ -53,6 +53,12 @@ int cli_inspect_each(const struct cli_globals *g, const char *cmd, const char *h
                      json_t *(*fn)(const char *root, const char *ref, struct herr *e),
                      size_t json_flags, int argc, char **argv);
 
+/* A --format value of the ls-like commands: *json set for "json", false for "table";
+ * anything else is a usage error of cmd, whose status is returned (0 when accepted). */
+int cli_format_arg(const char *cmd, const char *arg, bool *json);
+/* Labels as docker's JSON lines write them: "k1=v1,k2=v2" (newly allocated). */
+char *cli_labels_text(const json_t *labels);
+
 /* Print "hoist: <message>" to stderr; returns the exit status to use (e->exit or def). */
 int cli_report(const struct herr *e, int def);
 /* Print a usage error naming the command and return 125 when engine-level, else 1. */

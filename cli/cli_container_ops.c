@@ -135,6 +135,7 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
     };
     bool all = false, quiet = false, notrunc = false, json = false;
     int ch;
+    int fr;
     optind = 0;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
@@ -149,10 +150,8 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
             notrunc = true;
             break;
         case 'f':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-                return cli_usage_error("container ps", "unsupported format \"%s\" (json, table)",
-                                       optarg);
-            json = strcmp(optarg, "json") == 0;
+            if ((fr = cli_format_arg("container ps", optarg, &json)) != 0)
+                return fr;
             break;
         default:
             return cli_usage_error("container ps", "unknown flag \"%s\"", argv[optind - 1]);
@@ -204,16 +203,8 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
             char cat[64];
             gmtime_r(&ct, &tm);
             strftime(cat, sizeof(cat), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
-            _cleanup_free_ char *labels = xstrdup("");
-            const char *key;
-            json_t *val;
-            json_object_foreach(json_object_get(json_object_get(r, "Config"), "Labels"), key, val)
-            {
-                char *nl =
-                    xasprintf("%s%s%s=%s", labels, *labels ? "," : "", key, json_string_value(val));
-                free(labels);
-                labels = nl;
-            }
+            _cleanup_free_ char *labels =
+                cli_labels_text(json_object_get(json_object_get(r, "Config"), "Labels"));
             _cleanup_json_ json_t *o = json_pack(
                 "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Command", cmd,
                 "CreatedAt", cat, "ID", sid, "Image", image, "Labels", labels, "LocalVolumes", "0",

@@ -200,7 +200,7 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},     {0},
     };
     bool quiet = false, no_trunc = false, json = false;
-    int c;
+    int c, fr;
     optind = 0;
     while ((c = getopt_long(argc, argv, "qah", opts, NULL)) != -1) {
         switch (c) {
@@ -213,10 +213,8 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
         case 'a':
             break;
         case 'f':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-                return cli_usage_error("image ls", "unsupported format \"%s\" (json, table)",
-                                       optarg);
-            json = strcmp(optarg, "json") == 0;
+            if ((fr = cli_format_arg("image ls", optarg, &json)) != 0)
+                return fr;
             break;
         case 'h':
             printf("Usage: hoist image ls [-q] [--format json|table] [--no-trunc]\n");

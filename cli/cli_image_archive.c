@@ -200,7 +200,7 @@ int cli_image_history(const struct cli_globals *g, int argc, char **argv)
         {0},
     };
     bool no_trunc = false, quiet = false, json = false;
-    int c;
+    int c, fr;
     optind = 0;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         if (c == 'n') {
@@ -208,10 +208,8 @@ int cli_image_history(const struct cli_globals *g, int argc, char **argv)
         } else if (c == 'q') {
             quiet = true;
         } else if (c == 'f') {
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-                return cli_usage_error("image history", "unsupported format \"%s\" (json, table)",
-                                       optarg);
-            json = strcmp(optarg, "json") == 0;
+            if ((fr = cli_format_arg("image history", optarg, &json)) != 0)
+                return fr;
         } else if (c == 'h') {
             printf("Usage: hoist image history [--no-trunc] [-q] [--format json|table] IMAGE\n");
             return 0;

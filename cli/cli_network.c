@@ -100,20 +100,6 @@ static int cmd_create(const struct cli_globals *g, int argc, char **argv)
     return 0;
 }
 
-static char *labels_text(const json_t *labels)
-{
-    char *out = xstrdup("");
-    const char *k;
-    const json_t *v;
-    json_object_foreach((json_t *)labels, k, v)
-    {
-        char *n = xasprintf("%s%s%s=%s", out, *out ? "," : "", k, json_string_value(v));
-        free(out);
-        out = n;
-    }
-    return out;
-}
-
 static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
 {
     static const char help[] = "Usage: hoist network ls [-q] [--no-trunc] [--format json|table]\n";
@@ -126,7 +112,7 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
         {0},
     };
     bool quiet = false, json = false, notrunc = false;
-    int c;
+    int c, fr;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
@@ -138,10 +124,8 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
             notrunc = true;
             break;
         case 'F':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-                return cli_usage_error("network ls", "unsupported format \"%s\" (json, table)",
-                                       optarg);
-            json = strcmp(optarg, "json") == 0;
+            if ((fr = cli_format_arg("network ls", optarg, &json)) != 0)
+                return fr;
             break;
         default:
             return cli_usage_error("network ls", "unknown or incomplete option \"%s\"",
@@ -165,7 +149,7 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
         if (quiet) {
             printf("%.*s\n", idw, id);
         } else if (json) {
-            _cleanup_free_ char *lt = labels_text(json_object_get(v, "Labels"));
+            _cleanup_free_ char *lt = cli_labels_text(json_object_get(v, "Labels"));
             _cleanup_json_ json_t *row =
                 json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "CreatedAt", hj_str(v, "Created"),
                           "Driver", hj_str(v, "Driver"), "ID", id, "IPv6", "false", "Internal",

@@ -159,20 +159,6 @@ static bool filter_match(const struct filter *f, const struct cli_globals *g, co
     return true;
 }
 
-static char *labels_text(const json_t *labels)
-{
-    char *out = xstrdup("");
-    const char *k;
-    const json_t *v;
-    json_object_foreach((json_t *)labels, k, v)
-    {
-        char *n = xasprintf("%s%s%s=%s", out, *out ? "," : "", k, json_string_value(v));
-        free(out);
-        out = n;
-    }
-    return out;
-}
-
 static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
 {
     static const char help[] =
@@ -197,9 +183,7 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
             quiet = true;
             break;
         case 'F':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-                r = cli_usage_error("volume ls", "unsupported format \"%s\" (json, table)", optarg);
-            json = strcmp(optarg, "json") == 0;
+            r = cli_format_arg("volume ls", optarg, &json);
             break;
         case 'f':
             r = filter_add(&f, "volume ls", optarg, false);
@@ -228,7 +212,7 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
         if (quiet) {
             puts(*n);
         } else if (json) {
-            _cleanup_free_ char *lt = labels_text(json_object_get(v, "Labels"));
+            _cleanup_free_ char *lt = cli_labels_text(json_object_get(v, "Labels"));
             _cleanup_json_ json_t *row =
                 json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Availability", "N/A",
                           "Driver", hj_str(v, "Driver"), "Group", "N/A", "Labels", lt, "Links",

@@ -10,6 +10,7 @@
 #include "cli/cli_compose_cmds.h"
 #include "cli/cli_up.h"
 #include "common/err.h"
+#include "common/str.h"
 
 static const struct {
     const char *name;
@@ -101,6 +102,28 @@ bool cli_help_asked(int argc, char **argv, const char *text)
         }
     }
     return false;
+}
+
+int cli_format_arg(const char *cmd, const char *arg, bool *json)
+{
+    if (strcmp(arg, "json") != 0 && strcmp(arg, "table") != 0)
+        return cli_usage_error(cmd, "unsupported format \"%s\" (json, table)", arg);
+    *json = strcmp(arg, "json") == 0;
+    return 0;
+}
+
+char *cli_labels_text(const json_t *labels)
+{
+    char *out = xstrdup("");
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)labels, k, v)
+    {
+        char *n = xasprintf("%s%s%s=%s", out, *out ? "," : "", k, json_string_value(v));
+        free(out);
+        out = n;
+    }
+    return out;
 }
 
 int cli_rm_each(const struct cli_globals *g, const char *cmd, const char *help, const char *what,
