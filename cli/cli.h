@@ -46,8 +46,16 @@ int cli_rm_each(const struct cli_globals *g, const char *cmd, const char *help, 
                 int (*fn)(const char *root, const char *ref, struct herr *e), int argc,
                 char **argv);
 
-/* `GROUP inspect OBJECT...`: a JSON array of fn's objects (dumped with json_flags);
- * objects that fail are reported and make the exit status 1. */
+/* The options of `GROUP inspect`: -f/--format TEMPLATE (tmpl.h; "json" is the default
+ * array). Returns -1 to go on with the objects from argv[*first], else the exit status
+ * (0 after --help). */
+int cli_inspect_opts(const char *cmd, const char *help, const char *what, int argc, char **argv,
+                     const char **format, int *first);
+/* The inspected objects: a JSON array dumped with json_flags, or without a NULL format
+ * each object through the template, one per line. 0, or the status of a template error. */
+int cli_inspect_print(json_t *all, const char *format, size_t json_flags);
+/* `GROUP inspect [-f FORMAT] OBJECT...`: fn's objects through cli_inspect_print; objects
+ * that fail are reported and make the exit status 1. */
 int cli_inspect_each(const struct cli_globals *g, const char *cmd, const char *help,
                      const char *what,
                      json_t *(*fn)(const char *root, const char *ref, struct herr *e),

@@ -372,23 +372,24 @@ int cli_ctr_wait(const struct ctr_ctx *c, int argc, char **argv)
 
 int cli_ctr_inspect(const struct ctr_ctx *c, int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage_error("container inspect", "requires at least 1 argument");
-    json_t *arr = json_array();
+    const char *format;
+    int first, r = cli_inspect_opts("container inspect",
+                                    "Usage: hoist container inspect [-f FORMAT] CONTAINER...\n",
+                                    "CONTAINER", argc, argv, &format, &first);
+    if (r >= 0)
+        return r;
+    _cleanup_json_ json_t *arr = json_array();
     int status = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = first; i < argc; i++) {
         struct herr e = {0};
         _cleanup_free_ char *id = NULL;
-        json_t *r = ctr_resolve(c, argv[i], &id, &e) < 0 ? NULL : ctr_inspect(c, id, &e);
-        if (!r) {
+        json_t *one = ctr_resolve(c, argv[i], &id, &e) < 0 ? NULL : ctr_inspect(c, id, &e);
+        if (!one) {
             status = cli_report(&e, 1);
             continue;
         }
-        json_array_append_new(arr, r);
+        json_array_append_new(arr, one);
     }
-    char *s = json_dumps(arr, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-    printf("%s\n", s);
-    free(s);
-    json_decref(arr);
-    return status;
+    r = cli_inspect_print(arr, format, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+    return r ? r : status;
 }

@@ -318,8 +318,9 @@ static json_t *inspect_image(const char *root, const char *ref, struct herr *e)
 
 static int cmd_inspect(const struct cli_globals *g, int argc, char **argv)
 {
-    return cli_inspect_each(g, "image inspect", "Usage: hoist image inspect IMAGE...\n", "IMAGE",
-                            inspect_image, JSON_INDENT(4) | JSON_PRESERVE_ORDER, argc, argv);
+    return cli_inspect_each(g, "image inspect", "Usage: hoist image inspect [-f FORMAT] IMAGE...\n",
+                            "IMAGE", inspect_image, JSON_INDENT(4) | JSON_PRESERVE_ORDER, argc,
+                            argv);
 }
 
 static int cmd_tag(const struct cli_globals *g, int argc, char **argv)

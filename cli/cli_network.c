@@ -193,9 +193,9 @@ static json_t *inspect_network(const char *root, const char *ref, struct herr *e
 
 static int cmd_inspect(const struct cli_globals *g, int argc, char **argv)
 {
-    return cli_inspect_each(g, "network inspect", "Usage: hoist network inspect NETWORK...\n",
-                            "NETWORK", inspect_network, JSON_INDENT(4) | JSON_SORT_KEYS, argc,
-                            argv);
+    return cli_inspect_each(g, "network inspect",
+                            "Usage: hoist network inspect [-f FORMAT] NETWORK...\n", "NETWORK",
+                            inspect_network, JSON_INDENT(4) | JSON_SORT_KEYS, argc, argv);
 }
 
 static int cmd_prune(const struct cli_globals *g, int argc, char **argv)

@@ -238,8 +238,9 @@ static int cmd_rm(const struct cli_globals *g, int argc, char **argv)
 
 static int cmd_inspect(const struct cli_globals *g, int argc, char **argv)
 {
-    return cli_inspect_each(g, "volume inspect", "Usage: hoist volume inspect VOLUME...\n",
-                            "VOLUME", vol_inspect, JSON_INDENT(4) | JSON_SORT_KEYS, argc, argv);
+    return cli_inspect_each(g, "volume inspect",
+                            "Usage: hoist volume inspect [-f FORMAT] VOLUME...\n", "VOLUME",
+                            vol_inspect, JSON_INDENT(4) | JSON_SORT_KEYS, argc, argv);
 }
 
 /* Docker's units.HumanSize: decimal units, 4 significant digits. */

@@ -10,7 +10,9 @@
 #include "cli/cli_compose_cmds.h"
 #include "cli/cli_up.h"
 #include "common/err.h"
+#include "common/json.h"
 #include "common/str.h"
+#include "common/tmpl.h"
 
 static const struct {
     const char *name;
@@ -156,20 +158,61 @@ int cli_rm_each(const struct cli_globals *g, const char *cmd, const char *help, 
     return status;
 }
 
+int cli_inspect_opts(const char *cmd, const char *help, const char *what, int argc, char **argv,
+                     const char **format, int *first)
+{
+    if (cli_help_asked(argc, argv, help))
+        return 0;
+    static const struct option opts[] = {{"format", required_argument, NULL, 'f'}, {0}};
+    int c;
+    *format = NULL;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+        if (c != 'f')
+            return cli_usage_error(cmd, "unknown or incomplete option \"%s\"", argv[optind - 1]);
+        *format = strcmp(optarg, "json") == 0 ? NULL : optarg;
+    }
+    if (optind >= argc)
+        return cli_usage_error(cmd, "requires at least one %s", what);
+    *first = optind;
+    return -1;
+}
+
+int cli_inspect_print(json_t *all, const char *format, size_t json_flags)
+{
+    if (!format) {
+        char *text = json_dumps(all, json_flags);
+        puts(text);
+        free(text);
+        return 0;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(all, i, v)
+    {
+        struct herr e = {0};
+        char *out = NULL;
+        if (tmpl_render(format, v, &out, &e) < 0)
+            return cli_report(&e, 1);
+        puts(out);
+        free(out);
+    }
+    return 0;
+}
+
 int cli_inspect_each(const struct cli_globals *g, const char *cmd, const char *help,
                      const char *what,
                      json_t *(*fn)(const char *root, const char *ref, struct herr *e),
                      size_t json_flags, int argc, char **argv)
 {
-    if (cli_help_asked(argc, argv, help))
-        return 0;
-    if (argc > 1 && argv[1][0] == '-' && argv[1][1])
-        return cli_usage_error(cmd, "unknown option \"%s\"", argv[1]);
-    if (argc < 2)
-        return cli_usage_error(cmd, "requires at least one %s", what);
-    json_t *all = json_array();
+    const char *format;
+    int first, r = cli_inspect_opts(cmd, help, what, argc, argv, &format, &first);
+    if (r >= 0)
+        return r;
+    _cleanup_json_ json_t *all = json_array();
     int status = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = first; i < argc; i++) {
         struct herr e = {0};
         json_t *v = fn(g->root, argv[i], &e);
         if (v)
@@ -177,11 +220,8 @@ int cli_inspect_each(const struct cli_globals *g, const char *cmd, const char *h
         else
             status = cli_report(&e, 1);
     }
-    char *text = json_dumps(all, json_flags);
-    puts(text);
-    free(text);
-    json_decref(all);
-    return status;
+    r = cli_inspect_print(all, format, json_flags);
+    return r ? r : status;
 }
 
 static const char *env_or(const char *name, const char *def)

@@ -266,3 +266,39 @@ state() {
     [ "$status" -eq 0 ]
     [ "$output" = "--help" ]
 }
+
+@test "inspect -f: docker's template forms for containers, images, networks and volumes" {
+    hoist container create --name f1 --network none -e A=1 --label com.x=y busybox true >/dev/null
+    run hoist container inspect -f '{{.Name}} {{.State.Running}} {{index .Config.Labels "com.x"}}' f1
+    [ "$status" -eq 0 ]
+    [ "$output" = "/f1 false y" ]
+    run hoist container inspect --format '{{json .Config.Labels}}' f1
+    [ "$output" = '{"com.x":"y"}' ]
+    # One line per object, in the order asked.
+    hoist container create --name f2 --network none busybox true >/dev/null
+    run hoist container inspect -f '{{.Name}}' f2 f1
+    [ "$output" = $'/f2\n/f1' ]
+    # --format json is the plain array.
+    [ "$(hoist container inspect --format json f1 | jq -r '.[0].Name')" = /f1 ]
+    run hoist image inspect -f '{{.Id}}' busybox
+    [[ "$output" == sha256:* ]]
+    [ "$output" = "$(hoist image inspect busybox | jq -r '.[0].Id')" ]
+    hoist volume create v1 >/dev/null
+    run hoist volume inspect -f '{{.Name}} {{.Driver}}' v1
+    [ "$output" = "v1 local" ]
+    hoist network create n1 >/dev/null
+    run hoist network inspect -f '{{.Name}} {{.Driver}}' n1
+    [ "$output" = "n1 bridge" ]
+    # A template error names itself; the exit status is 1.
+    run hoist container inspect -f '{{range .Mounts}}{{end}}' f1
+    [ "$status" -eq 1 ]
+    [ "$output" = 'hoist: template: "range" actions are not supported' ]
+    run hoist container inspect -f '{{.Name' f1
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"unclosed action"* ]]
+    run hoist container inspect -f
+    [ "$status" -eq 125 ]
+    hoist container rm f1 f2 >/dev/null
+    hoist volume rm v1 >/dev/null
+    hoist network rm n1 >/dev/null
+}

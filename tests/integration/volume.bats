@@ -134,8 +134,12 @@ fake_user() {
     [[ "$output" == *'"Name": "here"'* ]]
     run hoist volume inspect
     [ "$status" -eq 125 ]
-    run hoist volume inspect --format x here
+    run hoist volume inspect --bogus here
     [ "$status" -eq 125 ]
+    # A template without actions is its own text, as docker prints it.
+    run hoist volume inspect --format x here
+    [ "$status" -eq 0 ]
+    [ "$output" = x ]
     run hoist volume rm nothere
     [ "$status" -eq 1 ]
     [[ "$output" == *"no such volume: nothere"* ]]
