@@ -1,5 +1,6 @@
 /* `hoist image ...`: import runs the hoist-image helper; ls, rm, inspect and tag use
  * the store directly. */
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,17 +193,80 @@ static void print_json(struct row *rows, size_t n)
     }
 }
 
+/* What `image ls` keeps: docker's dangling= and reference= filters (the positional
+ * REPOSITORY[:TAG] is a reference filter too). */
+struct ls_filter {
+    int dangling; /* -1: either */
+    char **refs;  /* patterns: "repo" or "repo:tag", shell wildcards */
+};
+
+static int ls_filter_add(struct ls_filter *f, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (eq && strncmp(arg, "dangling=", 9) == 0) {
+        if (strcmp(eq + 1, "true") != 0 && strcmp(eq + 1, "false") != 0)
+            return cli_usage_error("image ls", "invalid filter \"%s\": dangling is true or false",
+                                   arg);
+        f->dangling = strcmp(eq + 1, "true") == 0;
+        return 0;
+    }
+    if (eq && strncmp(arg, "reference=", 10) == 0 && eq[1]) {
+        strv_push(&f->refs, xstrdup(eq + 1));
+        return 0;
+    }
+    return cli_usage_error("image ls",
+                           "invalid filter \"%s\" (dangling=true|false, reference=NAME)", arg);
+}
+
+/* A pattern with a tag (a ':' after the last '/') is matched against repo:tag, else
+ * against the repository alone, as docker's reference filter does. */
+static bool ls_filter_match(const struct ls_filter *f, const struct row *w, bool tagged)
+{
+    if (f->dangling >= 0 && f->dangling == tagged)
+        return false;
+    if (!f->refs)
+        return true;
+    if (!tagged)
+        return false;
+    _cleanup_free_ char *full = xasprintf("%s:%s", w->repo, w->tag);
+    for (char **p = f->refs; *p; p++) {
+        const char *slash = strrchr(*p, '/');
+        bool with_tag = strchr(slash ? slash : *p, ':') != NULL;
+        if (fnmatch(*p, with_tag ? full : w->repo, FNM_PATHNAME) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void row_clear(struct row *w)
+{
+    free(w->repo);
+    free(w->tag);
+    free(w->id);
+    free(w->since);
+    free(w->size);
+    free(w->created);
+    *w = (struct row){0};
+}
+
 static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
 {
+    enum { OPT_FORMAT = 256 };
     static const struct option opts[] = {
-        {"quiet", no_argument, NULL, 'q'},    {"format", required_argument, NULL, 'f'},
-        {"no-trunc", no_argument, NULL, 'n'}, {"all", no_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},     {0},
+        {"quiet", no_argument, NULL, 'q'},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"no-trunc", no_argument, NULL, 'n'},
+        {"all", no_argument, NULL, 'a'},
+        {"filter", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
     };
     bool quiet = false, no_trunc = false, json = false;
-    int c, fr;
+    struct ls_filter f = {.dangling = -1};
+    int c, r = 0;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "qah", opts, NULL)) != -1) {
+    opterr = 0;
+    while (r == 0 && (c = getopt_long(argc, argv, "qahf:", opts, NULL)) != -1) {
         switch (c) {
         case 'q':
             quiet = true;
@@ -212,42 +276,46 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
             break;
         case 'a':
             break;
+        case OPT_FORMAT:
+            r = cli_format_arg("image ls", optarg, &json);
+            break;
         case 'f':
-            if ((fr = cli_format_arg("image ls", optarg, &json)) != 0)
-                return fr;
+            r = ls_filter_add(&f, optarg);
             break;
         case 'h':
-            printf("Usage: hoist image ls [-q] [--format json|table] [--no-trunc]\n");
+            printf("Usage: hoist image ls [-q] [-f dangling=true|false] [-f reference=NAME]\n"
+                   "                      [--format json|table] [--no-trunc] [REPOSITORY[:TAG]]\n");
+            strv_free(f.refs);
             return 0;
         default:
-            return cli_usage_error("image ls", "invalid option");
+            r = cli_usage_error("image ls", "unknown or incomplete option \"%s\"",
+                                argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return cli_usage_error("image ls", "unexpected argument \"%s\"", argv[optind]);
+    if (r == 0 && optind + 1 < argc)
+        r = cli_usage_error("image ls", "unexpected argument \"%s\"", argv[optind + 1]);
+    if (r == 0 && optind < argc)
+        strv_push(&f.refs, xstrdup(argv[optind]));
     struct herr e = {0};
     struct image_summary *imgs = NULL;
     size_t n = 0;
-    if (image_list(g->root, &imgs, &n, &e) < 0)
-        return cli_report(&e, 1);
-    if (quiet) {
-        for (size_t i = 0; i < n; i++) {
-            _cleanup_free_ char *id = short_id(imgs[i].id, no_trunc);
-            puts(id);
-        }
-        image_list_free(imgs, n);
-        return 0;
+    if (r == 0 && image_list(g->root, &imgs, &n, &e) < 0)
+        r = cli_report(&e, 1);
+    if (r) {
+        strv_free(f.refs);
+        return r;
     }
     size_t nrows = 0, cap = 0;
     for (size_t i = 0; i < n; i++)
         cap += strv_len(imgs[i].refs) ? strv_len(imgs[i].refs) : 1;
     struct row *rows = xcalloc(cap + 1, sizeof(*rows));
+    const char *last_id = NULL;
     for (size_t i = 0; i < n; i++) {
         size_t k = strv_len(imgs[i].refs);
-        for (size_t r = 0; r < (k ? k : 1); r++) {
-            struct row *w = &rows[nrows++];
+        for (size_t t = 0; t < (k ? k : 1); t++) {
+            struct row *w = &rows[nrows];
             if (k) {
-                image_ref_split_display(imgs[i].refs[r], &w->repo, &w->tag);
+                image_ref_split_display(imgs[i].refs[t], &w->repo, &w->tag);
             } else {
                 w->repo = xstrdup("<none>");
                 w->tag = xstrdup("<none>");
@@ -256,21 +324,25 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
             w->since = cli_image_since(imgs[i].created);
             w->size = cli_image_size(imgs[i].size);
             w->created = xstrdup(imgs[i].created);
+            if (!ls_filter_match(&f, w, k > 0)) {
+                row_clear(w);
+                continue;
+            }
+            nrows++;
+            /* -q names each image once, however many names it has. */
+            if (quiet && (!last_id || strcmp(last_id, imgs[i].id) != 0))
+                puts(w->id);
+            last_id = imgs[i].id;
         }
     }
-    if (json)
+    if (!quiet && json)
         print_json(rows, nrows);
-    else
+    else if (!quiet)
         print_table(rows, nrows);
-    for (size_t i = 0; i < nrows; i++) {
-        free(rows[i].repo);
-        free(rows[i].tag);
-        free(rows[i].id);
-        free(rows[i].since);
-        free(rows[i].size);
-        free(rows[i].created);
-    }
+    for (size_t i = 0; i < nrows; i++)
+        row_clear(&rows[i]);
     free(rows);
+    strv_free(f.refs);
     image_list_free(imgs, n);
     return 0;
 }

@@ -409,3 +409,36 @@ nosock
     [ "$status" -ne 0 ]
     [[ "$output" == *"No such image: nosuch"* ]]
 }
+
+@test "ls filters: REPOSITORY[:TAG], reference= with wildcards, dangling=; -q names each image once" {
+    id=$(hoist image import "$BUSYBOX_TAR" busybox)
+    hoist image tag busybox busybox:1.36
+    hoist image tag busybox localhost:5000/team/app:v2
+    other=$(hoist image import -c "ENV X=1" "$BUSYBOX_TAR")
+    run hoist image ls busybox
+    [ "${#lines[@]}" -eq 3 ]
+    [[ "${lines[1]}" == "busybox "*"1.36 "* || "${lines[1]}" == "busybox "*"latest "* ]]
+    [[ "$output" != *"team/app"* && "$output" != *"<none>"* ]]
+    run hoist image ls busybox:1.36
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "${lines[1]}" == "busybox "*"1.36 "* ]]
+    run hoist image ls -f 'reference=localhost:5000/*/*'
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "${lines[1]}" == "localhost:5000/team/app "* ]]
+    run hoist image ls -f 'reference=*:1.*' -f reference=nothing
+    [ "${#lines[@]}" -eq 2 ]
+    run hoist image ls -q -f dangling=true
+    [ "$output" = "${other:7:12}" ]
+    run hoist image ls -q --no-trunc -f dangling=false
+    [ "$output" = "$id" ]
+    run hoist image ls -q
+    [ "${#lines[@]}" -eq 2 ]
+    run hoist image ls --filter dangling=maybe
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"dangling is true or false"* ]]
+    run hoist image ls -f label=x
+    [ "$status" -eq 125 ]
+    [[ "$output" == *'invalid filter "label=x"'* ]]
+    run hoist image ls a b
+    [ "$status" -eq 125 ]
+}
