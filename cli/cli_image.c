@@ -155,25 +155,82 @@ static char *short_id(const char *id, bool no_trunc)
 }
 
 struct row {
-    char *repo, *tag, *id, *since, *size, *created;
+    char *repo, *tag, *digest, *id, *since, *size, *created;
 };
 
-static void print_table(struct row *rows, size_t n)
+/* The digest repo was pulled at, from img's repo@digest names; "<none>" without one. */
+static char *digest_of(char **refs, const char *repo)
 {
-    const char *head[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
-    size_t w[4];
-    for (size_t c = 0; c < 4; c++)
-        w[c] = strlen(head[c]);
-    for (size_t i = 0; i < n; i++) {
-        const char *cells[] = {rows[i].repo, rows[i].tag, rows[i].id, rows[i].since};
-        for (size_t c = 0; c < 4; c++)
-            w[c] = strlen(cells[c]) > w[c] ? strlen(cells[c]) : w[c];
+    for (char **r = refs; *r; r++) {
+        if (!strchr(*r, '@'))
+            continue;
+        _cleanup_free_ char *rp = NULL, *dg = NULL;
+        image_ref_split_display(*r, &rp, &dg);
+        if (strcmp(rp, repo) == 0)
+            return steal_ptr(&dg);
     }
-    printf("%-*s   %-*s   %-*s   %-*s   %s\n", (int)w[0], head[0], (int)w[1], head[1], (int)w[2],
-           head[2], (int)w[3], head[3], head[4]);
-    for (size_t i = 0; i < n; i++)
-        printf("%-*s   %-*s   %-*s   %-*s   %s\n", (int)w[0], rows[i].repo, (int)w[1], rows[i].tag,
-               (int)w[2], rows[i].id, (int)w[3], rows[i].since, rows[i].size);
+    return xstrdup("<none>");
+}
+
+/* One image's rows as docker lists them: a row per tag; a repository known only by
+ * digest gets a "<none>" tag; an image without names one "<none>" row. Returns how many
+ * were filled (at most one per name, or 1). */
+static size_t image_rows(char **refs, struct row *out)
+{
+    size_t n = 0;
+    for (char **r = refs; *r; r++) {
+        if (strchr(*r, '@'))
+            continue;
+        image_ref_split_display(*r, &out[n].repo, &out[n].tag);
+        out[n].digest = digest_of(refs, out[n].repo);
+        n++;
+    }
+    for (char **r = refs; *r; r++) {
+        if (!strchr(*r, '@'))
+            continue;
+        _cleanup_free_ char *repo = NULL, *dg = NULL;
+        image_ref_split_display(*r, &repo, &dg);
+        bool listed = false;
+        for (size_t i = 0; i < n && !listed; i++)
+            listed = strcmp(out[i].repo, repo) == 0;
+        if (listed)
+            continue;
+        out[n] = (struct row){
+            .repo = steal_ptr(&repo), .tag = xstrdup("<none>"), .digest = steal_ptr(&dg)};
+        n++;
+    }
+    if (n == 0) {
+        out[0] = (struct row){
+            .repo = xstrdup("<none>"), .tag = xstrdup("<none>"), .digest = xstrdup("<none>")};
+        n = 1;
+    }
+    return n;
+}
+
+static void print_table(struct row *rows, size_t n, bool digests)
+{
+    enum { NCOL = 6 };
+    const char *head[NCOL] = {"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"};
+    size_t w[NCOL];
+    for (size_t c = 0; c < NCOL; c++)
+        w[c] = strlen(head[c]);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i <= n; i++) {
+            const struct row *r = i ? &rows[i - 1] : NULL;
+            const char *cells[NCOL] = {r ? r->repo : head[0],   r ? r->tag : head[1],
+                                       r ? r->digest : head[2], r ? r->id : head[3],
+                                       r ? r->since : head[4],  r ? r->size : head[5]};
+            for (size_t c = 0; c < NCOL && pass == 0; c++)
+                w[c] = strlen(cells[c]) > w[c] ? strlen(cells[c]) : w[c];
+            if (pass == 0)
+                continue;
+            for (size_t c = 0; c < NCOL - 1; c++) {
+                if (c != 2 || digests)
+                    printf("%-*s   ", (int)w[c], cells[c]);
+            }
+            printf("%s\n", cells[NCOL - 1]);
+        }
+    }
 }
 
 static void print_json(struct row *rows, size_t n)
@@ -185,9 +242,9 @@ static void print_json(struct row *rows, size_t n)
             strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
         _cleanup_json_ json_t *j = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Containers", "N/A",
-            "CreatedAt", at, "CreatedSince", rows[i].since, "Digest", "<none>", "ID", rows[i].id,
-            "Repository", rows[i].repo, "SharedSize", "N/A", "Size", rows[i].size, "Tag",
-            rows[i].tag, "UniqueSize", "N/A", "VirtualSize", rows[i].size);
+            "CreatedAt", at, "CreatedSince", rows[i].since, "Digest", rows[i].digest, "ID",
+            rows[i].id, "Repository", rows[i].repo, "SharedSize", "N/A", "Size", rows[i].size,
+            "Tag", rows[i].tag, "UniqueSize", "N/A", "VirtualSize", rows[i].size);
         _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
         puts(s);
     }
@@ -242,6 +299,7 @@ static void row_clear(struct row *w)
 {
     free(w->repo);
     free(w->tag);
+    free(w->digest);
     free(w->id);
     free(w->since);
     free(w->size);
@@ -253,15 +311,12 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
 {
     enum { OPT_FORMAT = 256 };
     static const struct option opts[] = {
-        {"quiet", no_argument, NULL, 'q'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"no-trunc", no_argument, NULL, 'n'},
-        {"all", no_argument, NULL, 'a'},
-        {"filter", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
+        {"quiet", no_argument, NULL, 'q'},        {"format", required_argument, NULL, OPT_FORMAT},
+        {"no-trunc", no_argument, NULL, 'n'},     {"all", no_argument, NULL, 'a'},
+        {"filter", required_argument, NULL, 'f'}, {"digests", no_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},         {0},
     };
-    bool quiet = false, no_trunc = false, json = false;
+    bool quiet = false, no_trunc = false, json = false, digests = false;
     struct ls_filter f = {.dangling = -1};
     int c, r = 0;
     optind = 0;
@@ -276,6 +331,9 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
             break;
         case 'a':
             break;
+        case 'D':
+            digests = true;
+            break;
         case OPT_FORMAT:
             r = cli_format_arg("image ls", optarg, &json);
             break;
@@ -284,7 +342,8 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
             break;
         case 'h':
             printf("Usage: hoist image ls [-q] [-f dangling=true|false] [-f reference=NAME]\n"
-                   "                      [--format json|table] [--no-trunc] [REPOSITORY[:TAG]]\n");
+                   "                      [--digests] [--format json|table] [--no-trunc]\n"
+                   "                      [REPOSITORY[:TAG]]\n");
             strv_free(f.refs);
             return 0;
         default:
@@ -311,21 +370,18 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
     struct row *rows = xcalloc(cap + 1, sizeof(*rows));
     const char *last_id = NULL;
     for (size_t i = 0; i < n; i++) {
-        size_t k = strv_len(imgs[i].refs);
-        for (size_t t = 0; t < (k ? k : 1); t++) {
+        size_t k = strv_len(imgs[i].refs), nr = image_rows(imgs[i].refs, &rows[nrows]);
+        for (size_t t = 0; t < nr; t++) {
             struct row *w = &rows[nrows];
-            if (k) {
-                image_ref_split_display(imgs[i].refs[t], &w->repo, &w->tag);
-            } else {
-                w->repo = xstrdup("<none>");
-                w->tag = xstrdup("<none>");
-            }
             w->id = short_id(imgs[i].id, no_trunc);
             w->since = cli_image_since(imgs[i].created);
             w->size = cli_image_size(imgs[i].size);
             w->created = xstrdup(imgs[i].created);
             if (!ls_filter_match(&f, w, k > 0)) {
                 row_clear(w);
+                /* The rows still to be checked move down next to the kept ones. */
+                memmove(w, w + 1, (nr - t - 1) * sizeof(*w));
+                rows[nrows + nr - t - 1] = (struct row){0};
                 continue;
             }
             nrows++;
@@ -338,7 +394,7 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
     if (!quiet && json)
         print_json(rows, nrows);
     else if (!quiet)
-        print_table(rows, nrows);
+        print_table(rows, nrows, digests);
     for (size_t i = 0; i < nrows; i++)
         row_clear(&rows[i]);
     free(rows);

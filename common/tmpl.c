@@ -226,6 +226,13 @@ static json_t *call(const char *fn, json_t **a, size_t na, struct herr *e, int *
         }
         return json_incref(cur);
     }
+    if (strcmp(fn, "len") == 0 && na == 1 &&
+        (json_is_array(a[0]) || json_is_object(a[0]) || json_is_string(a[0]))) {
+        size_t n = json_is_array(a[0])    ? json_array_size(a[0])
+                   : json_is_object(a[0]) ? json_object_size(a[0])
+                                          : json_string_length(a[0]);
+        return json_integer((json_int_t)n);
+    }
     if ((strcmp(fn, "upper") == 0 || strcmp(fn, "lower") == 0) && na == 1) {
         _cleanup_free_ char *s = text_v(a[0]);
         for (char *p = s; *p; p++)
@@ -264,7 +271,7 @@ static json_t *call(const char *fn, json_t **a, size_t na, struct herr *e, int *
         free(buf);
         return r;
     }
-    static const char *const known[] = {"json", "index", "upper", "lower", "join", NULL};
+    static const char *const known[] = {"json", "index", "len", "upper", "lower", "join", NULL};
     for (const char *const *k = known; *k; k++) {
         if (strcmp(fn, *k) == 0) {
             *rc = herr_plain(e, EINVAL, "template: wrong number or type of arguments for %s", fn);

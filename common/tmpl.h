@@ -1,5 +1,5 @@
 /* The part of Go's text/template that `docker inspect --format` users write, over a
- * JSON value: {{.A.B}}, {{json .A}}, {{index .A "k"}} / {{index .A 0}}, {{upper .A}},
+ * JSON value: {{.A.B}}, {{json .A}}, {{index .A "k"}} / {{index .A 0}}, {{len .A}}, {{upper .A}},
  * {{lower .A}}, {{join .A ","}}, {{println .A}}, {{.}}, and {{- -}} trimming. Values print
  * as Go's %v prints decoded JSON: strings bare, map[k:v ...] with sorted keys, [a b],
  * "<no value>" for a missing key. Other actions (range, if, with, ...) are errors. */

@@ -34,16 +34,32 @@ static char *container_using(const char *root, const char *id)
     return NULL;
 }
 
-static size_t count_refs(const json_t *repos, const char *id)
+/* The names of id: how many are tags (not repo@digest), and how many repositories
+ * they span (docker refuses an rm by id only across repositories). */
+struct refs_count {
+    size_t names, tags, repos;
+};
+
+static struct refs_count count_refs(const json_t *repos, const char *id)
 {
-    size_t n = 0;
+    struct refs_count c = {0};
+    _cleanup_json_ json_t *seen = json_object();
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)repos, k, v)
     {
-        n += json_string_value(v) && strcmp(json_string_value(v), id) == 0;
+        if (!json_string_value(v) || strcmp(json_string_value(v), id) != 0)
+            continue;
+        c.names++;
+        c.tags += strchr(k, '@') == NULL;
+        _cleanup_free_ char *repo = NULL, *tag = NULL;
+        image_ref_split_display(k, &repo, &tag);
+        if (!json_object_get(seen, repo)) {
+            json_object_set_new(seen, repo, json_true());
+            c.repos++;
+        }
     }
-    return n;
+    return c;
 }
 
 static void untag_all(json_t *repos, const char *id, char ***report)
@@ -158,11 +174,16 @@ int image_remove(const char *root, const char *ref, bool force, char ***report, 
     if (!rec)
         return herr_wrap(e, "image %s", ref);
     _cleanup_free_ char *user = container_using(root, id);
-    size_t nrefs = count_refs(repos, id);
+    struct refs_count nrefs = count_refs(repos, id);
     char shortid[13];
     snprintf(shortid, sizeof(shortid), "%s", img_id_hex(id));
 
-    if (name && (nrefs > 1 || (user && force))) {
+    /* One name goes while another tag stays (a digest name alone keeps nothing: the
+     * image goes with its last tag, as docker's does), or a digest name while any name
+     * stays. */
+    bool is_digest = name && strchr(name, '@');
+    bool others = is_digest ? nrefs.names > 1 : nrefs.tags > 1;
+    if (name && (others || (user && force))) {
         _cleanup_free_ char *d = image_ref_display(name);
         json_object_del(repos, name);
         strv_push(report, xasprintf("Untagged: %s", d));
@@ -173,7 +194,7 @@ int image_remove(const char *root, const char *ref, bool force, char ***report, 
                         "unable to remove image %s (must be forced): image is being used by "
                         "container %s",
                         name ? ref : shortid, user);
-    if (!name && nrefs > 1 && !force)
+    if (!name && nrefs.repos > 1 && !force)
         return herr_set(e, EBUSY,
                         "unable to delete %s (must be forced): image is referenced in multiple "
                         "repositories",

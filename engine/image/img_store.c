@@ -296,10 +296,10 @@ int image_inspect(const char *root, const char *ref, json_t **out, struct herr *
     if (!cfg)
         return herr_wrap(e, "image %s", ref);
     _cleanup_strv_ char **refs = refs_of(repos, id);
-    json_t *tags = json_array();
+    json_t *tags = json_array(), *digests = json_array();
     for (char **r = refs; *r; r++) {
         _cleanup_free_ char *d = image_ref_display(*r);
-        json_array_append_new(tags, json_string(d));
+        json_array_append_new(strchr(*r, '@') ? digests : tags, json_string(d));
     }
     json_t *hist = json_object_get(cfg, "history");
     json_t *last = json_array_get(hist, json_array_size(hist) ? json_array_size(hist) - 1 : 0);
@@ -314,10 +314,10 @@ int image_inspect(const char *root, const char *ref, json_t **out, struct herr *
     }
     json_t *diff_ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
     *out = json_pack(
-        "{s:s, s:o, s:[], s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, s:{s:s, s:O}, s:{s:s, s:{s:o}}}",
-        "Id", id, "RepoTags", tags, "RepoDigests", "Parent", "", "Comment", comment ? comment : "",
-        "Created", hj_str(cfg, "created") ? hj_str(cfg, "created") : "", "Author",
-        hj_str(cfg, "author") ? hj_str(cfg, "author") : "", "Config",
+        "{s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, s:{s:s, s:O}, s:{s:s, s:{s:o}}}",
+        "Id", id, "RepoTags", tags, "RepoDigests", digests, "Parent", "", "Comment",
+        comment ? comment : "", "Created", hj_str(cfg, "created") ? hj_str(cfg, "created") : "",
+        "Author", hj_str(cfg, "author") ? hj_str(cfg, "author") : "", "Config",
         json_object_get(cfg, "config") ? json_object_get(cfg, "config") : json_null(),
         "Architecture", hj_str(cfg, "architecture") ? hj_str(cfg, "architecture") : "", "Os",
         hj_str(cfg, "os") ? hj_str(cfg, "os") : "", "Size", (json_int_t)hj_int(rec, "size", 0),

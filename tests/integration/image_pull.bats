@@ -59,6 +59,40 @@ pull_logged_in() { # pull_logged_in MODE: the test image through a proxy in MODE
     [ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
+@test "pull: the digest pulled at is a RepoDigest; ls --digests; the last tag's rm takes it along" {
+    push test/bb:1
+    digest=$(skopeo inspect --tls-verify=false "docker://$REG/test/bb:1" | jq -r .Digest)
+    hoist image pull -q "$REG/test/bb:1" >/dev/null
+    run hoist image inspect -f '{{json .RepoTags}} {{json .RepoDigests}}' "$REG/test/bb:1"
+    [ "$output" = "[\"$REG/test/bb:1\"] [\"$REG/test/bb@$digest\"]" ]
+    # The image answers to its digest, and is listed once, by its tag.
+    [ "$(hoist image inspect -f '{{.Id}}' "$REG/test/bb@$digest")" = \
+        "$(hoist image inspect -f '{{.Id}}' "$REG/test/bb:1")" ]
+    run hoist image ls --digests
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +DIGEST\ +IMAGE\ ID ]]
+    [[ "${lines[1]}" =~ ^$REG/test/bb\ +1\ +$digest\  ]]
+    [ "$(hoist image ls --format json | jq -r .Digest)" = "$digest" ]
+    run hoist image ls
+    [[ "${lines[0]}" != *DIGEST* ]]
+    # rm of the last tag untags the digest too and deletes the image, as docker.
+    run hoist image rm "$REG/test/bb:1"
+    [ "${lines[0]}" = "Untagged: $REG/test/bb:1" ]
+    [ "${lines[1]}" = "Untagged: $REG/test/bb@$digest" ]
+    [[ "${lines[2]}" == "Deleted: sha256:"* ]]
+    assert_store_empty
+    # Pulled by digest alone: no tag, listed with <none>, not dangling; rm by id is fine.
+    hoist image pull -q "$REG/test/bb@$digest" >/dev/null
+    run hoist image ls
+    [[ "${lines[1]}" =~ ^$REG/test/bb\ +\<none\>\  ]]
+    [ -z "$(hoist image ls -q -f dangling=true)" ]
+    run hoist image inspect -f '{{json .RepoTags}} {{len .RepoDigests}}' "$REG/test/bb@$digest"
+    [ "$output" = "[] 1" ]
+    run hoist image rm "$(hoist image ls -q)"
+    [ "$status" -eq 0 ]
+    assert_store_empty
+}
+
 @test "pull: zstd layers; a layer already in the store is not fetched again" {
     push test/bbz:1 --dest-compress-format zstd
     push test/bb:1

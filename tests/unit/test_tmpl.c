@@ -70,6 +70,7 @@ static void test_functions(void **state)
     expect("{{index .Config.Labels \"none\"}}", "<no value>");
     expect("{{upper .Name}} {{.Name | upper}} {{lower \"MiX\"}}", "WEB WEB mix");
     expect("{{join .Config.Env \",\"}}", "A=1,B=2");
+    expect("{{len .Config.Env}} {{len .Config.Labels}} {{len .Name}}", "2 3 3");
     expect("{{println .Id .Name}}", "abc web\n");
     expect("{{.}}", "map[Big:1e+21 Config:map[Env:[A=1 B=2] Labels:map[a:b c:d com.x:v]] F:1.5 "
                     "Id:abc Name:web State:map[Err:<nil> Pid:42 Running:true]]");
@@ -95,6 +96,7 @@ static void test_errors(void **state)
     expect_error("{{.Id.Sub}}", "can't evaluate field Sub");
     expect_error("{{index .Id 1}}", "cannot index");
     expect_error("{{json}}", "wrong number or type of arguments for json");
+    expect_error("{{len .State.Pid}}", "wrong number or type of arguments for len");
     expect_error("{{.Id .Name}}", "cannot take arguments");
     expect_error("{{| upper}}", "missing command");
     expect_error("{{index .Config.Labels 12x}}", "bad number");

@@ -507,8 +507,13 @@ static int pull(const struct pull *o, const char *refstr, struct herr *e)
                                  .config = json_incref(config),
                                  .cfg_mem = json_pack("{s:s,s:s}", "f", cfg_path, "d", cfg_digest),
                                  .layers = json_array(),
-                                 .tags = xcalloc(2, sizeof(char *))};
+                                 .tags = xcalloc(3, sizeof(char *))};
     img.tags[0] = xstrdup(name);
+    /* As docker: the image is also known by the digest it was pulled at (RepoDigests). */
+    if (!ref.digest) {
+        struct image_ref at = {.domain = ref.domain, .path = ref.path, .digest = top_digest};
+        img.tags[1] = image_ref_string(&at);
+    }
     if (fetch_layers(&R, o, stage, manifest, config, img.layers, e) < 0 ||
         hi_load_store(o->root, stage, &img, 1, false, false, e) < 0)
         goto out;
