@@ -134,8 +134,7 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
         {0},
     };
     bool all = false, quiet = false, notrunc = false, json = false;
-    int ch;
-    int fr;
+    int ch, fr;
     optind = 0;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {

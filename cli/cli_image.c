@@ -207,29 +207,37 @@ static size_t image_rows(char **refs, struct row *out)
     return n;
 }
 
+static void row_cells(const struct row *r, const char *cells[6])
+{
+    const char *v[6] = {r->repo, r->tag, r->digest, r->id, r->since, r->size};
+    memcpy(cells, v, sizeof(v));
+}
+
+/* The DIGEST column only with --digests, as docker. */
+static void print_line(const char *cells[6], const size_t w[6], bool digests)
+{
+    for (size_t c = 0; c < 5; c++) {
+        if (c != 2 || digests)
+            printf("%-*s   ", (int)w[c], cells[c]);
+    }
+    printf("%s\n", cells[5]);
+}
+
 static void print_table(struct row *rows, size_t n, bool digests)
 {
-    enum { NCOL = 6 };
-    const char *head[NCOL] = {"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"};
-    size_t w[NCOL];
-    for (size_t c = 0; c < NCOL; c++)
+    const char *head[6] = {"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"}, *cells[6];
+    size_t w[6];
+    for (size_t c = 0; c < 6; c++)
         w[c] = strlen(head[c]);
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i <= n; i++) {
-            const struct row *r = i ? &rows[i - 1] : NULL;
-            const char *cells[NCOL] = {r ? r->repo : head[0],   r ? r->tag : head[1],
-                                       r ? r->digest : head[2], r ? r->id : head[3],
-                                       r ? r->since : head[4],  r ? r->size : head[5]};
-            for (size_t c = 0; c < NCOL && pass == 0; c++)
-                w[c] = strlen(cells[c]) > w[c] ? strlen(cells[c]) : w[c];
-            if (pass == 0)
-                continue;
-            for (size_t c = 0; c < NCOL - 1; c++) {
-                if (c != 2 || digests)
-                    printf("%-*s   ", (int)w[c], cells[c]);
-            }
-            printf("%s\n", cells[NCOL - 1]);
-        }
+    for (size_t i = 0; i < n; i++) {
+        row_cells(&rows[i], cells);
+        for (size_t c = 0; c < 6; c++)
+            w[c] = strlen(cells[c]) > w[c] ? strlen(cells[c]) : w[c];
+    }
+    print_line(head, w, digests);
+    for (size_t i = 0; i < n; i++) {
+        row_cells(&rows[i], cells);
+        print_line(cells, w, digests);
     }
 }
 
@@ -277,13 +285,13 @@ static int ls_filter_add(struct ls_filter *f, const char *arg)
 
 /* A pattern with a tag (a ':' after the last '/') is matched against repo:tag, else
  * against the repository alone, as docker's reference filter does. */
-static bool ls_filter_match(const struct ls_filter *f, const struct row *w, bool tagged)
+static bool ls_filter_match(const struct ls_filter *f, const struct row *w, bool named)
 {
-    if (f->dangling >= 0 && f->dangling == tagged)
+    if (f->dangling >= 0 && f->dangling == named)
         return false;
     if (!f->refs)
         return true;
-    if (!tagged)
+    if (!named)
         return false;
     _cleanup_free_ char *full = xasprintf("%s:%s", w->repo, w->tag);
     for (char **p = f->refs; *p; p++) {
@@ -304,7 +312,6 @@ static void row_clear(struct row *w)
     free(w->since);
     free(w->size);
     free(w->created);
-    *w = (struct row){0};
 }
 
 static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
@@ -370,25 +377,25 @@ static int cmd_ls(const struct cli_globals *g, int argc, char **argv)
     struct row *rows = xcalloc(cap + 1, sizeof(*rows));
     const char *last_id = NULL;
     for (size_t i = 0; i < n; i++) {
-        size_t k = strv_len(imgs[i].refs), nr = image_rows(imgs[i].refs, &rows[nrows]);
-        for (size_t t = 0; t < nr; t++) {
-            struct row *w = &rows[nrows];
-            w->id = short_id(imgs[i].id, no_trunc);
-            w->since = cli_image_since(imgs[i].created);
-            w->size = cli_image_size(imgs[i].size);
-            w->created = xstrdup(imgs[i].created);
-            if (!ls_filter_match(&f, w, k > 0)) {
-                row_clear(w);
-                /* The rows still to be checked move down next to the kept ones. */
-                memmove(w, w + 1, (nr - t - 1) * sizeof(*w));
-                rows[nrows + nr - t - 1] = (struct row){0};
+        bool named = imgs[i].refs[0] != NULL;
+        size_t end = nrows + image_rows(imgs[i].refs, &rows[nrows]);
+        /* Kept rows are packed down over the ones the filters drop. */
+        for (size_t t = nrows; t < end; t++) {
+            struct row w = rows[t];
+            rows[t] = (struct row){0};
+            w.id = short_id(imgs[i].id, no_trunc);
+            w.since = cli_image_since(imgs[i].created);
+            w.size = cli_image_size(imgs[i].size);
+            w.created = xstrdup(imgs[i].created);
+            if (!ls_filter_match(&f, &w, named)) {
+                row_clear(&w);
                 continue;
             }
-            nrows++;
             /* -q names each image once, however many names it has. */
             if (quiet && (!last_id || strcmp(last_id, imgs[i].id) != 0))
-                puts(w->id);
+                puts(w.id);
             last_id = imgs[i].id;
+            rows[nrows++] = w;
         }
     }
     if (!quiet && json)
