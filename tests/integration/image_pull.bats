@@ -179,6 +179,11 @@ pull_logged_in() { # pull_logged_in MODE: the test image through a proxy in MODE
     run hoist image pull 127.0.0.1:1/test/bb:1
     [ "$status" -ne 0 ]
     [[ "$output" == *"Couldn't connect to server: Connection refused"* ]]
+    # A name that does not resolve (the test's namespace has only loopback): curl's words
+    # alone, no errno text after them.
+    run hoist image pull nosuch.invalid/test/bb:1
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Couldn't resolve host name" ]]
     run hoist image pull
     [ "$status" -ne 0 ]
     [[ "$output" == *"requires exactly one image reference"* ]]
