@@ -15,6 +15,7 @@ struct cli_globals {
     const char *runroot;       /* runtime state (--runroot, HOIST_RUNROOT) */
     const char *cgroup_parent; /* parent cgroup of containers (--cgroup-parent) */
     const char *self;          /* absolute path of the hoist executable */
+    char **argv;               /* the whole command line, for the runtime's sealed re-exec */
 };
 
 /* Group entry points: argv[0] is the group name, argv[1] the subcommand. They return

@@ -347,7 +347,6 @@ static void print_warning(const struct herr *w)
 
 int cli_runtime_main(const struct cli_globals *g, int argc, char **argv)
 {
-    (void)g;
     rt_warn = print_warning;
     rt_self_hook = cli_network_self_hook;
     static const struct option opts[] = {
@@ -401,6 +400,12 @@ int cli_runtime_main(const struct cli_globals *g, int argc, char **argv)
     };
     char **sub = argv + optind;
     int subc = argc - optind;
+    /* Before anything of a container is touched: see rt_seal.c. */
+    struct herr e = {0};
+    if ((strcmp(sub[0], "create") == 0 || strcmp(sub[0], "run") == 0 ||
+         strcmp(sub[0], "exec") == 0) &&
+        rt_exe_seal(c.root, g->argv, &e) < 0)
+        return fail(&c, &e, 1);
     if (strcmp(sub[0], "create") == 0 || strcmp(sub[0], "run") == 0)
         return cmd_create_run(&c, strcmp(sub[0], "run") == 0, subc, sub);
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {

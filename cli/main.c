@@ -10,6 +10,7 @@
 #include "cli/cli_compose_cmds.h"
 #include "cli/cli_up.h"
 #include "common/err.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/str.h"
 #include "common/tmpl.h"
@@ -232,19 +233,18 @@ static const char *env_or(const char *name, const char *def)
 
 int main(int argc, char **argv)
 {
-    static char self[PATH_MAX];
+    const char *self = fs_self_exe();
     struct cli_globals g = {
         .root = env_or("HOIST_ROOT", "/var/lib/hoist"),
         .runroot = env_or("HOIST_RUNROOT", "/run/hoist"),
         .cgroup_parent = env_or("HOIST_CGROUP_PARENT", "hoist"),
         .self = self,
+        .argv = argv,
     };
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n < 0) {
+    if (!self) {
         perror("hoist: readlink /proc/self/exe");
         return 125;
     }
-    self[n] = '\0';
 
     static const struct option opts[] = {
         {"root", required_argument, NULL, 'r'},

@@ -146,12 +146,32 @@ bool fs_exists(const char *path)
     return access(path, F_OK) == 0;
 }
 
+const char *fs_self_exe(void)
+{
+    static char self[PATH_MAX];
+    if (self[0])
+        return self;
+    /* The runtime re-executes itself from a sealed copy (rt_exe_seal), whose
+     * /proc/self/exe names no file on the host: the real path comes along. */
+    const char *from = getenv("HOIST_SEALED_FROM");
+    if (from && *from && strlen(from) < sizeof(self)) {
+        strcpy(self, from);
+        return self;
+    }
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = '\0';
+    return self;
+}
+
 int fs_self_dir(char *buf, size_t len, struct herr *e)
 {
-    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-    if (n < 0)
+    const char *self = fs_self_exe();
+    if (!self)
         return herr_sys(e, "readlink /proc/self/exe");
-    buf[n] = '\0';
+    if (snprintf(buf, len, "%s", self) >= (int)len)
+        return herr_set(e, ENAMETOOLONG, "%s", self);
     char *slash = strrchr(buf, '/');
     if (slash)
         *slash = '\0';

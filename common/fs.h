@@ -20,6 +20,9 @@ int fs_rm_rf(const char *path, struct herr *e);
 int fs_rm_rf_at(int dirfd, const char *name, struct herr *e);
 bool fs_exists(const char *path);
 /* Directory that holds the running executable (for sibling helper binaries). */
+/* The hoist executable's path (also when running from the runtime's sealed copy);
+ * NULL when /proc/self/exe cannot be read. */
+const char *fs_self_exe(void);
 int fs_self_dir(char *buf, size_t len, struct herr *e);
 
 #endif

@@ -63,7 +63,10 @@ static int prepare_bind(struct vol_mount *m, struct herr *e)
         if (fs_mkdir_p(m->source, 0755, e) < 0)
             return herr_wrap(e, "create bind source");
     }
-    m->host_path = xstrdup(m->source);
+    /* Resolved now: the runtime refuses a source with a symbolic link in it (one put
+     * there since this check could send the bind elsewhere). */
+    if (!(m->host_path = realpath(m->source, NULL)))
+        return herr_sys(e, "bind source %s", m->source);
     return 0;
 }
 
@@ -83,8 +86,9 @@ static int prepare_volume(const char *root, struct vol_mount *m, int rootfd, str
     if (m->subpath) {
         if (resolve_subpath(data, m->subpath, &m->host_path, e) < 0)
             goto fail;
-    } else {
-        m->host_path = steal_ptr(&data);
+    } else if (!(m->host_path = realpath(data, NULL))) {
+        herr_sys(e, "volume %s", name);
+        goto fail;
     }
     if (!m->source)
         m->source = steal_ptr(&name);

@@ -1,6 +1,7 @@
 /* `container create`: validate docker-style options, write the record, the generated OCI
  * bundle and the container's files. A failure removes everything it made. */
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "engine/container/container.h"
 #include "engine/container/ctr_internal.h"
 #include "engine/image/image.h"
+#include "engine/runtime/runtime.h"
 
 static const char *const ulimit_names[] = {
     "as",     "core",  "cpu", "data",   "fsize",  "locks",      "memlock", "msgqueue", "nice",
@@ -204,6 +206,26 @@ static char *now_rfc3339(void)
     return xasprintf("%s.%09ldZ", base, ts.tv_nsec);
 }
 
+/* Only sysctls of a namespace the container has to itself (runtime.h); a key no
+ * namespace holds gets docker's own words. */
+static int check_sysctls(const struct ctr_opts *o, struct herr *e)
+{
+    unsigned long own = CLONE_NEWIPC | CLONE_NEWUTS;
+    if (!o->network || strcmp(o->network, "host") != 0)
+        own |= CLONE_NEWNET;
+    for (char **kv = o->sysctls; kv && *kv; kv++) {
+        _cleanup_free_ char *key = xstrdup(*kv);
+        char *eq = strchr(key, '=');
+        if (eq)
+            *eq = '\0';
+        if (rt_sysctl_check(key, ~0UL, NULL) < 0)
+            return herr_plain(e, EINVAL, "sysctl '%s' is not allowed", *kv);
+        if (rt_sysctl_check(key, own, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int validate(const struct ctr_opts *o, char ***warnings, struct herr *e)
 {
     char pol[32];
@@ -219,6 +241,8 @@ static int validate(const struct ctr_opts *o, char ***warnings, struct herr *e)
                         "invalid container name \"%s\", only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                         "are allowed",
                         o->name);
+    if (check_sysctls(o, e) < 0)
+        return -1;
     if (o->memory && o->memory < 6 * 1024 * 1024)
         return herr_set(e, 0, "minimum memory limit allowed is 6MB");
     if (o->memory_swap > 0 && o->memory_swap < o->memory)
@@ -492,13 +516,13 @@ int ctr_create(const struct ctr_ctx *c, const struct ctr_opts *o, bool will_star
     _cleanup_free_ char *base = xasprintf("%s/containers", c->root);
     int r = fs_mkdir_p(base, 0700, e);
     if (r == 0) {
-        char *dir = ctr_dir(c, id);
-        if (mkdir(dir, 0700) < 0) {
+        _cleanup_free_ char *dir = ctr_dir(c, id);
+        /* Canonical: the bundle's bind sources (hosts, resolv.conf, hostname) may hold
+         * no symbolic link when the runtime opens them (rt_mount.c). */
+        if (mkdir(dir, 0700) < 0)
             r = herr_sys(e, "create %s", dir);
-            free(dir);
-        } else {
-            mk.dir = dir;
-        }
+        else if (!(mk.dir = realpath(dir, NULL)) && (r = herr_sys(e, "resolve %s", dir)))
+            rmdir(dir);
     }
     if (r == 0)
         r = fill(c, o, img, id, &mk, warnings, e);

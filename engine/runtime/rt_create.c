@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -57,6 +58,7 @@ static int child_setup(struct rt_init *c, char **exe, struct herr *e)
         if (ns->fd >= 0 && ns->flag != CLONE_NEWPID && setns(ns->fd, ns->flag) < 0)
             return herr_sys(e, "join %s namespace", rt_ns_name(ns->flag));
     }
+    rt_ns_close(&c->ns);
     /* The parent moves us into our cgroup while we build the root (see launch). A new
      * cgroup namespace must be rooted there, so then we wait before going on. */
     bool cgns = c->ns.new_flags & CLONE_NEWCGROUP;
@@ -106,7 +108,10 @@ __attribute__((noreturn)) static void child_fail(int sync_fd, int fifo_fd, struc
 __attribute__((noreturn)) static void child_main(struct rt_init *c)
 {
     struct herr e = {0};
-    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    int keep[RT_NS_MAX + 3] = {c->sync_fd, c->console_fd, c->state_dirfd};
+    for (size_t i = 0; i < c->ns.n; i++)
+        keep[i + 3] = c->ns.ns[i].fd;
+    rt_close_fds_except(keep, c->ns.n + 3);
     if (rt_sync_recv(c->sync_fd, &e) != RT_MSG_GO)
         _exit(1);
     char *exe = NULL;
@@ -197,6 +202,8 @@ static int load_bundle(const char *id, const struct rt_create_opts *o, struct la
         return -1;
     if (!(L->c.ns.new_flags & CLONE_NEWNS))
         return herr_set(e, EINVAL, "a new mount namespace is required");
+    if (rt_sysctl_check_all(hj_path(L->config, "linux.sysctl"), &L->c.ns, e) < 0)
+        return -1;
     if (seccomp_prepare(hj_path(L->config, "linux.seccomp"), &L->c.seccomp, e) < 0)
         return herr_wrap(e, "linux.seccomp");
     if (rt_hooks_parse(json_object_get(L->config, "hooks"), &L->c.hooks, e) < 0)
@@ -259,6 +266,11 @@ static int launch(const char *root, const char *id, const struct rt_create_opts 
             setns(L->c.ns.ns[i].fd, CLONE_NEWPID) < 0)
             return herr_sys(e, "join pid namespace");
     }
+    /* The init keeps this through its execve: until then no process of the container
+     * (a shared pid namespace, `exec` into a created container) may open its /proc/PID
+     * (exe, root, cwd, fd, mem). */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        return herr_sys(e, "prctl(PR_SET_DUMPABLE)");
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return herr_sys(e, "socketpair");

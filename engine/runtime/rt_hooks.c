@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/str.h"
 #include "engine/runtime/rt_internal.h"
@@ -30,12 +31,8 @@ int (*rt_self_hook)(char *const *args, const char *state, struct herr *e);
 
 static bool is_self(const char *path)
 {
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0)
-        return false;
-    self[n] = '\0';
-    return strcmp(self, path) == 0;
+    const char *self = fs_self_exe();
+    return self && strcmp(self, path) == 0;
 }
 
 static int check_strings(const json_t *arr, const char *what, const char *kind, size_t i,

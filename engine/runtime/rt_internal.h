@@ -56,11 +56,17 @@ int rt_console_connect(const char *path, struct herr *e);
 
 /* Parent/child sync over a SOCK_SEQPACKET pair; the child's end is close-on-exec, so
  * EOF after the last message means the execve succeeded. */
-/* RT_MSG_HOOKS: the init asks the runtime to run prestart and createRuntime hooks. */
-enum rt_msg_kind { RT_MSG_GO = 1, RT_MSG_READY, RT_MSG_ERROR, RT_MSG_HOOKS };
+/* RT_MSG_HOOKS: the init asks the runtime to run prestart and createRuntime hooks.
+ * RT_MSG_PID: exec's first child names the process it forked into the container. */
+enum rt_msg_kind { RT_MSG_GO = 1, RT_MSG_READY, RT_MSG_ERROR, RT_MSG_HOOKS, RT_MSG_PID };
 int rt_sync_send(int fd, enum rt_msg_kind kind, const struct herr *err);
-/* Returns the kind, 0 on EOF, -1 on error; an RT_MSG_ERROR fills e. */
+int rt_sync_send_pid(int fd, pid_t pid);
+/* Returns the kind, 0 on EOF, -1 on error; an RT_MSG_ERROR fills e, an RT_MSG_PID puts
+ * the pid in e->exit. */
 int rt_sync_recv(int fd, struct herr *e);
+/* Close every fd from 3 up but those in keep: what a process entering a container holds
+ * of the host is what a container root could take from it (CVE-2016-9962). */
+void rt_close_fds_except(const int *keep, size_t n);
 /* Report err to the parent and exit with err->exit (or 1). */
 __attribute__((noreturn)) void rt_child_fail(int sync_fd, struct herr *err);
 
@@ -97,6 +103,11 @@ struct rt_init {
     bool in_cgroup;      /* the runtime's "in your cgroup" GO has been received */
     pid_t host_pid;      /* our pid in the runtime's pid namespace; set only with hooks */
 };
+
+/* rt_sysctl.c: linux.sysctl checked against the namespaces (before anything exists),
+ * then written by the init through a procfs instance of its own. */
+int rt_sysctl_check_all(const json_t *sysctl, const struct rt_nsset *s, struct herr *e);
+int rt_sysctl_apply(const json_t *sysctl, struct herr *e);
 
 /* rt_mount.c: mounts, /dev, masked/read-only paths, sysctls, console, pivot_root. On
  * return the process is inside the container root. */

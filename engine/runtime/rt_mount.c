@@ -4,6 +4,7 @@
  * fd, so a symlink in the image can never send a mount or a write outside the root. */
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,20 +144,79 @@ static int propagate_at(int rootfd, const char *path, unsigned long prop, struct
 
 #define BIND_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME)
 
+/* A bind source is opened here, at start, and mounted from that fd. Its path was
+ * resolved when the container was created (sources hoist writes have no symbolic
+ * links), so any symbolic link in it now was put there since, maybe by a container that
+ * shares a volume with this one: refused, never followed (runc's CVE-2021-30465 class;
+ * a volume subpath swapped for a link to "/" would bind the host's root). */
+static int open_bind_source(const char *src, struct herr *e)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = RESOLVE_NO_SYMLINKS,
+    };
+    long fd;
+    do
+        fd = syscall(SYS_openat2, AT_FDCWD, src, &how, sizeof(how));
+    while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+    if (fd < 0 && errno == ELOOP)
+        return herr_set(e, ELOOP,
+                        "bind mount source \"%s\": a path component is a symbolic link (give "
+                        "the resolved path)",
+                        src);
+    if (fd < 0)
+        return herr_sys(e, "bind mount source \"%s\"", src);
+    return (int)fd;
+}
+
+static uint64_t mount_attrs(unsigned long flags)
+{
+    uint64_t a = 0;
+    if (flags & MS_RDONLY)
+        a |= MOUNT_ATTR_RDONLY;
+    if (flags & MS_NOSUID)
+        a |= MOUNT_ATTR_NOSUID;
+    if (flags & MS_NODEV)
+        a |= MOUNT_ATTR_NODEV;
+    if (flags & MS_NOEXEC)
+        a |= MOUNT_ATTR_NOEXEC;
+    if (flags & MS_NODIRATIME)
+        a |= MOUNT_ATTR_NODIRATIME;
+    return a;
+}
+
+/* The source's mount is cloned from its fd, given its flags while still detached and
+ * only then attached on the destination's fd: no path is looked up between the checks
+ * and the mount, so nothing a container swaps meanwhile changes what is mounted where,
+ * or which mount ends up read-only. */
 static int bind_mount(int rootfd, const char *src, const char *dest, const struct rt_mount_opts *o,
                       struct herr *e)
 {
+    _cleanup_close_ int sfd = open_bind_source(src, e);
     struct stat st;
-    if (stat(src, &st) < 0)
+    if (sfd < 0)
+        return -1;
+    if (fstat(sfd, &st) < 0)
         return herr_sys(e, "bind mount source \"%s\"", src);
     _cleanup_close_ int fd = ensure_in_root(rootfd, dest, !S_ISDIR(st.st_mode), e);
     if (fd < 0)
         return -1;
-    char fp[FDPATH_MAX];
-    if (mount(src, fdpath(fp, fd), NULL, MS_BIND | (o->recursive ? MS_REC : 0), NULL) < 0)
+    unsigned rec = o->recursive ? AT_RECURSIVE : 0;
+    _cleanup_close_ int tree = (int)syscall(
+        SYS_open_tree, sfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
+    if (tree < 0)
         return herr_sys(e, "bind mount \"%s\" on \"%s\"", src, dest);
-    if ((o->flags & BIND_FLAGS) && remount_at(rootfd, dest, o->flags & BIND_FLAGS, true, e) < 0)
-        return -1;
+    struct mount_attr attr = {.attr_set = mount_attrs(o->flags)};
+    if (o->flags & MS_NOATIME) {
+        attr.attr_set |= MOUNT_ATTR_NOATIME;
+        attr.attr_clr |= MOUNT_ATTR__ATIME;
+    }
+    if ((attr.attr_set || attr.attr_clr) &&
+        syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0)
+        return herr_sys(e, "set the flags of the bind mount on \"%s\"", dest);
+    if (syscall(SYS_move_mount, tree, "", fd, "",
+                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return herr_sys(e, "bind mount \"%s\" on \"%s\"", src, dest);
     return 0;
 }
 
@@ -222,11 +282,43 @@ static int mount_cgroup_v1(int rootfd, const char *dest, const char *cgpath,
     return ret;
 }
 
+/* Reopen a destination ensure_in_root made, refusing any symbolic link on the way: for
+ * the kernel's own filesystems and the console, which must be where the container
+ * expects them (runc's CVE-2019-16884 and CVE-2025-52565 classes). */
+static int reopen_no_symlinks(int rootfd, const char *path, struct herr *e)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+    if (fd < 0 && errno == ELOOP)
+        return herr_set(e, ELOOP, "\"%s\" in the container is or goes through a symbolic link",
+                        path);
+    if (fd < 0)
+        return herr_sys(e, "open \"%s\" in the container", path);
+    return fd;
+}
+
+static bool kernel_fs(const char *type)
+{
+    static const char *const kinds[] = {"proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue"};
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (strcmp(type, kinds[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 static int fs_mount(int rootfd, const char *type, const char *src, const char *dest,
                     unsigned long flags, const char *data, struct herr *e)
 {
     char fp[FDPATH_MAX];
     _cleanup_close_ int fd = ensure_in_root(rootfd, dest, false, e);
+    if (fd >= 0 && kernel_fs(type)) {
+        close(fd);
+        fd = reopen_no_symlinks(rootfd, dest, e);
+    }
     if (fd < 0)
         return -1;
     if (mount(src, fdpath(fp, fd), type, flags, data) < 0)
@@ -366,35 +458,15 @@ static int setup_console(struct rt_init *c, int rootfd, struct herr *e)
     _cleanup_close_ int slave = -1;
     if (rt_tty_setup(ptmx, c->console_fd, &slave, e) < 0)
         return -1;
-    _cleanup_close_ int con = ensure_in_root(rootfd, "/dev/console", true, e);
+    _cleanup_close_ int made = ensure_in_root(rootfd, "/dev/console", true, e);
+    if (made < 0)
+        return -1;
+    _cleanup_close_ int con = reopen_no_symlinks(rootfd, "/dev/console", e);
     if (con < 0)
         return -1;
     char a[FDPATH_MAX], b[FDPATH_MAX];
     if (mount(fdpath(a, slave), fdpath(b, con), NULL, MS_BIND, NULL) < 0)
         return herr_sys(e, "bind mount the pty on /dev/console");
-    return 0;
-}
-
-static int apply_sysctls(int rootfd, const json_t *sysctl, struct herr *e)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)sysctl, key, v)
-    {
-        const char *val = json_string_value(v);
-        if (!val || !*key || strstr(key, "..") || strchr(key, '/') == key)
-            return herr_set(e, EINVAL, "sysctl \"%s\": invalid key or value", key);
-        _cleanup_free_ char *path = xasprintf("/proc/sys/%s", key);
-        for (char *p = path + 10; *p; p++) {
-            if (*p == '.')
-                *p = '/';
-        }
-        _cleanup_close_ int fd = openat_root(rootfd, path, O_WRONLY | O_TRUNC, 0);
-        if (fd < 0)
-            return herr_sys(e, "sysctl \"%s\"", key);
-        if (write(fd, val, strlen(val)) < 0)
-            return herr_sys(e, "sysctl \"%s\" = \"%s\"", key, val);
-    }
     return 0;
 }
 
@@ -421,8 +493,28 @@ static int readonly_paths(int rootfd, const json_t *paths, struct herr *e)
     return 0;
 }
 
+/* Masks bind the host's /dev/null, checked to be that device (runc's CVE-2025-31133
+ * took the container's, which a symbolic link could replace). */
+static int open_dev_null(struct herr *e)
+{
+    _cleanup_close_ int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return herr_sys(e, "open /dev/null");
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+        return herr_set(e, EINVAL, "/dev/null is not the null device");
+    return steal_fd(&fd);
+}
+
 static int masked_paths(int rootfd, const json_t *paths, struct herr *e)
 {
+    if (!json_array_size(paths))
+        return 0;
+    _cleanup_close_ int null = open_dev_null(e);
+    if (null < 0)
+        return -1;
+    char np[FDPATH_MAX];
+    fdpath(np, null);
     size_t i;
     json_t *it;
     json_array_foreach(paths, i, it)
@@ -438,7 +530,7 @@ static int masked_paths(int rootfd, const json_t *paths, struct herr *e)
         if (fd < 0 || fstat(fd, &st) < 0)
             return herr_sys(e, "masked path \"%s\"", p);
         int r = S_ISDIR(st.st_mode) ? mount("tmpfs", fdpath(fp, fd), "tmpfs", MS_RDONLY, "size=0k")
-                                    : mount("/dev/null", fdpath(fp, fd), NULL, MS_BIND, NULL);
+                                    : mount(np, fdpath(fp, fd), NULL, MS_BIND, NULL);
         if (r < 0)
             return herr_sys(e, "mask \"%s\"", p);
     }
@@ -512,8 +604,7 @@ int rt_rootfs_setup(struct rt_init *c, struct herr *e)
         return -1;
     if (c->proc.terminal && setup_console(c, rootfd, e) < 0)
         return -1;
-    json_t *sysctl = hj_path(c->config, "linux.sysctl");
-    if (sysctl && apply_sysctls(rootfd, sysctl, e) < 0)
+    if (rt_sysctl_apply(hj_path(c->config, "linux.sysctl"), e) < 0)
         return -1;
     if (readonly_paths(rootfd, hj_path(c->config, "linux.readonlyPaths"), e) < 0 ||
         masked_paths(rootfd, hj_path(c->config, "linux.maskedPaths"), e) < 0)

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -175,20 +177,12 @@ static const struct {
 };
 #define N_EXEC_NS (sizeof(exec_ns) / sizeof(exec_ns[0]))
 
-__attribute__((noreturn)) static void exec_child(int sync, const int *nsfd, struct rt_proc *p,
+__attribute__((noreturn)) static void exec_child(int sync, struct rt_proc *p,
                                                  struct seccomp_prog *sp, int console_fd)
 {
     struct herr e = {0};
-    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     if (rt_sync_recv(sync, &e) != RT_MSG_GO)
         _exit(1);
-    for (size_t i = 0; i < N_EXEC_NS; i++) {
-        if (nsfd[i] >= 0 && exec_ns[i].flag != CLONE_NEWPID &&
-            setns(nsfd[i], exec_ns[i].flag) < 0) {
-            herr_sys(&e, "join %s namespace", exec_ns[i].name);
-            rt_child_fail(sync, &e);
-        }
-    }
     if (p->terminal) {
         int ptmx = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (ptmx < 0) {
@@ -204,6 +198,48 @@ __attribute__((noreturn)) static void exec_child(int sync, const int *nsfd, stru
         rt_child_fail(sync, &e);
     rt_proc_exec(p, sp, exe, &e);
     rt_child_fail(sync, &e);
+}
+
+/* The first child joins every namespace but the pid one while it is still outside the
+ * container's pid namespace, so no process of the container can see it; only the
+ * process it forks appears there, already with the container's root and cwd and no fd
+ * of the host but the sync socket (and the console socket with a terminal). It is
+ * forked with CLONE_PARENT: the runtime is its parent, to wait for it. */
+__attribute__((noreturn)) static void exec_enter(int sync, int *nsfd, struct rt_proc *p,
+                                                 struct seccomp_prog *sp, int console_fd)
+{
+    struct herr e = {0};
+    int keep[N_EXEC_NS + 2] = {sync, console_fd};
+    for (size_t i = 0; i < N_EXEC_NS; i++)
+        keep[i + 2] = nsfd[i];
+    rt_close_fds_except(keep, N_EXEC_NS + 2);
+    for (size_t i = 0; i < N_EXEC_NS; i++) {
+        if (nsfd[i] >= 0 && setns(nsfd[i], exec_ns[i].flag) < 0) {
+            herr_sys(&e, "join %s namespace", exec_ns[i].name);
+            rt_child_fail(sync, &e);
+        }
+        if (nsfd[i] >= 0)
+            close(nsfd[i]);
+    }
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0)
+        exec_child(sync, p, sp, console_fd);
+    if (pid < 0) {
+        herr_sys(&e, "fork into the container");
+        rt_child_fail(sync, &e);
+    }
+    _exit(rt_sync_send_pid(sync, pid) < 0);
+}
+
+/* Reap a child that is gone or must go. */
+static void reap(pid_t pid, bool kill_it)
+{
+    if (pid <= 0)
+        return;
+    if (kill_it)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
 }
 
 static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int *status,
@@ -222,9 +258,6 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
     int nsfd[N_EXEC_NS];
     _cleanup_close_ int console = -1;
     _cleanup_close_ int sync = -1;
-    /* Joining the container's pid namespace changes where our children go; we return to
-     * our own afterwards so nothing we fork later (sanitizer threads included) lands there. */
-    _cleanup_close_ int own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     for (size_t i = 0; i < N_EXEC_NS; i++)
         nsfd[i] = -1;
     if (rt_proc_parse(pj, &p, e) < 0)
@@ -256,10 +289,12 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
             herr_sys(e, "open %s", path);
             goto out;
         }
-        if (exec_ns[i].flag == CLONE_NEWPID && setns(nsfd[i], CLONE_NEWPID) < 0) {
-            herr_sys(e, "join pid namespace");
-            goto out;
-        }
+    }
+    /* Inherited by both children: /proc/PID of a process entering the container
+     * (exe, root, cwd, fd, mem) stays closed to the container's processes. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+        herr_sys(e, "prctl(PR_SET_DUMPABLE)");
+        goto out;
     }
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -267,19 +302,29 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
         goto out;
     }
     fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
+    pid_t first = fork();
+    if (first == 0) {
         close(sv[0]);
-        exec_child(sv[1], nsfd, &p, sp, console);
+        exec_enter(sv[1], nsfd, &p, sp, console);
     }
     close(sv[1]);
     sync = sv[0];
-    if (pid < 0) {
+    if (first < 0) {
         herr_sys(e, "fork");
         goto out;
     }
     struct herr ce = {0};
-    int k = -1;
+    int k = rt_sync_recv(sync, &ce);
+    reap(first, k != RT_MSG_PID);
+    if (k != RT_MSG_PID) {
+        if (k == RT_MSG_ERROR)
+            *e = ce;
+        else if (k >= 0)
+            herr_set(e, 0, "exec: the process exited during setup");
+        goto out;
+    }
+    pid_t pid = (pid_t)ce.exit;
+    k = -1;
     if (cg_enter(RT_CGROUP_FSROOT, st->cgroup_path, pid, e) == 0 &&
         rt_sync_send(sync, RT_MSG_GO, NULL) == 0)
         k = rt_sync_recv(sync, &ce);
@@ -288,9 +333,7 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
             *e = ce;
         else if (k > 0)
             herr_set(e, 0, "exec: the process exited during setup");
-        kill(pid, SIGKILL);
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-            ;
+        reap(pid, true);
         goto out;
     }
     if (o->pid_file) {
@@ -302,8 +345,6 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
     *status = o->detach ? 0 : rt_wait_forward(pid);
     ret = 0;
 out:
-    if (own_pidns >= 0)
-        setns(own_pidns, CLONE_NEWPID);
     for (size_t i = 0; i < N_EXEC_NS; i++) {
         if (nsfd[i] >= 0)
             close(nsfd[i]);

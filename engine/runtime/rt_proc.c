@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -258,6 +260,25 @@ static int lookup(const char *name, char *const *env, char **out, struct herr *e
     return herr_set(e, 0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
+/* The cwd is resolved as if "/" (the container's root by now) were the root, and magic
+ * links are refused: "/proc/self/fd/N" would otherwise name whatever directory fd N
+ * is, the host's included (runc's CVE-2024-21626). */
+static int enter_cwd(const char *cwd, struct herr *e)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    _cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+    if (fd >= 0) {
+        _cleanup_close_ int root = steal_fd(&fd);
+        fd = (int)syscall(SYS_openat2, root, cwd, &how, sizeof(how));
+    }
+    if (fd < 0 || fchdir(fd) < 0)
+        return herr_sys(e, "chdir to cwd \"%s\"", cwd);
+    return 0;
+}
+
 int rt_proc_setup(const struct rt_proc *p, struct seccomp_prog *sp, char **exe, struct herr *e)
 {
     for (size_t i = 0; i < p->nrlimits; i++) {
@@ -276,8 +297,8 @@ int rt_proc_setup(const struct rt_proc *p, struct seccomp_prog *sp, char **exe, 
         return -1;
     if (p->has_caps && apply_caps(p, e) < 0)
         return -1;
-    if (chdir(p->cwd) < 0)
-        return herr_sys(e, "chdir to cwd \"%s\"", p->cwd);
+    if (enter_cwd(p->cwd, e) < 0)
+        return -1;
     if (lookup(p->args[0], p->env, exe, e) < 0)
         return -1;
     if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -376,12 +397,37 @@ int rt_sync_recv(int fd, struct herr *e)
         return 0;
     if (n != (ssize_t)sizeof(m))
         return herr_sys(e, "read from the container init");
-    if (m.kind == RT_MSG_ERROR) {
+    if (m.kind == RT_MSG_PID) {
+        e->exit = m.exit;
+    } else if (m.kind == RT_MSG_ERROR) {
         m.msg[sizeof(m.msg) - 1] = '\0';
         herr_set(e, m.errnum, "%s", m.msg);
         e->exit = m.exit;
     }
     return m.kind;
+}
+
+void rt_close_fds_except(const int *keep, size_t n)
+{
+    unsigned int from = 3;
+    for (;;) {
+        unsigned int next = ~0U;
+        for (size_t i = 0; i < n; i++) {
+            if (keep[i] >= (int)from && (unsigned int)keep[i] < next)
+                next = (unsigned int)keep[i];
+        }
+        if (next > from)
+            close_range(from, next == ~0U ? ~0U : next - 1, 0);
+        if (next == ~0U)
+            return;
+        from = next + 1;
+    }
+}
+
+int rt_sync_send_pid(int fd, pid_t pid)
+{
+    struct herr m = {.exit = (int)pid};
+    return rt_sync_send(fd, RT_MSG_PID, &m);
 }
 
 void rt_child_fail(int sync_fd, struct herr *err)

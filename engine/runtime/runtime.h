@@ -47,6 +47,15 @@ struct rt_exec_opts {
     char *const *env;  /* K=V, appended */
     char *const *caps; /* added to every capability set */
 };
+/* A sysctl a container may set, given the namespaces it has to itself (own_ns:
+ * CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS bits); the error is runc's wording. */
+int rt_sysctl_check(const char *key, unsigned long own_ns, struct herr *e);
+
+/* Re-execute the process (argv) from a copy of its executable that nothing can write,
+ * unless it already runs from one; returns only when it does, or on failure. scratch is
+ * a directory of the runtime's (an empty layer is made there). See rt_seal.c. */
+int rt_exe_seal(const char *scratch, char **argv, struct herr *e);
+
 int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, int *status,
             struct herr *e);
 

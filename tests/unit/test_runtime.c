@@ -2,6 +2,8 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -150,12 +152,65 @@ static void test_spec_default(void **state)
     json_decref(s);
 }
 
+static void test_sysctl(void **state)
+{
+    (void)state;
+    struct herr e = {0};
+    const unsigned long all = CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
+    static const char *const ok[] = {
+        "net.ipv4.ip_forward", "net/ipv4/ip_unprivileged_port_start",
+        "kernel.shmmax",       "kernel.msgmnb",
+        "kernel.sem",          "kernel.shm_rmid_forced",
+        "fs.mqueue.msg_max",   "kernel.domainname",
+        "kernel.hostname",
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        assert_int_equal(rt_sysctl_check(ok[i], all, &e), 0);
+    static const char *const host[] = {
+        "vm.swappiness",
+        "kernel.core_pattern",
+        "kernel.modprobe",
+        "fs.file-max",
+        "kernel.shm_next_id_x",
+        "kernel.msg",
+        "net",
+        "fs.mqueue",
+        "kernel.randomize_va_space",
+    };
+    for (size_t i = 0; i < sizeof(host) / sizeof(host[0]); i++) {
+        assert_int_equal(rt_sysctl_check(host[i], all, &e), -1);
+        assert_non_null(strstr(e.msg, "is not in a separate kernel namespace"));
+    }
+    static const struct {
+        const char *key, *ns;
+        unsigned long own;
+    } shared[] = {
+        {"net.ipv4.ip_forward", "net", CLONE_NEWIPC | CLONE_NEWUTS},
+        {"kernel.shmmax", "ipc", CLONE_NEWNET | CLONE_NEWUTS},
+        {"fs.mqueue.queues_max", "ipc", CLONE_NEWNET},
+        {"kernel.domainname", "uts", CLONE_NEWNET | CLONE_NEWIPC},
+    };
+    for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+        assert_int_equal(rt_sysctl_check(shared[i].key, shared[i].own, &e), -1);
+        char want[64];
+        snprintf(want, sizeof(want), "host's %s namespace", shared[i].ns);
+        assert_non_null(strstr(e.msg, want));
+    }
+    static const char *const bad[] = {"",        ".net.x", "net..x", "net.x.", "net/../kernel/x",
+                                      "net.a b", "/net.x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(rt_sysctl_check(bad[i], all, &e), -1);
+        assert_non_null(strstr(e.msg, "invalid sysctl key"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_signals),       cmocka_unit_test(test_rlimits),
         cmocka_unit_test(test_mount_options), cmocka_unit_test(test_user),
         cmocka_unit_test(test_caps_and_ids),  cmocka_unit_test(test_spec_default),
+        cmocka_unit_test(test_sysctl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
