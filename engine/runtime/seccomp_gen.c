@@ -171,22 +171,22 @@ static void add_ival(struct ival *iv, size_t *n, uint32_t lo, uint32_t hi, uint3
 
 /* The rules items[0..n) of one syscall as libseccomp merges them: the first
  * unconditional rule decides alone; otherwise the conditional rules, when their merge is
- * known (see the top of the file). */
+ * known (see the top of the file). Conditional rules of different actions before an
+ * unconditional one may already make libseccomp refuse the profile. */
 static bool syscall_outcome(const struct item *items, size_t n, uint32_t *action, bool *conds)
 {
-    for (size_t m = 0; m < n; m++)
+    bool one_action = true, single = true;
+    for (size_t m = 0; m < n; m++) {
         if (!items[m].r.ncond) {
             *action = items[m].r.action;
             *conds = false;
-            return true;
+            return one_action;
         }
+        one_action = one_action && items[m].r.action == items[0].r.action;
+        single = single && items[m].r.ncond == 1;
+    }
     *conds = true;
-    if (n == 1)
-        return true;
-    for (size_t m = 0; m < n; m++)
-        if (items[m].r.ncond != 1 || items[m].r.action != items[0].r.action)
-            return false;
-    return true;
+    return n == 1 || (one_action && single);
 }
 
 /* Cover [lo, hi] with ranges; numbers without rules get the default action. */
