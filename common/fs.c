@@ -7,6 +7,7 @@
 
 #include "common/cleanup.h"
 #include "common/err.h"
+#include "common/exe_seal.h"
 #include "common/fs.h"
 #include "common/str.h"
 
@@ -153,7 +154,7 @@ const char *fs_self_exe(void)
         return self;
     /* The runtime re-executes itself from a sealed copy (rt_exe_seal), whose
      * /proc/self/exe names no file on the host: the real path comes along. */
-    const char *from = getenv("HOIST_SEALED_FROM");
+    const char *from = getenv(EXE_SEAL_ENV);
     if (from && *from && strlen(from) < sizeof(self)) {
         strcpy(self, from);
         return self;

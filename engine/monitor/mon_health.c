@@ -233,7 +233,7 @@ static void spawn(void)
         sigprocmask(SIG_SETMASK, &none, NULL);
         /* The monitor ignores SIGPIPE; the probe's programs must not inherit that. */
         signal(SIGPIPE, SIG_DFL);
-        execv(h.argv[0], h.argv);
+        mon_exec_runtime(h.argv, h.cfg->run_dir);
         dprintf(2, "exec %s: %s", h.argv[0], strerror(errno));
         _exit(127);
     }

@@ -50,6 +50,10 @@ int mon_listen(const char *path, int type);
 /* recvmsg with up to maxfds SCM_RIGHTS descriptors (close-on-exec). */
 ssize_t mon_recv_fds(int sock, char *buf, size_t len, int *fds, int maxfds, int *nfds);
 void mon_rm_rf(const char *path);
+/* Exec the runtime; hoist's own from a sealed copy (scratch: a directory of ours), so
+ * it need not re-execute itself before entering the container (rt_seal.c). Returns
+ * only on failure. */
+void mon_exec_runtime(char *const argv[], const char *scratch);
 /* The kernel's OOM-kill count of a container cgroup ("/parent/id") is non-zero. */
 bool mon_oom_killed(const char *cgroup);
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/exe_seal.h"
 #include "engine/monitor/mon_internal.h"
 
 int mon_write_all(int fd, const void *buf, size_t len)
@@ -214,4 +215,12 @@ bool mon_oom_killed(const char *cgroup)
         return true;
     snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.events", cgroup);
     return count_after(path, "oom_kill ") > 0;
+}
+
+void mon_exec_runtime(char *const argv[], const char *scratch)
+{
+    const char *slash = strrchr(argv[0], '/');
+    if (strcmp(slash ? slash + 1 : argv[0], "hoist") == 0)
+        exe_seal_exec(argv[0], scratch, argv);
+    execv(argv[0], argv);
 }

@@ -406,7 +406,7 @@ static int start_once(char *err, size_t errlen)
         sigset_t all;
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
-        execv(argv[0], argv);
+        mon_exec_runtime(argv, m.cfg.run_dir);
         dprintf(2, "exec %s: %s", argv[0], strerror(errno));
         _exit(127);
     }
