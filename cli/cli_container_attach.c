@@ -16,6 +16,7 @@
 
 #include "cli/cli_container_int.h"
 #include "common/cleanup.h"
+#include "common/exe_seal.h"
 #include "common/err.h"
 #include "common/fs.h"
 #include "common/json.h"
@@ -349,6 +350,9 @@ int cli_ctr_exec(const struct ctr_ctx *c, int argc, char **argv)
             int null = open("/dev/null", O_RDONLY);
             dup2(null, 0);
         }
+        /* Sealed here, or the runtime would re-execute itself so (rt_seal.c). */
+        if (c->self && strcmp(rt[0], c->self) == 0)
+            exe_seal_exec(rt[0], run, rt);
         execv(rt[0], rt);
         fprintf(stderr, "hoist: exec %s: %s\n", rt[0], strerror(errno));
         _exit(127);
