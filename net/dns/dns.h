@@ -4,6 +4,7 @@
 #ifndef HOIST_NET_DNS_H
 #define HOIST_NET_DNS_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,13 @@
  * as these descriptors. */
 #define DNS_UDP_FD 3
 #define DNS_TCP_FD 4
+
+/* What hoist-dns runs as once its sockets are bound: nobody/nogroup by number, so it
+ * needs no passwd entry (and no NSS in a static executable). */
+#define DNS_UID 65534
+#define DNS_GID 65534
+/* The flags of the reader's one open call, pinned by its filter. */
+#define DNS_READER_OPEN (O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
 
 /* Removed containers must vanish from caches at once. */
 #define DNS_TTL 0
@@ -112,5 +120,24 @@ size_t dns_reply6(const struct dns_query *q, const uint8_t (*addrs)[16], size_t 
                   uint8_t *out, size_t cap);
 /* The Name of the endpoint holding addr (network byte order), NULL when none. */
 const char *dns_table_ptr(const struct dns_table *t, uint32_t addr);
+
+/* Confinement (dns_sandbox.c). Each returns -1 with errno on failure.
+ * Switch to DNS_UID/DNS_GID without supplementary groups, keeping only the capabilities
+ * in the bit mask keep (effective and permitted; 0 for none); empty the inheritable,
+ * ambient and bounding sets; no new privileges; not dumpable. The caller must be root. */
+int dns_drop_privileges(uint64_t keep);
+/* Install the responder's seccomp filter (after which only its loop's calls are
+ * allowed), or the reader's, whose one open call must name dirfd. Sets no-new-privs
+ * itself. Without a filter for the architecture built for, these do nothing. */
+int dns_seccomp_responder(void);
+int dns_seccomp_reader(int dirfd);
+/* The reader, hoist-dns's second process, forked while root: drops to DNS_UID keeping
+ * CAP_DAC_READ_SEARCH alone, installs its filter, then answers each byte read from sock
+ * with an open descriptor of name in dirfd (SCM_RIGHTS) beside 0, or with the errno of
+ * the failed open. Exits when sock is closed. */
+_Noreturn void dns_reader_run(int sock, int dirfd, const char *name);
+/* Ask the reader over sock: *fd is the record, or -1 with *err. -1 when the reader is
+ * gone. */
+int dns_reader_ask(int sock, int *fd, int *err);
 
 #endif

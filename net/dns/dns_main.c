@@ -7,7 +7,10 @@
  *   hoist-dns --record PATH --network NAME --subnet A.B.C.D/N [--no-names] [--no-forward]
  *
  * --no-names: answer no endpoint names (docker's default network); --no-forward: relay
- * nothing (internal networks). It exits when the record is gone. */
+ * nothing (internal networks). It exits when the record is gone.
+ *
+ * Once set up it runs as nobody without capabilities, under a seccomp filter
+ * (dns_sandbox.c); a reader process opens the record for it (see sandbox()). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,10 +41,18 @@
 #define RELAY_MAX 4096
 #define SERVER_TIMEOUT_MS 2000
 #define CONN_IDLE_MS 10000
-/* How often an idle responder checks that its network still exists. */
+/* How often the responder asks for its record even without an inotify event: it exits
+ * once the record is gone, and a missed event costs no more than this. */
 #define IDLE_CHECK_MS 5000
 #define CONN_UDP (-1)
 #define CONN_GONE (-2)
+/* The reader's name in ps and /proc/PID/comm, so it is told from the responder. */
+#define READER_COMM "hoist-dns-read"
+/* Renames onto the record (how hoist writes it), its removal, and the directory's own
+ * end; events without a name (the directory's, an overflowed queue) count as changes. */
+#define WATCH_MASK                                                                                 \
+    (IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_DELETE | IN_ATTRIB | IN_DELETE_SELF |       \
+     IN_MOVE_SELF | IN_ONLYDIR)
 
 struct conn {
     int fd;
@@ -70,6 +84,10 @@ struct fwd {
 
 static struct {
     const char *record, *network;
+    const char *record_name; /* its last component, what the reader opens */
+    int reader;              /* socket to the reader */
+    pid_t reader_pid;
+    int watch;             /* inotify on the record's directory */
     uint32_t subnet, mask; /* network byte order */
     bool names, forward;
     struct sockaddr_storage servers[MAX_SERVERS];
@@ -140,18 +158,41 @@ static void read_resolv_conf(void)
     g.domains[1 + ndom] = NULL;
 }
 
-/* Re-read the record when it was replaced or touched; false when it is gone. */
+/* The reader goes first, so that nothing of hoist-dns outlives the responder (net_dns_stop
+ * waits for this process only). _exit: once sandboxed nothing may run at exit (the
+ * sanitizers' leak check stops the world with ptrace, which neither the filter nor
+ * non-dumpable permits). */
+static _Noreturn void quit(int code)
+{
+    if (g.reader >= 0)
+        close(g.reader);
+    while (g.reader_pid > 0 && waitpid(g.reader_pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    _exit(code);
+}
+
+static void on_term(int sig)
+{
+    (void)sig;
+    quit(0);
+}
+
+/* Re-read the record when it was replaced or touched; false when it is gone (or the
+ * reader is, and it can never be read again). */
 static bool refresh(void)
 {
-    struct stat st;
-    if (stat(g.record, &st) < 0)
-        return errno != ENOENT;
-    if (!g.names || (st.st_ino == g.ino && st.st_mtim.tv_sec == g.mtime.tv_sec &&
-                     st.st_mtim.tv_nsec == g.mtime.tv_nsec))
-        return true;
-    int fd = open(g.record, O_RDONLY | O_CLOEXEC);
+    int fd, err = 0;
+    if (dns_reader_ask(g.reader, &fd, &err) < 0)
+        return false;
     if (fd < 0)
+        return err != ENOENT;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !g.names ||
+        (st.st_ino == g.ino && st.st_mtim.tv_sec == g.mtime.tv_sec &&
+         st.st_mtim.tv_nsec == g.mtime.tv_nsec)) {
+        close(fd);
         return true;
+    }
     char *buf = malloc((size_t)st.st_size + 1);
     size_t have = 0;
     ssize_t n = 0;
@@ -169,6 +210,66 @@ static bool refresh(void)
     }
     free(buf);
     return true;
+}
+
+/* Whether the queued inotify events say the record may have changed. */
+static bool record_events(void)
+{
+    _Alignas(struct inotify_event) char buf[4096];
+    bool hit = false;
+    ssize_t n;
+    while ((n = read(g.watch, buf, sizeof(buf))) > 0) {
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            if (ev->len == 0 || strcmp(ev->name, g.record_name) == 0)
+                hit = true;
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    return hit;
+}
+
+/* The record lives under hoist's --root, which only root may search, and may itself be
+ * readable by root only: once nobody, the responder cannot open it. A reader process,
+ * forked while root, keeps a descriptor of the record's directory and of all privileges
+ * CAP_DAC_READ_SEARCH alone, and hands the responder an open descriptor of the record
+ * on request; it never sees a packet. Records are replaced by rename, so a descriptor of
+ * the record itself would go stale; an inotify watch on the directory, set while root,
+ * tells the responder when to ask. */
+static int sandbox(void)
+{
+    char dir[4096] = ".";
+    const char *slash = strrchr(g.record, '/');
+    g.record_name = slash ? slash + 1 : g.record;
+    if (slash)
+        snprintf(dir, sizeof(dir), "%.*s", slash == g.record ? 1 : (int)(slash - g.record),
+                 g.record);
+    int sv[2];
+    g.watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (g.watch < 0 || inotify_add_watch(g.watch, dir, WATCH_MASK) < 0 ||
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -1;
+    g.reader = sv[0];
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+        return -1;
+    g.reader_pid = fork();
+    if (g.reader_pid < 0)
+        return -1;
+    if (g.reader_pid == 0) {
+        close(sv[0]);
+        close(g.watch);
+        close(DNS_UDP_FD);
+        close(DNS_TCP_FD);
+        prctl(PR_SET_NAME, READER_COMM, 0, 0, 0);
+        dns_reader_run(sv[1], dirfd, g.record_name);
+    }
+    close(sv[1]);
+    close(dirfd);
+    struct sigaction sa = {.sa_handler = on_term};
+    if (sigaction(SIGTERM, &sa, NULL) < 0)
+        return -1;
+    return dns_drop_privileges(0) < 0 || dns_seccomp_responder() < 0 ? -1 : 0;
 }
 
 /* Queries of the connection still upstream are answered nowhere: the slot may be reused
@@ -528,18 +629,22 @@ int main(int argc, char **argv)
         g.conns[i].fd = -1;
     for (int i = 0; i < MAX_FWD; i++)
         g.fwds[i].fd = -1;
+    g.reader = -1;
+    if (sandbox() < 0)
+        quit(1);
     if (!refresh())
-        return 0;
+        quit(0);
 
-    struct pollfd p[2 + MAX_CONNS + MAX_FWD];
-    int idx[2 + MAX_CONNS + MAX_FWD];
-    unsigned serial[2 + MAX_CONNS + MAX_FWD];
+    struct pollfd p[3 + MAX_CONNS + MAX_FWD];
+    int idx[3 + MAX_CONNS + MAX_FWD];
+    unsigned serial[3 + MAX_CONNS + MAX_FWD];
     int64_t last_check = now_ms();
     for (;;) {
         int n = 0;
         int64_t now = now_ms(), wake = last_check + IDLE_CHECK_MS;
         p[n++] = (struct pollfd){.fd = DNS_UDP_FD, .events = POLLIN};
         p[n++] = (struct pollfd){.fd = DNS_TCP_FD, .events = POLLIN};
+        p[n++] = (struct pollfd){.fd = g.watch, .events = POLLIN};
         for (int i = 0; i < MAX_CONNS; i++) {
             struct conn *c = &g.conns[i];
             if (c->fd >= 0 && c->deadline <= now)
@@ -563,17 +668,19 @@ int main(int argc, char **argv)
         }
         int r = poll(p, (nfds_t)n, wake > now ? (int)(wake - now) : 0);
         if (r < 0 && errno != EINTR)
-            return 1;
+            quit(1);
         now = now_ms();
-        /* Lookups see the record as it is now; an idle responder checks it is wanted. */
-        if (r > 0 || now - last_check >= IDLE_CHECK_MS) {
+        /* Lookups see the record as it is now: its writer renamed it before it told
+         * anyone of the change, so the event is here before any query that follows.
+         * Every few seconds the responder also checks that it is still wanted. */
+        if ((r > 0 && p[2].revents && record_events()) || now - last_check >= IDLE_CHECK_MS) {
             last_check = now;
             if (!refresh())
-                return 0;
+                quit(0);
         }
         if (r <= 0)
             continue;
-        for (int i = 2; i < n; i++) {
+        for (int i = 3; i < n; i++) {
             if (!p[i].revents)
                 continue;
             if (idx[i] < MAX_CONNS)

@@ -49,11 +49,13 @@ dns_pid() {
     cat "$ROOT/networks/$1.dns.pid"
 }
 
-# hoist-dns processes of this test.
+# hoist-dns processes of this test: responders, or with "read" their record readers.
 responders() {
-    local p n=0
+    local p n=0 comm=hoist-dns
+    [ "${1:-}" = read ] && comm=hoist-dns-read
     for p in /proc/[0-9]*; do
-        if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q "^hoist-dns .*$TESTDIR"; then
+        if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q "^hoist-dns .*$TESTDIR" &&
+            [ "$(cat "$p/comm" 2>/dev/null)" = "$comm" ]; then
             n=$((n + 1))
         fi
     done
@@ -203,11 +205,14 @@ teardown() {
     mkns
     hoist network attach --pid "$NSPID" --name web front c1 >/dev/null
     pid=$(dns_pid front)
-    # Its own session, stdio on /dev/null, nothing but its two sockets besides.
+    # Its own session, stdio on /dev/null, nothing but its two sockets besides, its
+    # watch on the networks directory and its socket to the reader.
     [ "$(awk '{print $6}' /proc/$pid/stat)" != "$(awk '{print $6}' /proc/$$/stat)" ]
-    [ "$(ls /proc/$pid/fd | sort -n | tr '\n' ' ')" = "0 1 2 3 4 " ]
+    [ "$(ls /proc/$pid/fd | sort -n | tr '\n' ' ')" = "0 1 2 3 4 5 6 " ]
     for fd in 0 1 2; do [ "$(readlink /proc/$pid/fd/$fd)" = /dev/null ]; done
     readlink /proc/$pid/fd/3 | grep -q '^socket:'
+    [ "$(readlink /proc/$pid/fd/5)" = "anon_inode:inotify" ]
+    readlink /proc/$pid/fd/6 | grep -q '^socket:'
     # SIGHUP (bit 1) and SIGPIPE (bit 13) are ignored.
     ign=$((16#$(awk '/^SigIgn/ {print $2}' /proc/$pid/status)))
     [ $((ign & 1)) -eq 1 ] && [ $((ign & 4096)) -eq 4096 ]
@@ -233,7 +238,7 @@ teardown() {
     mv "$ROOT/networks/front.json" "$TESTDIR/front.json"
     [ "$($TOOL raw 10.96.0.1 123401000001000000000000037765620000010001)" = none ]
     for _ in $(seq 100); do [ -d /proc/$pid ] && [ "$(awk '{print $3}' /proc/$pid/stat)" != Z ] || break; sleep 0.01; done
-    [ "$(responders)" -eq 0 ]
+    [ "$(responders)" -eq 0 ] && [ "$(responders read)" -eq 0 ]
     mv "$TESTDIR/front.json" "$ROOT/networks/front.json"
 }
 

@@ -1,13 +1,24 @@
 /* The DNS responder's pure parts: names and queries from untrusted bytes, replies, the
  * name table read from a network record, lookups. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -464,13 +475,188 @@ static void test_fuzz(void **state)
     }
 }
 
+/* The seccomp filters, installed in forked children: a call outside the list kills the
+ * child with SIGSYS, the calls of the loop do not. The child reports through its exit
+ * status only (no cmocka in it), and is not dumpable, so no core is written. */
+static int in_child(void (*fn)(int), int arg)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        fn(arg);
+        _exit(0);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    return st;
+}
+
+static bool killed_by_sigsys(int st)
+{
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
+}
+
+static void responder_filter(int call)
+{
+    if (dns_seccomp_responder() < 0)
+        _exit(10);
+    switch (call) {
+    case 0: {
+        /* What the loop does, all allowed. */
+        struct timespec ts;
+        if (close(-1) != -1 || errno != EBADF || clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+            _exit(11);
+        int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || close(fd) < 0)
+            _exit(12);
+        void *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED || munmap(m, 1 << 20) < 0)
+            _exit(13);
+        return;
+    }
+    case 1:
+        syscall(SYS_getppid);
+        break;
+    case 2:
+        /* The responder opens nothing once set up: the reader does. */
+        syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY);
+        break;
+    case 3:
+        syscall(SYS_socket, AF_UNIX, SOCK_DGRAM, 0);
+        break;
+    case 4:
+        syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        break;
+    case 5:
+        syscall(SYS_execve, "/bin/true", NULL, NULL);
+        break;
+#ifdef __x86_64__
+    case 6: {
+        /* getpid through the i386 entry point: another architecture. */
+        long r = 20;
+        __asm__ volatile("int $0x80" : "+a"(r) : : "memory");
+        break;
+    }
+    case 7:
+        /* getpid as an x32 call: the x86_64 arch, with the x32 bit. */
+        syscall(0x40000000 | SYS_getpid);
+        break;
+#endif
+    }
+    _exit(20);
+}
+
+static void test_seccomp_responder(void **state)
+{
+    (void)state;
+    int st = in_child(responder_filter, 0);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+#ifdef __x86_64__
+    int ncalls = 8;
+#else
+    int ncalls = 6;
+#endif
+    for (int call = 1; call < ncalls; call++) {
+        st = in_child(responder_filter, call);
+        if (!killed_by_sigsys(st))
+            fail_msg("call %d: status %#x, expected SIGSYS", call, st);
+    }
+}
+
+static int reader_dir = -1;
+
+static void reader_filter(int call)
+{
+    if (dns_seccomp_reader(reader_dir) < 0)
+        _exit(10);
+    int fd;
+    switch (call) {
+    case 0:
+        fd = (int)syscall(SYS_openat, reader_dir, ".", DNS_READER_OPEN);
+        if (fd < 0 || close(fd) < 0)
+            _exit(11);
+        return;
+    case 1:
+        syscall(SYS_openat, reader_dir, ".", O_RDWR | O_CLOEXEC);
+        break;
+    case 2:
+        syscall(SYS_openat, AT_FDCWD, "/", DNS_READER_OPEN);
+        break;
+    case 3:
+        syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0);
+        break;
+    }
+    _exit(20);
+}
+
+static void test_seccomp_reader(void **state)
+{
+    (void)state;
+    reader_dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(reader_dir >= 0);
+    int st = in_child(reader_filter, 0);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    for (int call = 1; call < 4; call++) {
+        st = in_child(reader_filter, call);
+        if (!killed_by_sigsys(st))
+            fail_msg("call %d: status %#x, expected SIGSYS", call, st);
+    }
+    close(reader_dir);
+}
+
+static void drop(int keep)
+{
+    if (dns_drop_privileges(keep ? 1ull << CAP_DAC_READ_SEARCH : 0) < 0)
+        _exit(10);
+    uid_t r, e, s;
+    gid_t rg, eg, sg;
+    if (getresuid(&r, &e, &s) < 0 || r != DNS_UID || e != DNS_UID || s != DNS_UID ||
+        getresgid(&rg, &eg, &sg) < 0 || rg != DNS_GID || eg != DNS_GID || sg != DNS_GID ||
+        getgroups(0, NULL) != 0)
+        _exit(11);
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct d[2];
+    uint32_t want = keep ? 1u << CAP_DAC_READ_SEARCH : 0;
+    if (syscall(SYS_capget, &hdr, d) < 0 || d[0].effective != want || d[0].permitted != want ||
+        d[0].inheritable || d[1].effective || d[1].permitted || d[1].inheritable)
+        _exit(12);
+    for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0 ||
+            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) != 0)
+            _exit(13);
+    if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+        _exit(14);
+}
+
+static void test_drop_privileges(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    for (int keep = 0; keep < 2; keep++) {
+        int st = in_child(drop, keep);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_name_read),   cmocka_unit_test(test_name_write),
-        cmocka_unit_test(test_parse_query), cmocka_unit_test(test_reply),
-        cmocka_unit_test(test_ptr_addr),    cmocka_unit_test(test_table),
-        cmocka_unit_test(test_ipv6),        cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_name_read),
+        cmocka_unit_test(test_name_write),
+        cmocka_unit_test(test_parse_query),
+        cmocka_unit_test(test_reply),
+        cmocka_unit_test(test_ptr_addr),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_ipv6),
+        cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_seccomp_responder),
+        cmocka_unit_test(test_seccomp_reader),
+        cmocka_unit_test(test_drop_privileges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
