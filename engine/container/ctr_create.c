@@ -228,12 +228,17 @@ static int validate(const struct ctr_opts *o, char ***warnings, struct herr *e)
                         "you should always set the memory limit when using the "
                         "memoryswap limit");
     _cleanup_json_ json_t *hc = NULL;
-    if (ctr_health_record(&o->health, NULL, &hc, e) < 0)
+    if (ctr_health_record(&o->health, NULL, &hc, e) < 0 || ctr_host_validate(o, warnings, e) < 0)
         return -1;
     return check_security_opts(o->security_opt, warnings, e);
 }
 
-static json_t *host_config(const struct ctr_opts *o, struct herr *e)
+int ctr_check(const struct ctr_opts *o, char ***warnings, struct herr *e)
+{
+    return validate(o, warnings, e);
+}
+
+static json_t *host_config(const struct ctr_ctx *c, const struct ctr_opts *o, struct herr *e)
 {
     char pol[32] = "no";
     int max = 0;
@@ -252,14 +257,17 @@ static json_t *host_config(const struct ctr_opts *o, struct herr *e)
     long long swap = o->memory_swap;
     if (o->memory && !swap)
         swap = 2 * o->memory;
-    return json_pack("{s:s,s:{s:s,s:i},s:b,s:o,s:o,s:b,s:b,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I}",
-                     "NetworkMode", o->network ? o->network : "none", "RestartPolicy", "Name", pol,
-                     "MaximumRetryCount", max, "AutoRemove", o->rm, "CapAdd", add, "CapDrop", drop,
-                     "Privileged", o->privileged, "ReadonlyRootfs", o->read_only, "SecurityOpt",
-                     hj_from_strv(o->security_opt), "Ulimits", ul, "Sysctls", sys, "Memory",
-                     (json_int_t)o->memory, "MemorySwap", (json_int_t)swap, "NanoCpus",
-                     (json_int_t)o->nano_cpus, "CpuShares", (json_int_t)o->cpu_shares, "PidsLimit",
-                     (json_int_t)o->pids_limit);
+    json_t *hc = json_pack("{s:s,s:{s:s,s:i},s:b,s:o,s:o,s:b,s:b,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I}",
+                           "NetworkMode", o->network ? o->network : "none", "RestartPolicy", "Name",
+                           pol, "MaximumRetryCount", max, "AutoRemove", o->rm, "CapAdd", add,
+                           "CapDrop", drop, "Privileged", o->privileged, "ReadonlyRootfs",
+                           o->read_only, "SecurityOpt", hj_from_strv(o->security_opt), "Ulimits",
+                           ul, "Sysctls", sys, "Memory", (json_int_t)o->memory, "MemorySwap",
+                           (json_int_t)swap, "NanoCpus", (json_int_t)o->nano_cpus, "CpuShares",
+                           (json_int_t)o->cpu_shares, "PidsLimit", (json_int_t)o->pids_limit);
+    if (ctr_host_record(c, o, hc, e) < 0)
+        hc = (json_decref(hc), NULL);
+    return hc;
 }
 
 static char **build_env(const struct ctr_opts *o, const json_t *icfg, const char *hostname)
@@ -356,7 +364,7 @@ static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image 
                 const char *id, struct made *mk, char ***warnings, struct herr *e)
 {
     json_t *icfg = json_object_get(img->config, "config");
-    json_t *hc = host_config(o, e);
+    json_t *hc = host_config(c, o, e);
     if (!hc)
         return -1;
     json_t *ep, *cmd;
@@ -445,7 +453,8 @@ static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image 
     struct ctr_user u;
     if (rootfd < 0)
         return herr_sys(e, "open %s", merged);
-    if (ctr_user_resolve(rootfd, user, &u, e) < 0)
+    if (ctr_user_resolve(rootfd, user, &u, e) < 0 ||
+        ctr_host_groups(rootfd, json_object_get(rec, "HostConfig"), &u, e) < 0)
         return -1;
     json_t *jenv = json_object_get(json_object_get(rec, "Config"), "Env");
     if (!env_has(env, "HOME")) {
