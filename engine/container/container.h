@@ -79,6 +79,7 @@ struct ctr_opts {
     const char *cgroup_parent;  /* NULL: ctr_ctx's */
     bool oom_kill_disable;      /* cgroup v1 only, a warning on v2 (as docker) */
     int oom_score_adj;          /* -1000..1000 */
+    char **expose;              /* PORT[-PORT][/PROTO]: recorded as Config.ExposedPorts */
 };
 
 /* Validate options, make the record, bundle and overlay dirs. Leaves nothing behind on

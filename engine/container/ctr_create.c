@@ -323,6 +323,41 @@ static int command(const struct ctr_opts *o, const json_t *icfg, json_t **ep, js
     return 0;
 }
 
+/* The image's exposed ports plus --expose "PORT[-PORT][/PROTO]", docker's
+ * Config.ExposedPorts. */
+static int exposed_ports(char *const *expose, const json_t *icfg, json_t *cfg, struct herr *e)
+{
+    json_t *ports = json_deep_copy(json_object_get(icfg, "ExposedPorts"));
+    if (!json_is_object(ports))
+        ports = (json_decref(ports), json_object());
+    json_object_set_new(cfg, "ExposedPorts", ports);
+    for (; expose && *expose; expose++) {
+        unsigned lo, hi;
+        char proto[8] = "tcp";
+        int n = 0;
+        if (sscanf(*expose, "%u-%u%n", &lo, &hi, &n) != 2) {
+            n = 0;
+            if (sscanf(*expose, "%u%n", &lo, &n) != 1)
+                return herr_plain(e, 0, "invalid exposed port \"%s\"", *expose);
+            hi = lo;
+        }
+        const char *rest = *expose + n;
+        if (*rest == '/')
+            snprintf(proto, sizeof(proto), "%s", rest + 1);
+        else if (*rest)
+            return herr_plain(e, 0, "invalid exposed port \"%s\"", *expose);
+        if (!lo || hi > 65535 || lo > hi ||
+            (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
+            return herr_plain(e, 0, "invalid exposed port \"%s\"", *expose);
+        for (unsigned p = lo; p <= hi; p++) {
+            char key[24];
+            snprintf(key, sizeof(key), "%u/%s", p, proto);
+            json_object_set_new(ports, key, json_object());
+        }
+    }
+    return 0;
+}
+
 static char *lowerdir(const struct image *img)
 {
     size_t n = strv_len(img->layers), len = 1;
@@ -431,6 +466,8 @@ static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image 
         "HostnamePath", hnp, "HostsPath", hsp, "ResolvConfPath", rsp);
     if (!rec)
         return herr_set(e, 0, "container %s: cannot build the record", id);
+    if (exposed_ports(o->expose, icfg, json_object_get(rec, "Config"), e) < 0)
+        return -1;
     if (o->stop_timeout >= 0)
         json_object_set_new(json_object_get(rec, "Config"), "StopTimeout",
                             json_integer(o->stop_timeout));
