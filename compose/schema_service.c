@@ -601,7 +601,7 @@ static const struct sfield service_fields[] = {
     REFUSED("isolation", sc_str, "[\"default\"]", "isolation is a Windows option"),
     OWN("label_file", sc_str_or_strs),
     MAPPED("labels", sc_kv),
-    MAPPED("links", sc_strs),
+    OWN("links", sc_strs),
     REFUSED("logging", sc_logging, "[{\"driver\": \"json-file\"}]",
             "containers log to a json-file without rotation"),
     REFUSED("mac_address", sc_str, NULL, "MAC addresses are not configurable"),
