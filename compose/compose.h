@@ -17,7 +17,8 @@
  *     stop_grace_period: Go duration string ("1m30s")
  *     command, entrypoint: array of strings (a string form is shell-split)
  *     environment: object name -> string or null (env_file contents merged in)
- *     labels, annotations, sysctls, build.args: object name -> string
+ *     labels (label_file contents merged in), annotations, sysctls, build.args: object
+ *       name -> string
  *     cap_add, cap_drop, dns, dns_search, dns_opt, expose, security_opt, devices,
  *       extra_hosts ("host=ip"), group_add, links, external_links, volumes_from,
  *       device_cgroup_rules, profiles: array of strings
