@@ -156,6 +156,7 @@ static void free_opts(struct ctr_opts *o)
     strv_free(o->dns), strv_free(o->dns_search), strv_free(o->dns_opt);
     strv_free(o->extra_hosts), strv_free(o->volumes), strv_free(o->mounts);
     strv_free(o->tmpfs), strv_free(o->volumes_from);
+    cli_ctr_host_free(o);
 }
 
 static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra, bool run)
@@ -212,6 +213,16 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra
         {"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
         {"health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL},
         {"no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK},
+        {"pid", required_argument, NULL, CLI_OPT_PID},
+        {"ipc", required_argument, NULL, CLI_OPT_IPC},
+        {"uts", required_argument, NULL, CLI_OPT_UTS},
+        {"shm-size", required_argument, NULL, CLI_OPT_SHM_SIZE},
+        {"device", required_argument, NULL, CLI_OPT_DEVICE},
+        {"device-cgroup-rule", required_argument, NULL, CLI_OPT_DEVICE_RULE},
+        {"group-add", required_argument, NULL, CLI_OPT_GROUP_ADD},
+        {"cgroup-parent", required_argument, NULL, CLI_OPT_CGROUP_PARENT},
+        {"oom-kill-disable", no_argument, NULL, CLI_OPT_OOM_KILL_DISABLE},
+        {"oom-score-adj", required_argument, NULL, CLI_OPT_OOM_SCORE_ADJ},
         {0},
     };
     struct ctr_opts *o = &ra->o;
@@ -381,6 +392,12 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra
             break;
         }
         default:
+            if (c >= CLI_OPT_PID && c < CLI_OPT_HOST_END) {
+                int r = cli_ctr_host_opt(cmd, c, optarg, o);
+                if (r)
+                    return r;
+                break;
+            }
             return cli_usage_error(cmd, "unknown or incomplete flag \"%s\"", argv[optind - 1]);
         }
     }

@@ -66,7 +66,7 @@ int cli_ctr_top(const struct ctr_ctx *c, int argc, char **argv)
         herr_set(&e, 0, "container %s is not running", argv[1]);
         return cli_report(&e, 1);
     }
-    _cleanup_free_ char *cg = xasprintf("/%s/%s", c->cgroup_parent, id);
+    _cleanup_free_ char *cg = ctr_cgroup_path(c, rec);
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;
     if (cg_pids("/sys/fs/cgroup", cg, &pids, &n, &e) < 0)

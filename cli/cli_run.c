@@ -198,6 +198,10 @@ static int run_service(const struct ctr_ctx *ctx, const struct compose_project *
     struct cli_progress *prog = cli_progress_new(CLI_PROGRESS_AUTO, "Running");
     char *only[] = {(char *)service, NULL};
     _cleanup_strv_ char **deps = ra->no_deps ? NULL : compose_deps_of(p, only);
+    if (compose_check_services(p, only, &e) < 0) {
+        cli_progress_end(prog);
+        return cli_report(&e, 1);
+    }
     struct compose_up_opts uo = {.services = deps,
                                  .timeout = -1,
                                  .pull = ra->pull,

@@ -17,7 +17,8 @@
  *     stop_grace_period: Go duration string ("1m30s")
  *     command, entrypoint: array of strings (a string form is shell-split)
  *     environment: object name -> string or null (env_file contents merged in)
- *     labels, annotations, sysctls, build.args: object name -> string
+ *     labels (label_file contents merged in), annotations, sysctls, build.args: object
+ *       name -> string
  *     cap_add, cap_drop, dns, dns_search, dns_opt, expose, security_opt, devices,
  *       extra_hosts ("host=ip"), group_add, links, external_links, volumes_from,
  *       device_cgroup_rules, profiles: array of strings
@@ -103,6 +104,28 @@ const struct compose_service *compose_service_get(const struct compose_project *
  * over the given services and their dependencies; a cycle is an error naming it. */
 int compose_graph_order(const struct compose_project *p, char ***order, struct herr *e);
 
+/* How `up`, `create` and `run` treat a service key the loader accepts. Every key of the
+ * service schema carries one (a unit test walks them), so none is accepted and then
+ * silently dropped. */
+enum compose_key_use {
+    COMPOSE_KEY_UNHANDLED, /* no key may have it: the scheduler refuses it */
+    COMPOSE_KEY_MAPPED,    /* turned into container options by compose_service_spec */
+    COMPOSE_KEY_COMPOSE,   /* compose's own business: resolved by the loader (env_file,
+                            * label_file, extends) or used by the scheduler itself (build,
+                            * depends_on, profiles, scale, pull_policy, platform) */
+    COMPOSE_KEY_REFUSED,   /* refused unless its value is one `accept` lists (or empty) */
+};
+struct compose_key {
+    const char *name;
+    enum compose_key_use use;
+    const char *accept; /* REFUSED: JSON array of the values honoured; NULL: none */
+    const char *why;    /* REFUSED: why hoist cannot honour other values */
+};
+/* The i-th key of the service schema (0-based), false past the last. */
+bool compose_service_key(size_t i, struct compose_key *out);
+/* The handling of one service key; COMPOSE_KEY_UNHANDLED for a key the schema lacks. */
+enum compose_key_use compose_service_key_use(const char *name, struct compose_key *out);
+
 /* Project-scoped resource names. */
 char *compose_network_name(const struct compose_project *p, const char *key);
 char *compose_volume_name(const struct compose_project *p, const char *key);
@@ -162,5 +185,8 @@ int compose_service_spec(const struct compose_project *p, const char *service, i
                          bool oneoff, struct compose_spec **out, struct herr *e);
 struct ctr_opts *compose_spec_opts(struct compose_spec *s);
 void compose_spec_free(struct compose_spec *s);
+/* Refuse, before anything is created, what compose_service_spec or ctr_create would:
+ * keys hoist cannot honour, bad options, missing host devices. services NULL: all. */
+int compose_check_services(const struct compose_project *p, char **services, struct herr *e);
 
 #endif

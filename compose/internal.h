@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "compose/compose.h"
 
 struct compose_project;
 
@@ -116,10 +117,20 @@ struct sctx {
     const struct cenv *env; /* interpolation environment (env_file lookups) */
 };
 typedef int (*sc_fn)(struct sctx *s, const struct cnode *n, const char *path, json_t **out);
+/* A key of an object. The service table also says how the scheduler treats each key
+ * (compose.h's compose_key_use); other tables leave those fields zero. */
 struct sfield {
     const char *name;
     sc_fn fn;
+    enum compose_key_use use;
+    const char *accept; /* COMPOSE_KEY_REFUSED: JSON array of the values hoist honours */
+    const char *why;    /* COMPOSE_KEY_REFUSED: the reason told with the refusal */
 };
+/* A key of any other table; SF(NULL, NULL) ends a table. */
+#define SF(name, fn)                                                                               \
+    {                                                                                              \
+        name, fn, COMPOSE_KEY_UNHANDLED, NULL, NULL                                                \
+    }
 int sc_object(struct sctx *s, const struct cnode *n, const char *path, const struct sfield *fields,
               json_t **out);
 int sc_unknown_key(struct sctx *s, const struct cnode *key, const char *path,

@@ -267,6 +267,16 @@ static int networks_of(struct compose_spec *s, const struct compose_project *p, 
             free(keys);
             return -1;
         }
+        static const char *const unsupported[] = {"ipv6_address", "link_local_ips", "mac_address",
+                                                  "driver_opts",  "interface_name", "gw_priority"};
+        for (size_t u = 0; u < sizeof(unsupported) / sizeof(unsupported[0]); u++) {
+            if (json_object_get(nc, unsupported[u])) {
+                herr_plain(e, 0, "service \"%s\": networks.%s.%s is not supported", service,
+                           keys[i], unsupported[u]);
+                free(keys);
+                return -1;
+            }
+        }
         char **aliases = xcalloc(1, sizeof(char *));
         strv_push(&aliases, xstrdup(service));
         _cleanup_strv_ char **user = hj_strv(json_object_get(nc, "aliases"));
@@ -310,6 +320,139 @@ static const char *restart_of(const json_t *cfg)
     return cond;
 }
 
+/* A refused key is honoured only with a value its `accept` lists, or an empty one. */
+static bool accepted(const json_t *v, const char *accept)
+{
+    if ((json_is_object(v) && !json_object_size(v)) || (json_is_array(v) && !json_array_size(v)))
+        return true;
+    _cleanup_json_ json_t *ok = accept ? json_loads(accept, 0, NULL) : NULL;
+    size_t i;
+    json_t *a;
+    json_array_foreach(ok, i, a)
+    {
+        if (json_equal(a, v))
+            return true;
+    }
+    return false;
+}
+
+/* Every key set is mapped, compose's own, or refused here: none is silently dropped. */
+static int check_keys(const char *service, const json_t *cfg, struct herr *e)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)cfg, k, v)
+    {
+        struct compose_key key;
+        enum compose_key_use use = compose_service_key_use(k, &key);
+        if (use == COMPOSE_KEY_MAPPED || use == COMPOSE_KEY_COMPOSE ||
+            (use == COMPOSE_KEY_REFUSED && accepted(v, key.accept)))
+            continue;
+        if (use == COMPOSE_KEY_UNHANDLED)
+            return herr_plain(e, 0, "service \"%s\": %s is not supported", service, k);
+        if (json_is_string(v))
+            return herr_plain(e, 0, "service \"%s\": %s \"%s\" is not supported: %s", service, k,
+                              json_string_value(v), key.why);
+        return herr_plain(e, 0, "service \"%s\": %s is not supported: %s", service, k, key.why);
+    }
+    const json_t *res = hj_path(cfg, "deploy.resources");
+    static const char *const parts[] = {"reservations", "limits.devices",
+                                        "limits.generic_resources"};
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        if (hj_path(res, parts[i]))
+            return herr_plain(e, 0, "service \"%s\": deploy.resources.%s is not supported", service,
+                              parts[i]);
+    }
+    return 0;
+}
+
+/* "service[:alias]": the service answers to its own name on the project's networks;
+ * another alias would need per-container DNS answers. */
+static int links_of(const char *service, const json_t *links, struct herr *e)
+{
+    size_t i;
+    json_t *l;
+    json_array_foreach(links, i, l)
+    {
+        const char *s = json_string_value(l), *colon = strchr(s, ':');
+        if (colon && strncmp(s, colon + 1, (size_t)(colon - s)) != 0)
+            return herr_plain(e, 0,
+                              "service \"%s\": links \"%s\": link aliases are not supported "
+                              "(the service is reachable by its name)",
+                              service, s);
+    }
+    return 0;
+}
+
+/* Secrets under /run/secrets/, configs at /<name>, bound read-only from their files. */
+static int refs_of(const struct compose_project *p, const char *service, const char *kind,
+                   char ***mounts, struct herr *e)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(compose_service_get(p, service)->cfg, kind), i, r)
+    {
+        const char *src = hj_str(r, "source"), *tgt = hj_str(r, "target");
+        const json_t *top = json_object_get(json_object_get(p->model, kind), src);
+        const char *file = hj_str(top, "file");
+        if (!top)
+            return herr_plain(e, 0, "service \"%s\": %s \"%s\" is not defined", service, kind, src);
+        if (!file)
+            return herr_plain(e, 0,
+                              "service \"%s\": %s \"%s\": only file sources are supported "
+                              "(not environment, content or external)",
+                              service, kind, src);
+        if (json_object_get(r, "uid") || json_object_get(r, "gid") || json_object_get(r, "mode"))
+            return herr_plain(e, 0,
+                              "service \"%s\": %s \"%s\": uid, gid and mode are not supported",
+                              service, kind, src);
+        bool secret = strcmp(kind, "secrets") == 0;
+        _cleanup_free_ char *dst = !tgt ? xasprintf("%s%s", secret ? "/run/secrets/" : "/", src)
+                                   : tgt[0] == '/'
+                                       ? xstrdup(tgt)
+                                       : xasprintf("%s%s", secret ? "/run/secrets/" : "/", tgt);
+        char *m = xstrdup("");
+        mount_add(&m, "type", "bind");
+        mount_add(&m, "source", file);
+        mount_add(&m, "target", dst);
+        mount_add(&m, "readonly", "true");
+        strv_push(mounts, m);
+    }
+    return 0;
+}
+
+/* The keys of what a container shares with the host or other containers. */
+static int host_of(struct compose_spec *s, const struct compose_project *p, const char *service,
+                   const json_t *cfg, struct herr *e)
+{
+    struct ctr_opts *o = &s->o;
+    static const char *const modes[] = {"pid", "ipc"};
+    const char **dst[] = {&o->pid, &o->ipc};
+    for (size_t i = 0; i < 2; i++) {
+        const char *m = hj_str(cfg, modes[i]);
+        if (m && str_has_prefix(m, "service:")) {
+            _cleanup_free_ char *n = compose_container_name(p, m + strlen("service:"), 1);
+            *dst[i] = keep(s, xasprintf("container:%s", n));
+        } else {
+            *dst[i] = m;
+        }
+    }
+    o->uts = hj_str(cfg, "uts");
+    o->shm_size = hj_int(cfg, "shm_size", 0);
+    o->cgroup_parent = hj_str(cfg, "cgroup_parent");
+    o->oom_kill_disable = hj_bool(cfg, "oom_kill_disable", false);
+    long long adj = hj_int(cfg, "oom_score_adj", 0);
+    if (adj < -1000 || adj > 1000)
+        return herr_plain(e, 0, "service \"%s\": oom_score_adj %lld is out of range -1000..1000",
+                          service, adj);
+    o->oom_score_adj = (int)adj;
+    o->group_add = keepv(s, hj_strv(json_object_get(cfg, "group_add")));
+    o->devices = keepv(s, hj_strv(json_object_get(cfg, "devices")));
+    o->device_cgroup_rules = keepv(s, hj_strv(json_object_get(cfg, "device_cgroup_rules")));
+    o->expose = keepv(s, hj_strv(json_object_get(cfg, "expose")));
+    return 0;
+}
+
 static int fill(struct compose_spec *s, const struct compose_project *p, const char *service,
                 int number, bool oneoff, struct herr *e)
 {
@@ -319,6 +462,8 @@ static int fill(struct compose_spec *s, const struct compose_project *p, const c
     const json_t *cfg = svc->cfg;
     struct ctr_opts *o = &s->o;
     o->stop_timeout = -1;
+    if (check_keys(service, cfg, e) < 0 || links_of(service, json_object_get(cfg, "links"), e) < 0)
+        return -1;
     o->image = hj_str(cfg, "image");
     if (!o->image)
         return herr_set(e, 0, "service \"%s\" has neither an image nor a build section", service);
@@ -392,20 +537,21 @@ static int fill(struct compose_spec *s, const struct compose_project *p, const c
         json_array_foreach(ports, i, x) strv_push(&v, port_spec(x));
         o->publish = keepv(s, v);
     }
-    const json_t *vols = json_object_get(cfg, "volumes");
-    if (json_array_size(vols)) {
-        char **v = xcalloc(1, sizeof(char *));
-        json_array_foreach(vols, i, x)
-        {
-            char *m = NULL;
-            if (mount_spec(p, service, x, &m, e) < 0) {
-                strv_free(v);
-                return -1;
-            }
-            strv_push(&v, m);
-        }
-        o->mounts = keepv(s, v);
+    _cleanup_strv_ char **mounts = xcalloc(1, sizeof(char *));
+    json_array_foreach(json_object_get(cfg, "volumes"), i, x)
+    {
+        char *m = NULL;
+        if (mount_spec(p, service, x, &m, e) < 0)
+            return -1;
+        strv_push(&mounts, m);
     }
+    if (refs_of(p, service, "secrets", &mounts, e) < 0 ||
+        refs_of(p, service, "configs", &mounts, e) < 0)
+        return -1;
+    if (*mounts)
+        o->mounts = keepv(s, steal_ptr(&mounts));
+    if (host_of(s, p, service, cfg, e) < 0)
+        return -1;
     o->tmpfs = keepv(s, hj_strv(json_object_get(cfg, "tmpfs")));
     const json_t *vf = json_object_get(cfg, "volumes_from");
     if (json_array_size(vf)) {
@@ -430,6 +576,27 @@ int compose_service_spec(const struct compose_project *p, const char *service, i
         return -1;
     }
     *out = s;
+    return 0;
+}
+
+int compose_check_services(const struct compose_project *p, char **services, struct herr *e)
+{
+    for (size_t i = 0; i < p->nservices; i++) {
+        const char *name = p->services[i].name;
+        bool want = !services;
+        for (char **s = services; s && *s; s++)
+            want = want || strcmp(*s, name) == 0;
+        if (!want)
+            continue;
+        struct compose_spec *spec = NULL;
+        if (compose_service_spec(p, name, 1, false, &spec, e) < 0)
+            return -1;
+        _cleanup_strv_ char **warnings = NULL;
+        int r = ctr_check(&spec->o, &warnings, e);
+        compose_spec_free(spec);
+        if (r < 0)
+            return herr_wrap(e, "service \"%s\"", name);
+    }
     return 0;
 }
 

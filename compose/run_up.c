@@ -423,7 +423,7 @@ int compose_up(const struct ctr_ctx *c, const struct compose_project *p,
     names = xcalloc(u.n + 1, sizeof(char *));
     for (size_t i = 0; i < u.n; i++)
         names[i] = xstrdup(u.nodes[i].svc->name);
-    if (run_ensure_images(c, p, names, o->pull, e) < 0 ||
+    if (compose_check_services(p, names, e) < 0 || run_ensure_images(c, p, names, o->pull, e) < 0 ||
         compose_containers(c, p->name, false, &u.have, &u.nhave, e) < 0 || orphans(&u, e) < 0 ||
         run_ensure_resources(c, p, names, o->event, o->arg, e) < 0)
         goto out;
@@ -457,7 +457,8 @@ int compose_prepare(const struct ctr_ctx *c, const struct compose_project *p, ch
         if (!compose_service_get(p, *s))
             return herr_set(e, 0, "no such service: %s", *s);
     }
-    if (run_ensure_images(c, p, services, pull, e) < 0)
+    if (compose_check_services(p, services, e) < 0 ||
+        run_ensure_images(c, p, services, pull, e) < 0)
         return -1;
     return run_ensure_resources(c, p, services, event, arg, e);
 }

@@ -123,8 +123,9 @@ bad:
 static int long_port(struct sctx *s, const struct cnode *n, const char *path, json_t *arr)
 {
     static const struct sfield fields[] = {
-        {"target", sc_str}, {"published", sc_str},    {"host_ip", sc_str}, {"protocol", sc_str},
-        {"mode", sc_str},   {"app_protocol", sc_str}, {"name", sc_str},    {NULL, NULL},
+        SF("target", sc_str),   SF("published", sc_str), SF("host_ip", sc_str),
+        SF("protocol", sc_str), SF("mode", sc_str),      SF("app_protocol", sc_str),
+        SF("name", sc_str),     SF(NULL, NULL),
     };
     json_t *o;
     if (sc_object(s, n, path, fields, &o) < 0)
@@ -270,38 +271,38 @@ static int short_volume(struct sctx *s, const struct cnode *n, const char *path,
 
 static int sc_bind_opts(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {
-        {"propagation", sc_str}, {"create_host_path", sc_bool}, {"selinux", sc_str}, {NULL, NULL}};
+    static const struct sfield f[] = {SF("propagation", sc_str), SF("create_host_path", sc_bool),
+                                      SF("selinux", sc_str), SF(NULL, NULL)};
     return sc_object(s, n, path, f, out);
 }
 
 static int sc_volume_opts(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {
-        {"nocopy", sc_bool}, {"subpath", sc_str}, {"labels", sc_kv}, {NULL, NULL}};
+    static const struct sfield f[] = {SF("nocopy", sc_bool), SF("subpath", sc_str),
+                                      SF("labels", sc_kv), SF(NULL, NULL)};
     return sc_object(s, n, path, f, out);
 }
 
 static int sc_tmpfs_opts(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {{"size", sc_size}, {"mode", sc_mode}, {NULL, NULL}};
+    static const struct sfield f[] = {SF("size", sc_size), SF("mode", sc_mode), SF(NULL, NULL)};
     return sc_object(s, n, path, f, out);
 }
 
 static int sc_image_opts(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {{"subpath", sc_str}, {NULL, NULL}};
+    static const struct sfield f[] = {SF("subpath", sc_str), SF(NULL, NULL)};
     return sc_object(s, n, path, f, out);
 }
 
 static int long_volume(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
     static const struct sfield fields[] = {
-        {"type", sc_str},           {"source", sc_str},
-        {"target", sc_str},         {"read_only", sc_bool},
-        {"consistency", sc_str},    {"bind", sc_bind_opts},
-        {"volume", sc_volume_opts}, {"tmpfs", sc_tmpfs_opts},
-        {"image", sc_image_opts},   {NULL, NULL},
+        SF("type", sc_str),           SF("source", sc_str),
+        SF("target", sc_str),         SF("read_only", sc_bool),
+        SF("consistency", sc_str),    SF("bind", sc_bind_opts),
+        SF("volume", sc_volume_opts), SF("tmpfs", sc_tmpfs_opts),
+        SF("image", sc_image_opts),   SF(NULL, NULL),
     };
     json_t *o;
     if (sc_object(s, n, path, fields, &o) < 0)

@@ -50,8 +50,8 @@ static int sc_environment(struct sctx *s, const struct cnode *n, const char *pat
 /* env_file: string, list of strings, or list of {path, required, format}. */
 static int sc_env_file(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {
-        {"path", sc_str}, {"required", sc_bool}, {"format", sc_str}, {NULL, NULL}};
+    static const struct sfield f[] = {SF("path", sc_str), SF("required", sc_bool),
+                                      SF("format", sc_str), SF(NULL, NULL)};
     json_t *a = json_array();
     const struct cnode *items = n;
     struct cnode one = {.kind = CN_SEQ, .n = 1, .v = (struct cnode **)&n};
@@ -89,31 +89,31 @@ fail:
 static int sc_build(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
     static const struct sfield f[] = {
-        {"context", sc_str},
-        {"dockerfile", sc_str},
-        {"dockerfile_inline", sc_str},
-        {"args", sc_kv},
-        {"ssh", sc_str_or_strs},
-        {"cache_from", sc_strs},
-        {"cache_to", sc_strs},
-        {"extra_hosts", sc_any},
-        {"isolation", sc_str},
-        {"labels", sc_kv},
-        {"network", sc_str},
-        {"no_cache", sc_bool},
-        {"pull", sc_bool},
-        {"platforms", sc_strs},
-        {"privileged", sc_bool},
-        {"secrets", sc_any},
-        {"shm_size", sc_size},
-        {"tags", sc_strs},
-        {"target", sc_str},
-        {"ulimits", sc_any},
-        {"additional_contexts", sc_kv},
-        {"entitlements", sc_strs},
-        {"provenance", sc_any},
-        {"sbom", sc_any},
-        {NULL, NULL},
+        SF("context", sc_str),
+        SF("dockerfile", sc_str),
+        SF("dockerfile_inline", sc_str),
+        SF("args", sc_kv),
+        SF("ssh", sc_str_or_strs),
+        SF("cache_from", sc_strs),
+        SF("cache_to", sc_strs),
+        SF("extra_hosts", sc_any),
+        SF("isolation", sc_str),
+        SF("labels", sc_kv),
+        SF("network", sc_str),
+        SF("no_cache", sc_bool),
+        SF("pull", sc_bool),
+        SF("platforms", sc_strs),
+        SF("privileged", sc_bool),
+        SF("secrets", sc_any),
+        SF("shm_size", sc_size),
+        SF("tags", sc_strs),
+        SF("target", sc_str),
+        SF("ulimits", sc_any),
+        SF("additional_contexts", sc_kv),
+        SF("entitlements", sc_strs),
+        SF("provenance", sc_any),
+        SF("sbom", sc_any),
+        SF(NULL, NULL),
     };
     if (n->kind == CN_SCALAR) {
         *out = json_pack("{s:s,s:s}", "context", n->str, "dockerfile", "Dockerfile");
@@ -130,8 +130,8 @@ static int sc_build(struct sctx *s, const struct cnode *n, const char *path, jso
 
 static int sc_depends_on(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {
-        {"condition", sc_str}, {"required", sc_bool}, {"restart", sc_bool}, {NULL, NULL}};
+    static const struct sfield f[] = {SF("condition", sc_str), SF("required", sc_bool),
+                                      SF("restart", sc_bool), SF(NULL, NULL)};
     json_t *o = json_object();
     char sub[512];
     for (size_t i = 0; i < n->n; i++) {
@@ -183,10 +183,10 @@ static int sc_depends_on(struct sctx *s, const struct cnode *n, const char *path
 static int sc_healthcheck(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
     static const struct sfield f[] = {
-        {"test", sc_any},         {"interval", sc_dur},
-        {"timeout", sc_dur},      {"retries", sc_uint},
-        {"start_period", sc_dur}, {"start_interval", sc_dur},
-        {"disable", sc_bool},     {NULL, NULL},
+        SF("test", sc_any),         SF("interval", sc_dur),
+        SF("timeout", sc_dur),      SF("retries", sc_uint),
+        SF("start_period", sc_dur), SF("start_interval", sc_dur),
+        SF("disable", sc_bool),     SF(NULL, NULL),
     };
     json_t *o;
     if (sc_object(s, n, path, f, &o) < 0)
@@ -231,11 +231,11 @@ static int sc_healthcheck(struct sctx *s, const struct cnode *n, const char *pat
 static int sc_net_attach(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
     static const struct sfield f[] = {
-        {"aliases", sc_strs},       {"ipv4_address", sc_str},
-        {"ipv6_address", sc_str},   {"link_local_ips", sc_strs},
-        {"priority", sc_int},       {"gw_priority", sc_int},
-        {"mac_address", sc_str},    {"driver_opts", sc_kv},
-        {"interface_name", sc_str}, {NULL, NULL},
+        SF("aliases", sc_strs),       SF("ipv4_address", sc_str),
+        SF("ipv6_address", sc_str),   SF("link_local_ips", sc_strs),
+        SF("priority", sc_int),       SF("gw_priority", sc_int),
+        SF("mac_address", sc_str),    SF("driver_opts", sc_kv),
+        SF("interface_name", sc_str), SF(NULL, NULL),
     };
     return sc_object(s, n, path, f, out);
 }
@@ -271,25 +271,23 @@ static int sc_svc_networks(struct sctx *s, const struct cnode *n, const char *pa
 static int sc_resources(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
     static const struct sfield f[] = {
-        {"cpus", sc_real},   {"memory", sc_size},           {"pids", sc_int},
-        {"devices", sc_any}, {"generic_resources", sc_any}, {NULL, NULL}};
+        SF("cpus", sc_real),   SF("memory", sc_size),           SF("pids", sc_int),
+        SF("devices", sc_any), SF("generic_resources", sc_any), SF(NULL, NULL)};
     return sc_object(s, n, path, f, out);
 }
 
 static int sc_res_pair(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {
-        {"limits", sc_resources}, {"reservations", sc_resources}, {NULL, NULL}};
+    static const struct sfield f[] = {SF("limits", sc_resources), SF("reservations", sc_resources),
+                                      SF(NULL, NULL)};
     return sc_object(s, n, path, f, out);
 }
 
 static int sc_restart_policy(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {{"condition", sc_str},
-                                      {"delay", sc_dur},
-                                      {"max_attempts", sc_uint},
-                                      {"window", sc_dur},
-                                      {NULL, NULL}};
+    static const struct sfield f[] = {SF("condition", sc_str), SF("delay", sc_dur),
+                                      SF("max_attempts", sc_uint), SF("window", sc_dur),
+                                      SF(NULL, NULL)};
     if (sc_object(s, n, path, f, out) < 0)
         return -1;
     const char *c = hj_str(*out, "condition");
@@ -306,29 +304,29 @@ static int sc_restart_policy(struct sctx *s, const struct cnode *n, const char *
 static int sc_deploy(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
     static const struct sfield f[] = {
-        {"mode", sc_str},
-        {"replicas", sc_uint},
-        {"labels", sc_kv},
-        {"resources", sc_res_pair},
-        {"restart_policy", sc_restart_policy},
-        {"placement", sc_any},
-        {"update_config", sc_any},
-        {"rollback_config", sc_any},
-        {"endpoint_mode", sc_str},
-        {NULL, NULL},
+        SF("mode", sc_str),
+        SF("replicas", sc_uint),
+        SF("labels", sc_kv),
+        SF("resources", sc_res_pair),
+        SF("restart_policy", sc_restart_policy),
+        SF("placement", sc_any),
+        SF("update_config", sc_any),
+        SF("rollback_config", sc_any),
+        SF("endpoint_mode", sc_str),
+        SF(NULL, NULL),
     };
     return sc_object(s, n, path, f, out);
 }
 
 static int sc_logging(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {{"driver", sc_str}, {"options", sc_kv}, {NULL, NULL}};
+    static const struct sfield f[] = {SF("driver", sc_str), SF("options", sc_kv), SF(NULL, NULL)};
     return sc_object(s, n, path, f, out);
 }
 
 static int sc_ulimits(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {{"soft", sc_int}, {"hard", sc_int}, {NULL, NULL}};
+    static const struct sfield f[] = {SF("soft", sc_int), SF("hard", sc_int), SF(NULL, NULL)};
     if (sc_need(s, n, path, CN_MAP) < 0)
         return -1;
     json_t *o = json_object();
@@ -367,8 +365,8 @@ fail:
 
 static int sc_refs(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {{"source", sc_str}, {"target", sc_str}, {"uid", sc_str},
-                                      {"gid", sc_str},    {"mode", sc_mode},  {NULL, NULL}};
+    static const struct sfield f[] = {SF("source", sc_str), SF("target", sc_str), SF("uid", sc_str),
+                                      SF("gid", sc_str),    SF("mode", sc_mode),  SF(NULL, NULL)};
     if (sc_need(s, n, path, CN_SEQ) < 0)
         return -1;
     json_t *a = json_array();
@@ -397,12 +395,12 @@ static int sc_refs(struct sctx *s, const struct cnode *n, const char *path, json
 
 static int sc_hooks(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {{"command", sc_cmd},
-                                      {"user", sc_str},
-                                      {"privileged", sc_bool},
-                                      {"working_dir", sc_str},
-                                      {"environment", sc_environment},
-                                      {NULL, NULL}};
+    static const struct sfield f[] = {SF("command", sc_cmd),
+                                      SF("user", sc_str),
+                                      SF("privileged", sc_bool),
+                                      SF("working_dir", sc_str),
+                                      SF("environment", sc_environment),
+                                      SF(NULL, NULL)};
     if (sc_need(s, n, path, CN_SEQ) < 0)
         return -1;
     json_t *a = json_array();
@@ -538,100 +536,120 @@ static int sc_reject_extends(struct sctx *s, const struct cnode *n, const char *
     return cerr(s->c, n, path, "extends was not resolved");
 }
 
+/* Each key with how the scheduler treats it (compose.h's compose_key_use): the one
+ * table both sides read. */
+#define MAPPED(k, fn)                                                                              \
+    {                                                                                              \
+        k, fn, COMPOSE_KEY_MAPPED, NULL, NULL                                                      \
+    }
+#define OWN(k, fn)                                                                                 \
+    {                                                                                              \
+        k, fn, COMPOSE_KEY_COMPOSE, NULL, NULL                                                     \
+    }
+#define REFUSED(k, fn, accept, why)                                                                \
+    {                                                                                              \
+        k, fn, COMPOSE_KEY_REFUSED, accept, why                                                    \
+    }
 static const struct sfield service_fields[] = {
-    {"annotations", sc_kv},
-    {"attach", sc_bool},
-    {"blkio_config", sc_any},
-    {"build", sc_build},
-    {"cap_add", sc_strs},
-    {"cap_drop", sc_strs},
-    {"cgroup", sc_str},
-    {"cgroup_parent", sc_str},
-    {"command", sc_cmd},
-    {"configs", sc_refs},
-    {"container_name", sc_str},
-    {"cpu_count", sc_uint},
-    {"cpu_percent", sc_uint},
-    {"cpu_period", sc_int},
-    {"cpu_quota", sc_int},
-    {"cpu_rt_period", sc_int},
-    {"cpu_rt_runtime", sc_int},
-    {"cpu_shares", sc_int},
-    {"cpus", sc_real},
-    {"cpuset", sc_str},
-    {"credential_spec", sc_any},
-    {"depends_on", sc_depends_on},
-    {"deploy", sc_deploy},
-    {"develop", sc_any},
-    {"device_cgroup_rules", sc_strs},
-    {"devices", sc_devices},
-    {"dns", sc_str_or_strs},
-    {"dns_opt", sc_strs},
-    {"dns_search", sc_str_or_strs},
-    {"domainname", sc_str},
-    {"entrypoint", sc_cmd},
-    {"env_file", sc_env_file},
-    {"environment", sc_environment},
-    {"expose", sc_expose},
-    {"extends", sc_reject_extends},
-    {"external_links", sc_strs},
-    {"extra_hosts", sc_extra_hosts},
-    {"gpus", sc_any},
-    {"group_add", sc_strs},
-    {"healthcheck", sc_healthcheck},
-    {"hostname", sc_str},
-    {"image", sc_str},
-    {"init", sc_bool},
-    {"ipc", sc_str},
-    {"isolation", sc_str},
-    {"label_file", sc_str_or_strs},
-    {"labels", sc_kv},
-    {"links", sc_strs},
-    {"logging", sc_logging},
-    {"mac_address", sc_str},
-    {"mem_limit", sc_size},
-    {"mem_reservation", sc_size},
-    {"mem_swappiness", sc_int},
-    {"memswap_limit", sc_size},
-    {"models", sc_any},
-    {"network_mode", sc_str},
-    {"networks", sc_svc_networks},
-    {"oom_kill_disable", sc_bool},
-    {"oom_score_adj", sc_int},
-    {"pid", sc_str},
-    {"pids_limit", sc_int},
-    {"platform", sc_str},
-    {"ports", sc_ports},
-    {"post_start", sc_hooks},
-    {"pre_stop", sc_hooks},
-    {"privileged", sc_bool},
-    {"profiles", sc_strs},
-    {"provider", sc_any},
-    {"pull_policy", sc_pull_policy},
-    {"pull_refresh_after", sc_str},
-    {"read_only", sc_bool},
-    {"restart", sc_restart},
-    {"runtime", sc_str},
-    {"scale", sc_uint},
-    {"secrets", sc_refs},
-    {"security_opt", sc_strs},
-    {"shm_size", sc_size},
-    {"stdin_open", sc_bool},
-    {"stop_grace_period", sc_dur},
-    {"stop_signal", sc_str},
-    {"storage_opt", sc_any},
-    {"sysctls", sc_kv},
-    {"tmpfs", sc_str_or_strs},
-    {"tty", sc_bool},
-    {"ulimits", sc_ulimits},
-    {"use_api_socket", sc_bool},
-    {"user", sc_str},
-    {"userns_mode", sc_str},
-    {"uts", sc_str},
-    {"volumes", sc_volumes},
-    {"volumes_from", sc_strs},
-    {"working_dir", sc_str},
-    {NULL, NULL},
+    REFUSED("annotations", sc_kv, NULL, "annotations are not passed to containers"),
+    REFUSED("attach", sc_bool, "[true]", "up attaches to the output of every service"),
+    REFUSED("blkio_config", sc_any, NULL, "block I/O limits are not supported"),
+    OWN("build", sc_build),
+    MAPPED("cap_add", sc_strs),
+    MAPPED("cap_drop", sc_strs),
+    REFUSED("cgroup", sc_str, NULL,
+            "the cgroup namespace mode is not configurable (a container has its own on cgroup v2 "
+            "hosts only)"),
+    MAPPED("cgroup_parent", sc_str),
+    MAPPED("command", sc_cmd),
+    MAPPED("configs", sc_refs),
+    MAPPED("container_name", sc_str),
+    REFUSED("cpu_count", sc_uint, NULL, "it is a Windows option"),
+    REFUSED("cpu_percent", sc_uint, NULL, "it is a Windows option"),
+    REFUSED("cpu_period", sc_int, NULL, "use cpus"),
+    REFUSED("cpu_quota", sc_int, NULL, "use cpus"),
+    REFUSED("cpu_rt_period", sc_int, NULL, "real-time scheduling limits are not supported"),
+    REFUSED("cpu_rt_runtime", sc_int, NULL, "real-time scheduling limits are not supported"),
+    MAPPED("cpu_shares", sc_int),
+    MAPPED("cpus", sc_real),
+    REFUSED("cpuset", sc_str, NULL, "CPU pinning is not supported"),
+    REFUSED("credential_spec", sc_any, NULL, "it is a Windows option"),
+    OWN("depends_on", sc_depends_on),
+    MAPPED("deploy", sc_deploy),
+    OWN("develop", sc_any),
+    MAPPED("device_cgroup_rules", sc_strs),
+    MAPPED("devices", sc_devices),
+    MAPPED("dns", sc_str_or_strs),
+    MAPPED("dns_opt", sc_strs),
+    MAPPED("dns_search", sc_str_or_strs),
+    MAPPED("domainname", sc_str),
+    MAPPED("entrypoint", sc_cmd),
+    OWN("env_file", sc_env_file),
+    MAPPED("environment", sc_environment),
+    MAPPED("expose", sc_expose),
+    OWN("extends", sc_reject_extends),
+    REFUSED("external_links", sc_strs, NULL,
+            "links to containers outside the project are not supported"),
+    MAPPED("extra_hosts", sc_extra_hosts),
+    REFUSED("gpus", sc_any, NULL, "GPU device requests are not supported"),
+    MAPPED("group_add", sc_strs),
+    MAPPED("healthcheck", sc_healthcheck),
+    MAPPED("hostname", sc_str),
+    MAPPED("image", sc_str),
+    REFUSED("init", sc_bool, "[false]", "hoist has no init process to inject"),
+    MAPPED("ipc", sc_str),
+    REFUSED("isolation", sc_str, "[\"default\"]", "isolation is a Windows option"),
+    OWN("label_file", sc_str_or_strs),
+    MAPPED("labels", sc_kv),
+    OWN("links", sc_strs),
+    REFUSED("logging", sc_logging, "[{\"driver\": \"json-file\"}]",
+            "containers log to a json-file without rotation"),
+    REFUSED("mac_address", sc_str, NULL, "MAC addresses are not configurable"),
+    MAPPED("mem_limit", sc_size),
+    REFUSED("mem_reservation", sc_size, NULL, "memory reservations are not supported"),
+    REFUSED("mem_swappiness", sc_int, "[-1]", "swappiness is not configurable"),
+    MAPPED("memswap_limit", sc_size),
+    REFUSED("models", sc_any, NULL, "AI models are not supported"),
+    MAPPED("network_mode", sc_str),
+    MAPPED("networks", sc_svc_networks),
+    MAPPED("oom_kill_disable", sc_bool),
+    MAPPED("oom_score_adj", sc_int),
+    MAPPED("pid", sc_str),
+    MAPPED("pids_limit", sc_int),
+    OWN("platform", sc_str),
+    MAPPED("ports", sc_ports),
+    REFUSED("post_start", sc_hooks, NULL, "lifecycle hooks are not supported"),
+    REFUSED("pre_stop", sc_hooks, NULL, "lifecycle hooks are not supported"),
+    MAPPED("privileged", sc_bool),
+    OWN("profiles", sc_strs),
+    REFUSED("provider", sc_any, NULL, "provider services are not supported"),
+    OWN("pull_policy", sc_pull_policy),
+    REFUSED("pull_refresh_after", sc_str, NULL, "use pull_policy: every_<duration>"),
+    MAPPED("read_only", sc_bool),
+    MAPPED("restart", sc_restart),
+    REFUSED("runtime", sc_str, NULL,
+            "the OCI runtime is chosen with HOIST_OCI_RUNTIME, not per service"),
+    OWN("scale", sc_uint),
+    MAPPED("secrets", sc_refs),
+    MAPPED("security_opt", sc_strs),
+    MAPPED("shm_size", sc_size),
+    MAPPED("stdin_open", sc_bool),
+    MAPPED("stop_grace_period", sc_dur),
+    MAPPED("stop_signal", sc_str),
+    REFUSED("storage_opt", sc_any, NULL, "storage driver options are not supported"),
+    MAPPED("sysctls", sc_kv),
+    MAPPED("tmpfs", sc_str_or_strs),
+    MAPPED("tty", sc_bool),
+    MAPPED("ulimits", sc_ulimits),
+    REFUSED("use_api_socket", sc_bool, "[false]", "hoist has no API socket"),
+    MAPPED("user", sc_str),
+    REFUSED("userns_mode", sc_str, "[\"host\", \"\"]",
+            "hoist runs containers without user namespaces"),
+    MAPPED("uts", sc_str),
+    MAPPED("volumes", sc_volumes),
+    MAPPED("volumes_from", sc_strs),
+    MAPPED("working_dir", sc_str),
+    {NULL, NULL, COMPOSE_KEY_UNHANDLED, NULL, NULL},
 };
 
 /* env_file contents go under `environment`, which wins over them. */
@@ -670,6 +688,41 @@ static int resolve_env_files(struct sctx *s, const struct cnode *svc, const char
     return 0;
 }
 
+/* label_file contents go under `labels`, which wins over them, as docker compose does. */
+static int resolve_label_files(struct sctx *s, const struct cnode *svc, const char *path, json_t *o)
+{
+    json_t *files = json_object_get(o, "label_file");
+    if (!files)
+        return 0;
+    json_t *labels = json_object();
+    size_t i;
+    json_t *f;
+    json_array_foreach(files, i, f)
+    {
+        const char *p = json_string_value(f);
+        struct cenv vars = {0};
+        if (access(p, F_OK) != 0) {
+            char sub[512];
+            json_decref(labels);
+            return cerr(s->c, cn_get(svc, "label_file"),
+                        sc_path(sub, sizeof(sub), path, "label_file"), "label file %s not found",
+                        p);
+        }
+        if (cenv_parse_file(s->c, p, s->env, &vars) < 0) {
+            cenv_free(&vars);
+            json_decref(labels);
+            return -1;
+        }
+        for (size_t k = 0; k < vars.n; k++)
+            json_object_set_new(labels, vars.names[k], json_string(vars.values[k]));
+        cenv_free(&vars);
+    }
+    json_object_update(labels, json_object_get(o, "labels"));
+    json_object_set_new(o, "labels", labels);
+    json_object_del(o, "label_file");
+    return 0;
+}
+
 /* Keys given twice (top-level and under deploy) must agree. */
 static int check_conflicts(struct sctx *s, const struct cnode *svc, const char *path, json_t *o)
 {
@@ -695,6 +748,28 @@ static int check_conflicts(struct sctx *s, const struct cnode *svc, const char *
     return 0;
 }
 
+bool compose_service_key(size_t i, struct compose_key *out)
+{
+    if (i >= sizeof(service_fields) / sizeof(service_fields[0]) - 1)
+        return false;
+    const struct sfield *f = &service_fields[i];
+    *out = (struct compose_key){f->name, f->use, f->accept, f->why};
+    return true;
+}
+
+enum compose_key_use compose_service_key_use(const char *name, struct compose_key *out)
+{
+    struct compose_key k;
+    for (size_t i = 0; compose_service_key(i, &k); i++) {
+        if (strcmp(k.name, name) == 0) {
+            if (out)
+                *out = k;
+            return k.use;
+        }
+    }
+    return COMPOSE_KEY_UNHANDLED;
+}
+
 int schema_service(struct cctx *c, const char *name, const struct cnode *svc, const char *workdir,
                    const struct cenv *env, json_t **out)
 {
@@ -706,7 +781,8 @@ int schema_service(struct cctx *c, const char *name, const struct cnode *svc, co
     json_t *o;
     if (sc_object(&s, svc, path, service_fields, &o) < 0)
         return -1;
-    if (resolve_env_files(&s, svc, path, o) < 0 || check_conflicts(&s, svc, path, o) < 0) {
+    if (resolve_env_files(&s, svc, path, o) < 0 || resolve_label_files(&s, svc, path, o) < 0 ||
+        check_conflicts(&s, svc, path, o) < 0) {
         json_decref(o);
         return -1;
     }

@@ -23,11 +23,9 @@ static bool valid_cidr(const char *s)
 
 static int sc_ipam_pool(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {{"subnet", sc_str},
-                                      {"ip_range", sc_str},
-                                      {"gateway", sc_str},
-                                      {"aux_addresses", sc_kv},
-                                      {NULL, NULL}};
+    static const struct sfield f[] = {SF("subnet", sc_str), SF("ip_range", sc_str),
+                                      SF("gateway", sc_str), SF("aux_addresses", sc_kv),
+                                      SF(NULL, NULL)};
     if (sc_object(s, n, path, f, out) < 0)
         return -1;
     static const char *const cidrs[] = {"subnet", "ip_range"};
@@ -72,8 +70,8 @@ static int sc_ipam_config(struct sctx *s, const struct cnode *n, const char *pat
 
 static int sc_ipam(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const struct sfield f[] = {
-        {"driver", sc_str}, {"config", sc_ipam_config}, {"options", sc_kv}, {NULL, NULL}};
+    static const struct sfield f[] = {SF("driver", sc_str), SF("config", sc_ipam_config),
+                                      SF("options", sc_kv), SF(NULL, NULL)};
     return sc_object(s, n, path, f, out);
 }
 
@@ -81,36 +79,36 @@ static int sc_ipam(struct sctx *s, const struct cnode *n, const char *path, json
 static int sc_external(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
     if (n->kind == CN_MAP) {
-        static const struct sfield f[] = {{"name", sc_str}, {NULL, NULL}};
+        static const struct sfield f[] = {SF("name", sc_str), SF(NULL, NULL)};
         return sc_object(s, n, path, f, out);
     }
     return sc_bool(s, n, path, out);
 }
 
 static const struct sfield network_fields[] = {
-    {"name", sc_str},
-    {"driver", sc_str},
-    {"driver_opts", sc_kv},
-    {"ipam", sc_ipam},
-    {"external", sc_external},
-    {"internal", sc_bool},
-    {"attachable", sc_bool},
-    {"enable_ipv4", sc_bool},
-    {"enable_ipv6", sc_bool},
-    {"labels", sc_kv},
-    {NULL, NULL},
+    SF("name", sc_str),
+    SF("driver", sc_str),
+    SF("driver_opts", sc_kv),
+    SF("ipam", sc_ipam),
+    SF("external", sc_external),
+    SF("internal", sc_bool),
+    SF("attachable", sc_bool),
+    SF("enable_ipv4", sc_bool),
+    SF("enable_ipv6", sc_bool),
+    SF("labels", sc_kv),
+    SF(NULL, NULL),
 };
 
 static const struct sfield volume_fields[] = {
-    {"name", sc_str},          {"driver", sc_str}, {"driver_opts", sc_kv},
-    {"external", sc_external}, {"labels", sc_kv},  {NULL, NULL},
+    SF("name", sc_str),          SF("driver", sc_str), SF("driver_opts", sc_kv),
+    SF("external", sc_external), SF("labels", sc_kv),  SF(NULL, NULL),
 };
 
 static const struct sfield secret_fields[] = {
-    {"name", sc_str},    {"file", sc_str},          {"environment", sc_str},
-    {"content", sc_str}, {"external", sc_external}, {"labels", sc_kv},
-    {"driver", sc_str},  {"driver_opts", sc_kv},    {"template_driver", sc_str},
-    {NULL, NULL},
+    SF("name", sc_str),    SF("file", sc_str),          SF("environment", sc_str),
+    SF("content", sc_str), SF("external", sc_external), SF("labels", sc_kv),
+    SF("driver", sc_str),  SF("driver_opts", sc_kv),    SF("template_driver", sc_str),
+    SF(NULL, NULL),
 };
 
 /* External objects keep their own name; others are scoped to the project. */
@@ -179,8 +177,9 @@ static int schema_resources(struct sctx *s, const struct cnode *doc, const char 
 }
 
 static const struct sfield top_fields[] = {
-    {"version", NULL}, {"name", NULL},    {"include", NULL}, {"services", NULL}, {"networks", NULL},
-    {"volumes", NULL}, {"secrets", NULL}, {"configs", NULL}, {"models", NULL},   {NULL, NULL},
+    SF("version", NULL),  SF("name", NULL),    SF("include", NULL), SF("services", NULL),
+    SF("networks", NULL), SF("volumes", NULL), SF("secrets", NULL), SF("configs", NULL),
+    SF("models", NULL),   SF(NULL, NULL),
 };
 
 int schema_project(struct cctx *c, const struct cnode *doc, const char *project,

@@ -69,6 +69,17 @@ struct ctr_opts {
     struct ctr_health health;
     const char *stop_signal;
     int stop_timeout; /* -1 unset */
+    /* Namespaces: "host" shares the host's, "container:ID|NAME" another container's
+     * (joined at each start); ipc also none|private|shareable. NULL: a new one. */
+    const char *pid, *ipc, *uts;
+    long long shm_size;         /* bytes of /dev/shm's tmpfs; 0: 64 MiB */
+    char **devices;             /* HOST[:CONTAINER][:rwm] */
+    char **device_cgroup_rules; /* "c|b|a MAJOR:MINOR rwm", * for any number */
+    char **group_add;           /* gids or group names of the image's /etc/group */
+    const char *cgroup_parent;  /* NULL: ctr_ctx's */
+    bool oom_kill_disable;      /* cgroup v1 only, a warning on v2 (as docker) */
+    int oom_score_adj;          /* -1000..1000 */
+    char **expose;              /* PORT[-PORT][/PROTO]: recorded as Config.ExposedPorts */
 };
 
 /* Validate options, make the record, bundle and overlay dirs. Leaves nothing behind on
@@ -76,6 +87,13 @@ struct ctr_opts {
  * will_start the rootfs stays mounted for the ctr_start that follows. */
 int ctr_create(const struct ctr_ctx *c, const struct ctr_opts *o, bool will_start, char **id_out,
                char ***warnings, struct herr *e);
+
+/* The checks of ctr_create that need no image nor state (options, host devices), so
+ * callers creating several containers can refuse bad options before making any. */
+int ctr_check(const struct ctr_opts *o, char ***warnings, struct herr *e);
+
+/* The container's cgroup: "/<HostConfig.CgroupParent or c->cgroup_parent>/<id>". */
+char *ctr_cgroup_path(const struct ctr_ctx *c, const json_t *rec);
 
 /* Resolve a full id, unique id prefix or name (with or without "/") to a full id. */
 int ctr_resolve(const struct ctr_ctx *c, const char *ref, char **id_out, struct herr *e);
@@ -156,6 +174,9 @@ struct ctr_user {
 /* Resolve "name|uid[:group|gid]" ("" = root) against etc/passwd and etc/group inside
  * the root directory fd, never leaving it. */
 int ctr_user_resolve(int rootfd, const char *spec, struct ctr_user *u, struct herr *e);
+
+/* A group name of etc/group inside rootfd, or a numeric gid, to its gid. */
+int ctr_group_lookup(int rootfd, const char *name, gid_t *gid, struct herr *e);
 
 /* Paths. */
 char *ctr_dir(const struct ctr_ctx *c, const char *id);

@@ -252,12 +252,17 @@ static int validate(const struct ctr_opts *o, char ***warnings, struct herr *e)
                         "you should always set the memory limit when using the "
                         "memoryswap limit");
     _cleanup_json_ json_t *hc = NULL;
-    if (ctr_health_record(&o->health, NULL, &hc, e) < 0)
+    if (ctr_health_record(&o->health, NULL, &hc, e) < 0 || ctr_host_validate(o, warnings, e) < 0)
         return -1;
     return check_security_opts(o->security_opt, warnings, e);
 }
 
-static json_t *host_config(const struct ctr_opts *o, struct herr *e)
+int ctr_check(const struct ctr_opts *o, char ***warnings, struct herr *e)
+{
+    return validate(o, warnings, e);
+}
+
+static json_t *host_config(const struct ctr_ctx *c, const struct ctr_opts *o, struct herr *e)
 {
     char pol[32] = "no";
     int max = 0;
@@ -276,14 +281,17 @@ static json_t *host_config(const struct ctr_opts *o, struct herr *e)
     long long swap = o->memory_swap;
     if (o->memory && !swap)
         swap = 2 * o->memory;
-    return json_pack("{s:s,s:{s:s,s:i},s:b,s:o,s:o,s:b,s:b,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I}",
-                     "NetworkMode", o->network ? o->network : "none", "RestartPolicy", "Name", pol,
-                     "MaximumRetryCount", max, "AutoRemove", o->rm, "CapAdd", add, "CapDrop", drop,
-                     "Privileged", o->privileged, "ReadonlyRootfs", o->read_only, "SecurityOpt",
-                     hj_from_strv(o->security_opt), "Ulimits", ul, "Sysctls", sys, "Memory",
-                     (json_int_t)o->memory, "MemorySwap", (json_int_t)swap, "NanoCpus",
-                     (json_int_t)o->nano_cpus, "CpuShares", (json_int_t)o->cpu_shares, "PidsLimit",
-                     (json_int_t)o->pids_limit);
+    json_t *hc = json_pack("{s:s,s:{s:s,s:i},s:b,s:o,s:o,s:b,s:b,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I}",
+                           "NetworkMode", o->network ? o->network : "none", "RestartPolicy", "Name",
+                           pol, "MaximumRetryCount", max, "AutoRemove", o->rm, "CapAdd", add,
+                           "CapDrop", drop, "Privileged", o->privileged, "ReadonlyRootfs",
+                           o->read_only, "SecurityOpt", hj_from_strv(o->security_opt), "Ulimits",
+                           ul, "Sysctls", sys, "Memory", (json_int_t)o->memory, "MemorySwap",
+                           (json_int_t)swap, "NanoCpus", (json_int_t)o->nano_cpus, "CpuShares",
+                           (json_int_t)o->cpu_shares, "PidsLimit", (json_int_t)o->pids_limit);
+    if (ctr_host_record(c, o, hc, e) < 0)
+        hc = (json_decref(hc), NULL);
+    return hc;
 }
 
 static char **build_env(const struct ctr_opts *o, const json_t *icfg, const char *hostname)
@@ -339,6 +347,41 @@ static int command(const struct ctr_opts *o, const json_t *icfg, json_t **ep, js
     return 0;
 }
 
+/* The image's exposed ports plus --expose "PORT[-PORT][/PROTO]", docker's
+ * Config.ExposedPorts. */
+static int exposed_ports(char *const *expose, const json_t *icfg, json_t *cfg, struct herr *e)
+{
+    json_t *ports = json_deep_copy(json_object_get(icfg, "ExposedPorts"));
+    if (!json_is_object(ports))
+        ports = (json_decref(ports), json_object());
+    json_object_set_new(cfg, "ExposedPorts", ports);
+    for (; expose && *expose; expose++) {
+        unsigned lo, hi;
+        char proto[8] = "tcp";
+        int n = 0;
+        if (sscanf(*expose, "%u-%u%n", &lo, &hi, &n) != 2) {
+            n = 0;
+            if (sscanf(*expose, "%u%n", &lo, &n) != 1)
+                return herr_plain(e, 0, "invalid exposed port \"%s\"", *expose);
+            hi = lo;
+        }
+        const char *rest = *expose + n;
+        if (*rest == '/')
+            snprintf(proto, sizeof(proto), "%s", rest + 1);
+        else if (*rest)
+            return herr_plain(e, 0, "invalid exposed port \"%s\"", *expose);
+        if (!lo || hi > 65535 || lo > hi ||
+            (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
+            return herr_plain(e, 0, "invalid exposed port \"%s\"", *expose);
+        for (unsigned p = lo; p <= hi; p++) {
+            char key[24];
+            snprintf(key, sizeof(key), "%u/%s", p, proto);
+            json_object_set_new(ports, key, json_object());
+        }
+    }
+    return 0;
+}
+
 static char *lowerdir(const struct image *img)
 {
     size_t n = strv_len(img->layers), len = 1;
@@ -380,7 +423,7 @@ static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image 
                 const char *id, struct made *mk, char ***warnings, struct herr *e)
 {
     json_t *icfg = json_object_get(img->config, "config");
-    json_t *hc = host_config(o, e);
+    json_t *hc = host_config(c, o, e);
     if (!hc)
         return -1;
     json_t *ep, *cmd;
@@ -447,6 +490,8 @@ static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image 
         "HostnamePath", hnp, "HostsPath", hsp, "ResolvConfPath", rsp);
     if (!rec)
         return herr_set(e, 0, "container %s: cannot build the record", id);
+    if (exposed_ports(o->expose, icfg, json_object_get(rec, "Config"), e) < 0)
+        return -1;
     if (o->stop_timeout >= 0)
         json_object_set_new(json_object_get(rec, "Config"), "StopTimeout",
                             json_integer(o->stop_timeout));
@@ -469,7 +514,8 @@ static int fill(const struct ctr_ctx *c, const struct ctr_opts *o, struct image 
     struct ctr_user u;
     if (rootfd < 0)
         return herr_sys(e, "open %s", merged);
-    if (ctr_user_resolve(rootfd, user, &u, e) < 0)
+    if (ctr_user_resolve(rootfd, user, &u, e) < 0 ||
+        ctr_host_groups(rootfd, json_object_get(rec, "HostConfig"), &u, e) < 0)
         return -1;
     json_t *jenv = json_object_get(json_object_get(rec, "Config"), "Env");
     if (!env_has(env, "HOME")) {

@@ -71,6 +71,24 @@ void ctr_vol_remove_anonymous(const struct ctr_ctx *c, const json_t *rec);
 int ctr_thaw(const struct ctr_ctx *c, const char *id, const json_t *rec, struct herr *e);
 void ctr_pause_inspect(const struct ctr_ctx *c, const char *id, json_t *state);
 
+/* Namespaces shared, devices, groups, /dev/shm, cgroup and OOM options (ctr_host.c). */
+/* Check them before anything exists (host devices must be device nodes). */
+int ctr_host_validate(const struct ctr_opts *o, char ***warnings, struct herr *e);
+/* Record them in HostConfig under docker's names (container refs resolved to ids). */
+int ctr_host_record(const struct ctr_ctx *c, const struct ctr_opts *o, json_t *hc, struct herr *e);
+/* Add HostConfig.GroupAdd, looked up in the image, to u's supplementary groups. */
+int ctr_host_groups(int rootfd, const json_t *hc, struct ctr_user *u, struct herr *e);
+/* Whether the container has a namespace of its own of type "pid", "ipc" or "uts". */
+bool ctr_host_ns_own(const json_t *hc, const char *type);
+/* The /dev/shm mount of the OCI config; NULL for IpcMode none. */
+json_t *ctr_host_shm_mount(const struct ctr_ctx *c, const json_t *rec);
+/* Devices, device rules and OOM settings into the OCI config. */
+int ctr_host_spec(const json_t *rec, json_t *spec, struct herr *e);
+/* Before each start: a shareable /dev/shm mounted, the pid/ipc namespace paths of the
+ * containers joined written into the bundle. */
+int ctr_host_before_start(const struct ctr_ctx *c, const json_t *rec, struct herr *e);
+void ctr_host_umount(const struct ctr_ctx *c, const char *id);
+
 struct ctr_health;
 /* Validate h and merge it over the image's Healthcheck into docker's Config.Healthcheck
  * shape; *out is NULL when neither gives one. */

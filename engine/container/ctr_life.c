@@ -52,6 +52,7 @@ void ctr_umount_rootfs(const struct ctr_ctx *c, const char *id)
     _cleanup_free_ char *merged = xasprintf("%s/rootfs", run);
     umount2(merged, MNT_DETACH);
     rmdir(merged);
+    ctr_host_umount(c, id);
     rmdir(run);
 }
 
@@ -88,7 +89,8 @@ static char **monitor_argv(const struct ctr_ctx *c, const json_t *rec, const cha
     strv_push(&v, xasprintf("--sync-fd=%d", fd));
     strv_push(&v, xasprintf("--restart=%s", hj_str(rp, "Name") ? hj_str(rp, "Name") : "no"));
     strv_push(&v, xasprintf("--max-retries=%lld", hj_int(rp, "MaximumRetryCount", 0)));
-    strv_push(&v, xasprintf("--cgroup=/%s/%s", c->cgroup_parent, id));
+    _cleanup_free_ char *cg = ctr_cgroup_path(c, rec);
+    strv_push(&v, xasprintf("--cgroup=%s", cg));
     strv_push(&v, xasprintf("--name-link=%s%s", names, hj_str(rec, "Name")));
     if (hj_bool(cfg, "Tty", false))
         strv_push(&v, xstrdup("--tty"));
@@ -163,7 +165,8 @@ int ctr_start(const struct ctr_ctx *c, const char *id, bool attach, int *sock, p
         return 0;
     }
     _cleanup_free_ char *mon = monitor_path(e);
-    if (!mon || ctr_net_before_start(c, rec, e) < 0 || ctr_vol_start(c, rec, e) < 0)
+    if (!mon || ctr_net_before_start(c, rec, e) < 0 || ctr_host_before_start(c, rec, e) < 0 ||
+        ctr_vol_start(c, rec, e) < 0)
         return -1;
     bool autorm = hj_bool(json_object_get(rec, "HostConfig"), "AutoRemove", false);
     const char *lower = hj_str(hj_path(rec, "GraphDriver.Data"), "LowerDir");

@@ -207,7 +207,8 @@ static json_t *rlimits(const json_t *hc)
     return a;
 }
 
-static json_t *mounts(const json_t *rec, const char *ctrdir, bool privileged)
+static json_t *mounts(const struct ctr_ctx *c, const json_t *rec, const char *ctrdir,
+                      bool privileged)
 {
     json_t *a = json_array();
     json_array_append_new(a, mount("/proc", "proc", "proc", "nosuid,noexec,nodev"));
@@ -222,8 +223,9 @@ static json_t *mounts(const json_t *rec, const char *ctrdir, bool privileged)
                                    privileged ? "nosuid,noexec,nodev,relatime,rw"
                                               : "nosuid,noexec,nodev,relatime,ro"));
     json_array_append_new(a, mount("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
-    json_array_append_new(
-        a, mount("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=67108864"));
+    json_t *shm = ctr_host_shm_mount(c, rec);
+    if (shm)
+        json_array_append_new(a, shm);
     static const char *const files[] = {"resolv.conf", "hostname", "hosts"};
     /* Network mode container:ID shares that container's files. */
     static const char *const keys[] = {"ResolvConfPath", "HostnamePath", "HostsPath"};
@@ -246,6 +248,9 @@ static json_t *namespaces(const json_t *hc, struct herr *e)
     static const char *const types[] = {"pid", "mount", "uts", "ipc", "network"};
     for (size_t i = 0; i < 5; i++) {
         if (host_net && (strcmp(types[i], "network") == 0 || strcmp(types[i], "uts") == 0))
+            continue;
+        if (strcmp(types[i], "mount") != 0 && strcmp(types[i], "network") != 0 &&
+            !ctr_host_ns_own(hc, types[i]))
             continue;
         json_array_append_new(a, json_pack("{s:s}", "type", types[i]));
     }
@@ -322,7 +327,7 @@ json_t *ctr_spec_build(const struct ctr_ctx *c, const json_t *rec, const char *r
                              capset, "rlimits", rlimits(hc), "noNewPrivileges", nnp);
     json_decref(capset);
 
-    _cleanup_free_ char *cgpath = xasprintf("/%s/%s", c->cgroup_parent, hj_str(rec, "Id"));
+    _cleanup_free_ char *cgpath = ctr_cgroup_path(c, rec);
     json_t *lx = json_pack("{s:o,s:o,s:s}", "namespaces", ns, "resources", resources(hc),
                            "cgroupsPath", cgpath);
     if (!json_is_null(sc))
@@ -341,12 +346,16 @@ json_t *ctr_spec_build(const struct ctr_ctx *c, const json_t *rec, const char *r
 
     const char *net = hj_str(hc, "NetworkMode");
     const char *hostname = hj_str(cfg, "Hostname");
-    if ((net && strcmp(net, "host") == 0) || !hostname)
+    if ((net && strcmp(net, "host") == 0) || !ctr_host_ns_own(hc, "uts") || !hostname)
         hostname = "";
     json_t *spec =
         json_pack("{s:s,s:o,s:{s:s,s:b},s:o,s:o}", "ociVersion", "1.0.2", "process", proc, "root",
                   "path", rootfs, "readonly", hj_bool(hc, "ReadonlyRootfs", false), "mounts",
-                  mounts(rec, ctrdir, privileged), "linux", lx);
+                  mounts(c, rec, ctrdir, privileged), "linux", lx);
+    if (ctr_host_spec(rec, spec, e) < 0) {
+        json_decref(spec);
+        return NULL;
+    }
     /* Without a uts namespace (host network) a hostname must not be set at all. */
     if (*hostname)
         json_object_set_new(spec, "hostname", json_string(hostname));

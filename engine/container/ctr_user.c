@@ -119,3 +119,23 @@ int ctr_user_resolve(int rootfd, const char *spec, struct ctr_user *u, struct he
         return herr_set(e, 0, "unable to find group %s: no matching entries in group file", grp);
     return 0;
 }
+
+int ctr_group_lookup(int rootfd, const char *name, gid_t *gid, struct herr *e)
+{
+    long long id;
+    if (parse_id(name, &id)) {
+        *gid = (gid_t)id;
+        return 0;
+    }
+    _cleanup_free_ char *line = NULL;
+    size_t cap = 0;
+    _cleanup_file_ FILE *gr = open_in_root(rootfd, "/etc/group");
+    while (gr && getline(&line, &cap, gr) > 0) {
+        char *f[4];
+        if (fields(line, f, 4) >= 3 && strcmp(f[0], name) == 0 && parse_id(f[2], &id)) {
+            *gid = (gid_t)id;
+            return 0;
+        }
+    }
+    return herr_plain(e, 0, "unable to find group %s: no matching entries in group file", name);
+}

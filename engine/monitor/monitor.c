@@ -622,9 +622,13 @@ static bool should_restart(void)
 __attribute__((noreturn)) static void finish(int code, pid_t deleter)
 {
     char path[4096];
-    snprintf(path, sizeof(path), "%s/rootfs", m.cfg.run_dir);
-    umount2(path, MNT_DETACH);
-    rmdir(path);
+    /* rootfs, and the tmpfs of a shareable /dev/shm (ctr_host.c). */
+    static const char *const mounts[] = {"rootfs", "shm"};
+    for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", m.cfg.run_dir, mounts[i]);
+        umount2(path, MNT_DETACH);
+        rmdir(path);
+    }
     unlink(run_path(MONITOR_PID_FILE));
     unlink(run_path(MONITOR_SOCK));
     rmdir(m.cfg.run_dir);
