@@ -1,0 +1,406 @@
+#!/usr/bin/env bats
+# Attacks from inside a container (docs/security.md): the container's root is hostile.
+# Each test performs an attack with tests/attack/attack.c (built static, bind-mounted
+# at /att) or busybox, and asserts the host is untouched. The engine runs from a copy
+# of the build's binaries in $TESTDIR/bin, so a successful write to the hoist binary
+# cannot damage the build. Race attacks loop with a bound (iterations and a deadline);
+# the verdicts are deterministic: a host file changed, a host path became visible.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+BUILD_BIN=$HOIST_BIN
+
+setup() {
+    hoist_setup
+    mkdir -p "$TESTDIR/bin" "$TESTDIR/att" "$TESTDIR/share" "$TESTDIR/hostdir"
+    local b
+    for b in hoist hoist-monitor hoist-image hoist-dns; do
+        cp "$(dirname "$BUILD_BIN")/$b" "$TESTDIR/bin/$b"
+    done
+    HOIST_BIN=$TESTDIR/bin/hoist
+    export HOIST_BIN
+    (cd "$TESTDIR/bin" && sha256sum hoist hoist-monitor hoist-image hoist-dns) >"$TESTDIR/bin.sha256"
+    cc -static -O2 -o "$TESTDIR/att/attack" "$BATS_TEST_DIRNAME/../attack/attack.c"
+    # A file only the host has: seeing it from a container is an escape.
+    MARKER=$TESTDIR/hostdir/hostmarker
+    echo host-only >"$MARKER"
+    SAVED_SYSCTLS=()
+    import_busybox
+}
+
+teardown() {
+    restore_sysctls
+    hoist_teardown
+}
+
+# ---- helpers -------------------------------------------------------------------------
+
+# The engine binaries are byte-identical to what the test started with.
+binaries_intact() {
+    (cd "$TESTDIR/bin" && sha256sum -c --quiet "$TESTDIR/bin.sha256")
+}
+
+# Remember a host sysctl so teardown puts it back if an attack changed it.
+save_sysctl() {
+    local f=/proc/sys/${1//.//}
+    SAVED_SYSCTLS+=("$f=$(cat "$f")")
+}
+
+restore_sysctls() {
+    local s f v
+    for s in "${SAVED_SYSCTLS[@]}"; do
+        f=${s%%=*}
+        v=${s#*=}
+        [ "$(cat "$f")" = "$v" ] || printf '%s\n' "$v" >"$f"
+    done
+}
+
+sysctl_unchanged() {
+    local s f v
+    for s in "${SAVED_SYSCTLS[@]}"; do
+        f=${s%%=*}
+        v=${s#*=}
+        if [ "$(cat "$f")" != "$v" ]; then
+            echo "host $f changed: '$v' -> '$(cat "$f")'" >&2
+            return 1
+        fi
+    done
+}
+
+# Mount points of the host (this test's mount namespace), sorted.
+host_mounts() {
+    awk '{ print $2 }' /proc/mounts | sort
+}
+
+# The host's mounts are those of the start, plus only what the engine makes under
+# $TESTDIR (container rootfs, volumes).
+no_new_host_mounts() {
+    local extra
+    extra=$(host_mounts | comm -13 "$TESTDIR/mounts.before" - | grep -v "^$TESTDIR/" || true)
+    if [ -n "$extra" ]; then
+        echo "new host mounts: $extra" >&2
+        return 1
+    fi
+}
+
+dir_listing() {
+    find "$1" -mindepth 1 -printf '%p %y\n' 2>/dev/null | sort
+}
+
+fail_on_escape() {
+    if grep -q ESCAPE "$1"; then
+        echo "--- $1" >&2
+        cat "$1" >&2
+        return 1
+    fi
+}
+
+wait_exited() {
+    local i
+    for i in $(seq 200); do
+        [ "$(hoist container inspect -f '{{.State.Running}}' "$1")" = false ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# ---- 1. CVE-2019-5736: the engine binary through /proc/PID/exe -----------------------
+
+# A long-running attacker watches for processes entering its pid namespace.
+start_exe_watcher() {
+    local name=$1
+    shift
+    hoist container run -d --name "$name" --network none "$@" \
+        -v "$TESTDIR/att:/att:ro" -v "$TESTDIR/share:/share" busybox \
+        /att/attack exe-watch /share/log /share/stop "$MARKER" 60 >/dev/null
+    for _ in $(seq 100); do
+        grep -q START "$TESTDIR/share/log" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+stop_exe_watcher() {
+    touch "$TESTDIR/share/stop"
+    wait_exited "$1" || true
+    cat "$TESTDIR/share/log"
+    hoist container rm -f "$1" >/dev/null
+}
+
+@test "security: CVE-2019-5736 the hoist binary is not writable through /proc/PID/exe of container exec" {
+    cd "$TESTDIR/hostdir"
+    start_exe_watcher w1
+    local end=$((SECONDS + 40)) i
+    for i in $(seq 150); do
+        [ $SECONDS -lt $end ] || break
+        hoist container exec w1 true
+        grep -q ESCAPE "$TESTDIR/share/log" && break
+    done
+    stop_exe_watcher w1
+    binaries_intact
+    fail_on_escape "$TESTDIR/share/log"
+}
+
+@test "security: CVE-2019-5736 the hoist binary is not writable through /proc/PID/exe of health probes" {
+    cd "$TESTDIR/hostdir"
+    start_exe_watcher w2 --health-cmd true --health-interval 100ms --health-timeout 5s
+    local end=$((SECONDS + 20))
+    while [ $SECONDS -lt $end ]; do
+        grep -q ESCAPE "$TESTDIR/share/log" && break
+        sleep 0.5
+    done
+    stop_exe_watcher w2
+    binaries_intact
+    fail_on_escape "$TESTDIR/share/log"
+}
+
+@test "security: CVE-2019-5736 with SYS_PTRACE, container exec exposes neither the hoist binary nor the host root" {
+    cd "$TESTDIR/hostdir"
+    start_exe_watcher w3 --cap-add SYS_PTRACE
+    local end=$((SECONDS + 30)) i
+    for i in $(seq 60); do
+        [ $SECONDS -lt $end ] || break
+        hoist container exec w3 true
+        grep -q ESCAPE "$TESTDIR/share/log" && break
+    done
+    stop_exe_watcher w3
+    binaries_intact
+    fail_on_escape "$TESTDIR/share/log"
+}
+
+# ---- 2. CVE-2016-9962 / CVE-2024-21626: leaked fds and a host working directory ------
+
+@test "security: CVE-2016-9962 the init and exec'd processes hold no fd of the host" {
+    run hoist container run --rm --network none -v "$TESTDIR/att:/att:ro" busybox /att/attack fds
+    echo "run: $output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *FDS-OK* ]]
+    hoist container run -d --name f1 --network none -v "$TESTDIR/att:/att:ro" busybox sleep 60 >/dev/null
+    run hoist container exec f1 /att/attack fds
+    echo "exec: $output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *FDS-OK* ]]
+    run hoist container exec -u 1000 -w /tmp f1 /att/attack fds
+    echo "exec -u: $output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *FDS-OK* ]]
+    hoist container rm -f f1 >/dev/null
+}
+
+@test "security: CVE-2016-9962 hoist runtime run and exec leave no fd of the host" {
+    local b=$TESTDIR/bundle
+    mkdir -p "$b"
+    cp -a "$BUSYBOX_ROOTFS" "$b/rootfs"
+    cp "$TESTDIR/att/attack" "$b/rootfs/attack"
+    (cd "$b" && "$HOIST_BIN" runtime spec)
+    jq ".process.terminal=false | .linux.cgroupsPath=\"/$CGPARENT/r1\" | .process.args=[\"/attack\",\"fds\"]" \
+        "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --bundle "$b" r1
+    echo "runtime run: $output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *FDS-OK* ]]
+    jq '.process.args=["sleep","60"]' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --detach --bundle "$b" r1 >/dev/null 2>&1
+    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" exec r1 /attack fds
+    echo "runtime exec: $output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *FDS-OK* ]]
+    "$HOIST_BIN" runtime --root "$RUNROOT/rt" delete --force r1
+}
+
+# The process ran with its cwd inside the root, or hoist refused the cwd.
+cwd_verdict() {
+    echo "$1 -> $status: $output"
+    [[ "$output" != *ESCAPE* ]] || return 1
+    [ "$status" -ne 0 ] || [[ "$output" == *CWD-OK* ]] || return 1
+    # A refusal is an error of hoist's, not the attacker running and failing.
+    [ "$status" -eq 0 ] || [[ "$output" != *getcwd:* ]] || return 1
+}
+
+@test "security: CVE-2024-21626 container run -w /proc/self/fd/N stays in the container" {
+    local n
+    for n in $(seq 3 20); do
+        run hoist container run --rm --network none -v "$TESTDIR/att:/att:ro" \
+            -w "/proc/self/fd/$n" busybox /att/attack cwd "$MARKER"
+        cwd_verdict "run -w /proc/self/fd/$n"
+    done
+    [ -z "$(hoist container ps -aq)" ]
+}
+
+@test "security: CVE-2024-21626 container exec -w /proc/self/fd/N stays in the container" {
+    hoist container run -d --name c1 --network none -v "$TESTDIR/att:/att:ro" busybox sleep 60 >/dev/null
+    local n
+    for n in $(seq 3 20); do
+        run hoist container exec -w "/proc/self/fd/$n" c1 /att/attack cwd "$MARKER"
+        cwd_verdict "exec -w /proc/self/fd/$n"
+    done
+    hoist container rm -f c1 >/dev/null
+}
+
+@test "security: CVE-2024-21626 an image WORKDIR /proc/self/fd/N stays in the container" {
+    local n
+    for n in 3 4 5 6 7 8; do
+        hoist image import --change "WORKDIR /proc/self/fd/$n" "$BUSYBOX_TAR" "fdwd:$n" >/dev/null
+        run hoist container run --rm --network none -v "$TESTDIR/att:/att:ro" "fdwd:$n" \
+            /att/attack cwd "$MARKER"
+        cwd_verdict "WORKDIR /proc/self/fd/$n"
+    done
+    [ -z "$(hoist container ps -aq)" ]
+}
+
+@test "security: CVE-2024-21626 hoist runtime run with process.cwd /proc/self/fd/N stays in the container" {
+    local b=$TESTDIR/bundle n
+    mkdir -p "$b"
+    cp -a "$BUSYBOX_ROOTFS" "$b/rootfs"
+    cp "$TESTDIR/att/attack" "$b/rootfs/attack"
+    (cd "$b" && "$HOIST_BIN" runtime spec)
+    for n in $(seq 3 20); do
+        jq ".process.terminal=false | .linux.cgroupsPath=\"/$CGPARENT/r$n\" | .process.cwd=\"/proc/self/fd/$n\" |
+            .process.args=[\"/attack\",\"cwd\",\"$MARKER\"]" "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+        run "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --bundle "$b" "r$n"
+        cwd_verdict "runtime run cwd /proc/self/fd/$n"
+        jq ".process.args=[\"sleep\",\"60\"] | .process.cwd=\"/\"" "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    done
+    jq ".linux.cgroupsPath=\"/$CGPARENT/rx\"" "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --detach --bundle "$b" rx >/dev/null 2>&1
+    for n in $(seq 3 20); do
+        run "$HOIST_BIN" runtime --root "$RUNROOT/rt" exec --cwd "/proc/self/fd/$n" rx /attack cwd "$MARKER"
+        cwd_verdict "runtime exec --cwd /proc/self/fd/$n"
+    done
+    "$HOIST_BIN" runtime --root "$RUNROOT/rt" delete --force rx
+}
+
+# A racer container: runs `attack swap` in the directory DIR of its mounts after SETUP
+# (a shell snippet), until $TESTDIR/share/stop exists or 60 s pass.
+start_racer() {
+    local name=$1 setup=$2 dir=$3
+    shift 3
+    hoist container run -d --name "$name" --network none "${RACER_MOUNTS[@]}" \
+        -v "$TESTDIR/att:/att:ro" -v "$TESTDIR/share:/share" busybox \
+        sh -c "$setup && touch /share/ready && exec /att/attack swap /share/stop 60 $dir $*" >/dev/null
+    for _ in $(seq 100); do
+        [ -e "$TESTDIR/share/ready" ] && return 0
+        sleep 0.05
+    done
+    hoist container logs "$name" >&2
+    return 1
+}
+
+stop_racer() {
+    touch "$TESTDIR/share/stop"
+    wait_exited "$1" || true
+    hoist container logs "$1"
+    hoist container rm -f "$1" >/dev/null
+    rm -f "$TESTDIR/share/stop" "$TESTDIR/share/ready"
+}
+
+@test "security: CVE-2024-21626 a cwd in a shared volume swapped for /proc/self/fd/N stays in the container" {
+    RACER_MOUNTS=(-v vwd:/v)
+    start_racer r1 'mkdir -p /v/wd && for n in 3 4 5 6 7; do ln -sfn /proc/self/fd/$n /v/l$n; done' \
+        /v wd l3 l4 l3 l5 l3 l6 l3 l7
+    local end=$((SECONDS + 45)) i runs=0 refused=0
+    for i in $(seq 80); do
+        [ $SECONDS -lt $end ] || break
+        run hoist container run --rm --network none -v vwd:/v -v "$TESTDIR/att:/att:ro" \
+            -w /v/wd busybox /att/attack cwd "$MARKER"
+        runs=$((runs + 1))
+        [ "$status" -eq 0 ] || refused=$((refused + 1))
+        cwd_verdict "run $i" || { stop_racer r1; false; }
+    done
+    echo "runs=$runs refused=$refused"
+    stop_racer r1
+    [ -z "$(hoist container ps -aq)" ]
+    hoist volume rm vwd >/dev/null
+}
+
+# ---- 3. volume subpath and bind source races (CVE-2021-30465 class) ------------------
+
+# Victim containers with MOUNTS at /v, started again and again (bounded): any host
+# file seen in /v is an escape. A start refused with an error is a correct defence.
+victim_sees_no_host() {
+    local end=$((SECONDS + 30)) i runs=0 refused=0
+    for i in $(seq 60); do
+        [ $SECONDS -lt $end ] || break
+        run hoist container run --rm --network none "$@" busybox sh -c \
+            "for f in /v/hostmarker /v$MARKER; do [ -e \"\$f\" ] && echo \"ESCAPE host file \$f\"; done; echo VICTIM-RAN"
+        runs=$((runs + 1))
+        [ "$status" -eq 0 ] || refused=$((refused + 1))
+        if [[ "$output" == *ESCAPE* ]]; then
+            echo "run $i: $output"
+            return 1
+        fi
+    done
+    echo "runs=$runs refused=$refused"
+}
+
+@test "security: volume subpath race: a subpath swapped for a symlink never mounts a host path" {
+    RACER_MOUNTS=(-v vsub:/v)
+    start_racer r1 "mkdir -p /v/sub && ln -sfn / /v/l1 && ln -sfn $TESTDIR/hostdir /v/l2" /v sub l1 l2
+    host_mounts >"$TESTDIR/mounts.before"
+    run victim_sees_no_host --mount type=volume,source=vsub,target=/v,volume-subpath=sub
+    echo "$output"
+    stop_racer r1
+    [ "$status" -eq 0 ]
+    no_new_host_mounts
+    [ -z "$(hoist container ps -aq)" ]
+    hoist volume rm vsub >/dev/null
+}
+
+@test "security: volume subpath race: a writable bind source's component swapped for a symlink never mounts a host path" {
+    mkdir -p "$TESTDIR/bindsrc/sub"
+    RACER_MOUNTS=(-v "$TESTDIR/bindsrc:/b")
+    start_racer r1 "ln -sfn / /b/l1 && ln -sfn $TESTDIR/hostdir /b/l2" /b sub l1 l2
+    host_mounts >"$TESTDIR/mounts.before"
+    run victim_sees_no_host -v "$TESTDIR/bindsrc/sub:/v"
+    echo "$output"
+    stop_racer r1
+    [ "$status" -eq 0 ]
+    run victim_sees_no_host --mount "type=bind,source=$TESTDIR/bindsrc/sub,target=/v"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    no_new_host_mounts
+}
+
+@test "security: CVE-2021-30465 a mount destination swapped for a symlink mounts nothing on the host" {
+    local uniq=hoist-sec-${TESTDIR##*.}
+    RACER_MOUNTS=(-v vdst:/v)
+    start_racer r1 "mkdir -p /v/b && ln -sfn / /v/l1 && ln -sfn $TESTDIR/hostdir /v/l2" /v b l1 l2
+    host_mounts >"$TESTDIR/mounts.before"
+    dir_listing "$TESTDIR/hostdir" >"$TESTDIR/hostdir.before"
+    local end=$((SECONDS + 30)) i
+    for i in $(seq 60); do
+        [ $SECONDS -lt $end ] || break
+        run hoist container run --rm --network none -v vdst:/a -v "vdst2:/a/b/$uniq" busybox true
+        no_new_host_mounts
+        [ ! -e "/$uniq" ]
+    done
+    stop_racer r1
+    no_new_host_mounts
+    [ ! -e "/$uniq" ]
+    dir_listing "$TESTDIR/hostdir" | diff "$TESTDIR/hostdir.before" -
+    [ -z "$(hoist container ps -aq)" ]
+    hoist volume rm vdst vdst2 >/dev/null
+}
+
+# ---- 7. CVE-2024-45310: a destination's parents created through a racing symlink -----
+
+@test "security: CVE-2024-45310 racing a mount destination's parent creates nothing on the host" {
+    local uniq=hoist-sec-${TESTDIR##*.}
+    RACER_MOUNTS=(-v vx:/v)
+    start_racer r1 "mkdir -p /v/sub && ln -sfn $TESTDIR/hostdir /v/l1 && ln -sfn / /v/l2" /v sub l1 l2
+    dir_listing "$TESTDIR/hostdir" >"$TESTDIR/hostdir.before"
+    host_mounts >"$TESTDIR/mounts.before"
+    local end=$((SECONDS + 30)) i
+    for i in $(seq 60); do
+        [ $SECONDS -lt $end ] || break
+        run hoist container run --rm --network none -v vx:/x -v "vx2:/x/sub/$uniq/dir" busybox true
+        [ ! -e "/$uniq" ]
+    done
+    stop_racer r1
+    dir_listing "$TESTDIR/hostdir" | diff "$TESTDIR/hostdir.before" -
+    [ ! -e "/$uniq" ]
+    no_new_host_mounts
+    [ -z "$(hoist container ps -aq)" ]
+    hoist volume rm vx vx2 >/dev/null
+}
