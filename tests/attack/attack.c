@@ -31,6 +31,9 @@
  *       setgroups/setresgid/setresuid to UID (as a container's root may) and exec.
  *   attack caps
  *       Print CapInh/CapPrm/CapEff/CapBnd/CapAmb of this process.
+ *   attack console-recv SOCKET SECONDS
+ *       A --console-socket for `hoist runtime run`: receive the pty master and copy
+ *       what the container writes to stdout until it closes or SECONDS pass.
  *   attack openw PATH...
  *       Open each PATH for writing and close it again without writing a byte (so
  *       /proc/sysrq-trigger or a sysctl are probed, never triggered or changed):
@@ -47,8 +50,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -399,6 +405,53 @@ static int caps(void)
     return 0;
 }
 
+static int console_recv(const char *path, double secs)
+{
+    double deadline = now() + secs;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return 2;
+    strcpy(sa.sun_path, path);
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 1) < 0) {
+        perror("console socket");
+        return 2;
+    }
+    struct pollfd p = {.fd = s, .events = POLLIN};
+    if (poll(&p, 1, (int)(secs * 1000)) != 1)
+        return 2;
+    int c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
+    if (c < 0)
+        return 2;
+    char dummy;
+    struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof(u.buf)};
+    if (recvmsg(c, &mh, 0) <= 0)
+        return 2;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    if (!cm || cm->cmsg_type != SCM_RIGHTS)
+        return 2;
+    int master;
+    memcpy(&master, CMSG_DATA(cm), sizeof(int));
+    char buf[4096];
+    while (now() < deadline) {
+        struct pollfd q = {.fd = master, .events = POLLIN};
+        if (poll(&q, 1, 100) <= 0)
+            continue;
+        ssize_t n = read(master, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        ssize_t w = write(1, buf, (size_t)n);
+        (void)w;
+    }
+    return 0;
+}
+
 static int openw(int argc, char **argv)
 {
     int escapes = 0;
@@ -437,6 +490,8 @@ int main(int argc, char **argv)
         return asuser(argc, argv);
     if (!strcmp(cmd, "caps"))
         return caps();
+    if (!strcmp(cmd, "console-recv") && argc > 3)
+        return console_recv(argv[2], atof(argv[3]));
     if (!strcmp(cmd, "openw"))
         return openw(argc, argv);
     fprintf(stderr, "attack: unknown command %s\n", cmd);

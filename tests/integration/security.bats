@@ -76,11 +76,13 @@ host_mounts() {
     awk '{ print $2 }' /proc/mounts | sort
 }
 
-# The host's mounts are those of the start, plus only what the engine makes under
-# $TESTDIR (container rootfs, volumes).
+# No new host mount where the attacks aim: $TESTDIR outside the engine's own root and
+# runroot (hostdir, bind sources), /hoist-sec-*, /tmp/hoist-fakeproc-*. (Other programs
+# of this machine mount elsewhere meanwhile, so the rest of the table is not compared.)
 no_new_host_mounts() {
     local extra
-    extra=$(host_mounts | comm -13 "$TESTDIR/mounts.before" - | grep -v "^$TESTDIR/" || true)
+    extra=$(host_mounts | comm -13 "$TESTDIR/mounts.before" - |
+        grep -E "^($TESTDIR|/hoist-sec-|/tmp/hoist-fakeproc-)" | grep -vE "^($ROOT|$RUNROOT)/" || true)
     if [ -n "$extra" ]; then
         echo "new host mounts: $extra" >&2
         return 1
@@ -746,4 +748,33 @@ masked_verdict() {
     sysctl_unchanged
     [ -z "$(hoist container ps -aq)" ]
     hoist volume rm vsys >/dev/null
+}
+
+@test "security: CVE-2025-52565 hoist runtime: a /dev/console symlink does not redirect the console mount onto procfs" {
+    save_sysctl kernel.core_pattern
+    # A /dev the container controls (as a shared volume would be): the runtime binds
+    # it instead of its tmpfs; devpts is mounted on it as usual.
+    local b=$TESTDIR/bundle
+    mkdir -p "$b" "$TESTDIR/devdir/pts"
+    ln -s /proc/sys/kernel/core_pattern "$TESTDIR/devdir/console"
+    ln -s pts/ptmx "$TESTDIR/devdir/ptmx"
+    cp -a "$BUSYBOX_ROOTFS" "$b/rootfs"
+    cp "$TESTDIR/att/attack" "$b/rootfs/attack"
+    (cd "$b" && "$HOIST_BIN" runtime spec)
+    jq ".process.terminal=true | .linux.cgroupsPath=\"/$CGPARENT/t1\" |
+        .process.args=[\"sh\",\"-c\",\"grep -q ' /proc/sys/kernel/core_pattern ' /proc/mounts && echo ESCAPE a mount on core_pattern; /attack openw ${PROC_RO_PATHS[*]}; echo MASK-CHECKED\"] |
+        .mounts |= map(if .destination == \"/dev\" then {destination: \"/dev\", type: \"bind\", source: \"$TESTDIR/devdir\", options: [\"rbind\"]} else . end)" \
+        "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    "$TESTDIR/att/attack" console-recv "$TESTDIR/console.sock" 20 >"$TESTDIR/console.out" &
+    local recv=$!
+    for _ in $(seq 100); do [ -S "$TESTDIR/console.sock" ] && break; sleep 0.05; done
+    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --console-socket "$TESTDIR/console.sock" --bundle "$b" t1
+    echo "runtime run: $status: $output"
+    local rstatus=$status
+    [ "$rstatus" -eq 0 ] || kill "$recv" 2>/dev/null || true
+    wait "$recv" || true
+    cat "$TESTDIR/console.out"
+    sysctl_unchanged
+    if grep -q ESCAPE "$TESTDIR/console.out"; then false; fi
+    [ "$rstatus" -ne 0 ] || grep -q MASK-CHECKED "$TESTDIR/console.out"
 }
