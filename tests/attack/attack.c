@@ -137,6 +137,17 @@ static int exe_watch(int argc, char **argv)
             snprintf(path, sizeof(path), "/proc/%d/exe", p);
             int fd = open(path, O_PATH | O_CLOEXEC);
             int err = errno;
+            /* A process still setting up with more privileges than ours: spin on it
+             * alone (bounded) so as not to miss its short window before exec. */
+            if (fd < 0 && (err == EACCES || err == EPERM)) {
+                double until = now() + 2;
+                for (long k = 0; fd < 0 && (err == EACCES || err == EPERM); k++) {
+                    if ((k & 1023) == 0 && now() > until)
+                        break;
+                    fd = open(path, O_PATH | O_CLOEXEC);
+                    err = errno;
+                }
+            }
             if (fd < 0 && err == ENOENT) {
                 if (seen[p / 8] & (1 << (p % 8)))
                     done[p / 8] |= (unsigned char)(1 << (p % 8));
@@ -287,6 +298,10 @@ static int cwd(const char *marker)
     char buf[PATH_MAX];
     const char *c = getcwd(buf, sizeof(buf));
     printf("getcwd: %s\n", c ? c : strerror(errno));
+    char link[PATH_MAX];
+    ssize_t ln = readlink("/proc/self/cwd", link, sizeof(link) - 1);
+    link[ln > 0 ? ln : 0] = '\0';
+    printf("cwd link: %s\n", link);
     int escapes = 0;
     struct stat root, st;
     if (stat("/", &root) < 0)
