@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/str.h"
+#include "engine/runtime/runtime.h"
 
 /* The monitor runs from "/": it must be handed absolute state paths. */
 static const char *absolute(const char *p)
@@ -157,6 +158,17 @@ static void free_opts(struct ctr_opts *o)
     strv_free(o->extra_hosts), strv_free(o->volumes), strv_free(o->mounts);
     strv_free(o->tmpfs), strv_free(o->volumes_from);
     cli_ctr_host_free(o);
+}
+
+/* docker's --sysctl check: a key some namespace holds (whether the container has that
+ * namespace to itself is the engine's check). */
+static bool sysctl_allowed(const char *kv)
+{
+    _cleanup_free_ char *key = xstrdup(kv);
+    char *eq = strchr(key, '=');
+    if (eq)
+        *eq = '\0';
+    return rt_sysctl_check(key, ~0UL, NULL) == 0;
 }
 
 static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra, bool run)
@@ -324,6 +336,11 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_args *ra
             strv_push(&o->ulimits, xstrdup(optarg));
             break;
         case OPT_SYSCTL:
+            if (!sysctl_allowed(optarg))
+                return cli_usage_error(cmd,
+                                       "invalid argument \"%s\" for \"--sysctl\" flag: sysctl "
+                                       "'%s' is not allowed",
+                                       optarg, optarg);
             strv_push(&o->sysctls, xstrdup(optarg));
             break;
         case OPT_NETWORK:

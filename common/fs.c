@@ -166,6 +166,12 @@ const char *fs_self_exe(void)
     return self;
 }
 
+bool fs_path_under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0' || n == 1);
+}
+
 int fs_self_dir(char *buf, size_t len, struct herr *e)
 {
     const char *self = fs_self_exe();

@@ -23,6 +23,8 @@ bool fs_exists(const char *path);
 /* The hoist executable's path (also when running from the runtime's sealed copy);
  * NULL when /proc/self/exe cannot be read. */
 const char *fs_self_exe(void);
+/* path is dir or lies under it (both canonical, no trailing slash but "/"). */
+bool fs_path_under(const char *path, const char *dir);
 int fs_self_dir(char *buf, size_t len, struct herr *e);
 
 #endif

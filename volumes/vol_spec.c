@@ -52,22 +52,99 @@ static int resolve_subpath(const char *data, const char *sub, char **out, struct
     return 0;
 }
 
-static int prepare_bind(struct vol_mount *m, struct herr *e)
+static int fd_path(int fd, char **out, struct herr *e)
 {
-    struct stat st;
-    if (stat(m->source, &st) < 0) {
-        if (errno != ENOENT)
-            return herr_sys(e, "bind source %s", m->source);
-        if (!m->create_host_path)
-            return herr_set(e, ENOENT, "bind source path does not exist: %s", m->source);
-        if (fs_mkdir_p(m->source, 0755, e) < 0)
-            return herr_wrap(e, "create bind source");
-    }
-    /* Resolved now: the runtime refuses a source with a symbolic link in it (one put
-     * there since this check could send the bind elsewhere). */
-    if (!(m->host_path = realpath(m->source, NULL)))
-        return herr_sys(e, "bind source %s", m->source);
+    char link[32], buf[PATH_MAX];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+    if (n < 0)
+        return herr_sys(e, "readlink %s", link);
+    buf[n] = '\0';
+    *out = xstrdup(buf);
     return 0;
+}
+
+/* A symbolic link found in dir is followed unless a container can write dir: a bind
+ * of a shared directory's entry must not become whatever a container pointed it at. */
+static int link_allowed(const char *root, const struct vol_mount *m, int dirfd, const char *name,
+                        struct herr *e)
+{
+    _cleanup_free_ char *dir = NULL, *store = xasprintf("%s/volumes", root), *real = NULL;
+    if (fd_path(dirfd, &dir, e) < 0)
+        return -1;
+    real = realpath(store, NULL);
+    bool shared = (real && fs_path_under(dir, real)) ||
+                  (m->shared_dir && m->shared_dir(dir, m->shared_arg) > 0);
+    if (shared)
+        return herr_set(e, EPERM,
+                        "bind source %s: %s/%s is a symbolic link in a directory containers "
+                        "can write; give the path it should lead to",
+                        m->source, strcmp(dir, "/") == 0 ? "" : dir, name);
+    return 0;
+}
+
+/* The source resolved one component at a time from directory fds, so what is checked
+ * is what is used; missing directories are made on the way when asked (never through a
+ * link into somewhere else: CVE-2024-45310's class). The result is canonical: the
+ * runtime will refuse any symbolic link in it (rt_mount.c). */
+static int resolve_bind(const char *root, struct vol_mount *m, struct herr *e)
+{
+    if (m->source[0] != '/')
+        return herr_set(e, EINVAL, "bind source %s is not absolute", m->source);
+    _cleanup_close_ int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_free_ char *rest = xstrdup(m->source);
+    if (dir < 0)
+        return herr_sys(e, "open /");
+    int links = 0;
+    char *p = rest;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        char *slash = strchr(p, '/');
+        if (slash)
+            *slash = '\0';
+        const char *name = p;
+        p = slash ? slash + 1 : p + strlen(p);
+        if (strcmp(name, ".") == 0)
+            continue;
+        int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT && m->create_host_path && strcmp(name, "..") != 0) {
+            if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
+                return herr_sys(e, "create bind source %s", m->source);
+            fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (fd < 0 && errno == ENOENT)
+            return herr_set(e, ENOENT, "bind source path does not exist: %s", m->source);
+        _cleanup_close_ int cur = fd;
+        struct stat st;
+        if (cur < 0 || fstat(cur, &st) < 0)
+            return herr_sys(e, "bind source %s", m->source);
+        if (!S_ISLNK(st.st_mode)) {
+            close(dir);
+            dir = steal_fd(&cur);
+            continue;
+        }
+        if (++links > 40)
+            return herr_set(e, ELOOP, "bind source %s", m->source);
+        if (link_allowed(root, m, dir, name, e) < 0)
+            return -1;
+        char target[PATH_MAX];
+        ssize_t n = readlinkat(cur, "", target, sizeof(target) - 1);
+        if (n <= 0)
+            return herr_sys(e, "bind source %s: read link %s", m->source, name);
+        target[n] = '\0';
+        _cleanup_free_ char *old = steal_ptr(&rest);
+        rest = xasprintf("%s/%s", target, p);
+        p = rest;
+        if (target[0] == '/') {
+            close(dir);
+            if ((dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return herr_sys(e, "open /");
+        }
+    }
+    return fd_path(dir, &m->host_path, e);
 }
 
 static int prepare_volume(const char *root, struct vol_mount *m, int rootfd, struct herr *e)
@@ -107,7 +184,7 @@ int vol_prepare(const char *root, struct vol_mount *m, int rootfd, struct herr *
     int r = 0;
     switch (m->type) {
     case VOL_BIND:
-        r = prepare_bind(m, e);
+        r = resolve_bind(root, m, e);
         break;
     case VOL_VOLUME:
         r = prepare_volume(root, m, rootfd, e);

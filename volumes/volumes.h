@@ -88,6 +88,11 @@ struct vol_mount {
     long long tmpfs_size;  /* tmpfs: bytes, 0 = kernel default */
     int tmpfs_mode;        /* tmpfs: permission bits, -1 = default */
     char *host_path;       /* filled by vol_prepare */
+    /* bind: nonzero when containers can write dir (canonical), so a symbolic link in
+     * it may have been planted by one and is not followed; NULL: only the volume
+     * store counts. Set by the engine, not owned. */
+    int (*shared_dir)(const char *dir, void *arg);
+    void *shared_arg;
 };
 
 void vol_mount_clear(struct vol_mount *m);

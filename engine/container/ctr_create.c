@@ -210,9 +210,13 @@ static char *now_rfc3339(void)
  * namespace holds gets docker's own words. */
 static int check_sysctls(const struct ctr_opts *o, struct herr *e)
 {
-    unsigned long own = CLONE_NEWIPC | CLONE_NEWUTS;
+    unsigned long own = 0;
     if (!o->network || strcmp(o->network, "host") != 0)
         own |= CLONE_NEWNET;
+    if (!o->ipc || strcmp(o->ipc, "host") != 0)
+        own |= CLONE_NEWIPC;
+    if (!o->uts || strcmp(o->uts, "host") != 0)
+        own |= CLONE_NEWUTS;
     for (char **kv = o->sysctls; kv && *kv; kv++) {
         _cleanup_free_ char *key = xstrdup(*kv);
         char *eq = strchr(key, '=');

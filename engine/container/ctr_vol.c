@@ -10,6 +10,7 @@
 
 #include "common/cleanup.h"
 #include "common/err.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/str.h"
 #include "engine/container/container.h"
@@ -135,14 +136,61 @@ void ctr_vol_undo(const struct ctr_ctx *c, char **created)
         vol_remove(c->root, *p, NULL);
 }
 
+/* The host directories containers can write: every read-write bind source of every
+ * container (volumes are known to volumes/). Listed only when a bind source holds a
+ * symbolic link, which is rare. */
+struct shared_dirs {
+    const struct ctr_ctx *c;
+    bool listed;
+    char **dirs;
+};
+
+static void list_shared(struct shared_dirs *s)
+{
+    s->listed = true;
+    s->dirs = xcalloc(1, sizeof(char *));
+    _cleanup_strv_ char **ids = NULL;
+    if (ctr_list(s->c, &ids, NULL) < 0)
+        return;
+    for (char **id = ids; id && *id; id++) {
+        _cleanup_json_ json_t *rec = ctr_inspect(s->c, *id, NULL);
+        size_t i;
+        const json_t *x;
+        json_array_foreach(json_object_get(rec, "Mounts"), i, x)
+        {
+            const char *t = hj_str(x, "Type"), *src = hj_str(x, "Source");
+            char *real = t && strcmp(t, "bind") == 0 && hj_bool(x, "RW", true) && src
+                             ? realpath(src, NULL)
+                             : NULL;
+            if (real)
+                strv_push(&s->dirs, real);
+        }
+    }
+}
+
+static int shared_dir(const char *dir, void *arg)
+{
+    struct shared_dirs *s = arg;
+    if (!s->listed)
+        list_shared(s);
+    for (char **d = s->dirs; *d; d++) {
+        if (fs_path_under(dir, *d))
+            return 1;
+    }
+    return 0;
+}
+
 int ctr_vol_create(const struct ctr_ctx *c, const struct ctr_opts *o, const json_t *icfg,
                    int rootfd, json_t *rec, json_t **oci, char ***created, struct herr *e)
 {
     *oci = NULL;
     struct mounts m = {0};
+    struct shared_dirs sh = {.c = c};
     int r = parse_all(c, o, icfg, &m, e);
     for (size_t i = 0; r == 0 && i < m.n; i++) {
         struct vol_mount *x = &m.v[i];
+        x->shared_dir = shared_dir;
+        x->shared_arg = &sh;
         bool fresh = false;
         if (x->type == VOL_VOLUME) {
             json_t *old = x->source ? vol_inspect(c->root, x->source, NULL) : NULL;
@@ -161,6 +209,7 @@ int ctr_vol_create(const struct ctr_ctx *c, const struct ctr_opts *o, const json
         json_object_set_new(hc, "VolumesFrom", hj_from_strv(o->volumes_from));
     }
     mounts_free(&m);
+    strv_free(sh.dirs);
     return r;
 }
 

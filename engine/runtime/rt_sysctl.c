@@ -70,8 +70,11 @@ int rt_sysctl_check(const char *key, unsigned long own_ns, struct herr *e)
     int ns = sysctl_ns(dotted);
     if (!ns)
         return herr_plain(e, EPERM, "sysctl \"%s\" is not in a separate kernel namespace", key);
+    /* runc's words, which docker relays. */
+    if (!(own_ns & (unsigned long)ns) && ns == CLONE_NEWNET)
+        return herr_plain(e, EPERM, "sysctl \"%s\" not allowed in host network namespace", key);
     if (!(own_ns & (unsigned long)ns))
-        return herr_plain(e, EPERM, "sysctl \"%s\" is not allowed in the host's %s namespace", key,
+        return herr_plain(e, EPERM, "sysctl \"%s\" is not allowed in the hosts %s namespace", key,
                           rt_ns_name(ns));
     return 0;
 }

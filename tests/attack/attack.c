@@ -444,8 +444,8 @@ static int console_recv(const char *path, double secs)
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } u;
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                        .msg_controllen = sizeof(u.buf)};
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
     if (recvmsg(c, &mh, 0) <= 0)
         return 2;
     struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);

@@ -185,16 +185,14 @@ static void test_sysctl(void **state)
         const char *key, *ns;
         unsigned long own;
     } shared[] = {
-        {"net.ipv4.ip_forward", "net", CLONE_NEWIPC | CLONE_NEWUTS},
-        {"kernel.shmmax", "ipc", CLONE_NEWNET | CLONE_NEWUTS},
-        {"fs.mqueue.queues_max", "ipc", CLONE_NEWNET},
-        {"kernel.domainname", "uts", CLONE_NEWNET | CLONE_NEWIPC},
+        {"net.ipv4.ip_forward", "host network namespace", CLONE_NEWIPC | CLONE_NEWUTS},
+        {"kernel.shmmax", "hosts ipc namespace", CLONE_NEWNET | CLONE_NEWUTS},
+        {"fs.mqueue.queues_max", "hosts ipc namespace", CLONE_NEWNET},
+        {"kernel.domainname", "hosts uts namespace", CLONE_NEWNET | CLONE_NEWIPC},
     };
     for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
         assert_int_equal(rt_sysctl_check(shared[i].key, shared[i].own, &e), -1);
-        char want[64];
-        snprintf(want, sizeof(want), "host's %s namespace", shared[i].ns);
-        assert_non_null(strstr(e.msg, want));
+        assert_non_null(strstr(e.msg, shared[i].ns));
     }
     static const char *const bad[] = {"",        ".net.x", "net..x", "net.x.", "net/../kernel/x",
                                       "net.a b", "/net.x"};

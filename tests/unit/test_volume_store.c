@@ -427,6 +427,53 @@ static void test_prepare(void **state)
     vol_mount_clear(&m);
 }
 
+static int shared_in(const char *dir, void *arg)
+{
+    return fs_path_under(dir, arg);
+}
+
+/* A bind source is resolved from directory fds; a symbolic link is followed only where
+ * no container can write (the volume store, or a directory the engine says is shared). */
+static void test_bind_links(void **state)
+{
+    (void)state;
+    struct herr e = {0};
+    struct vol_mount m = {.tmpfs_mode = -1};
+    _cleanup_free_ char *real = xasprintf("%s/real", tmp), *shared = xasprintf("%s/shared", tmp);
+    assert_int_equal(mkdir(real, 0755), 0);
+    assert_int_equal(mkdir(shared, 0755), 0);
+    _cleanup_free_ char *l1 = xasprintf("%s/link", tmp), *l2 = xasprintf("%s/shared/sub", tmp);
+    assert_int_equal(symlink("real", l1), 0);
+    assert_int_equal(symlink("/", l2), 0);
+
+    ok(vol_parse_short("./link:/x", tmp, NULL, &m, &e), &e);
+    ok(vol_prepare(root, &m, -1, &e), &e);
+    assert_string_equal(m.host_path, real);
+
+    ok(vol_parse_short("./shared/sub:/x", tmp, NULL, &m, &e), &e);
+    ok(vol_prepare(root, &m, -1, &e), &e);
+    assert_string_equal(m.host_path, "/");
+    ok(vol_parse_short("./shared/sub:/x", tmp, NULL, &m, &e), &e);
+    m.shared_dir = shared_in;
+    m.shared_arg = shared;
+    bad(vol_prepare(root, &m, -1, &e), &e, EPERM, "is a symbolic link in a directory containers");
+    assert_null(m.host_path);
+
+    /* In the volume store, whatever the engine says; a missing path is not made
+     * through the link either. */
+    ok(vol_parse_short("planted:/srv", NULL, NULL, &m, &e), &e);
+    ok(vol_prepare(root, &m, -1, &e), &e);
+    _cleanup_free_ char *data = vol_data_dir(root, "planted");
+    _cleanup_free_ char *out = xasprintf("%s/out", data);
+    _cleanup_free_ char *target = xasprintf("%s/made-outside", tmp);
+    assert_int_equal(symlink(tmp, out), 0);
+    _cleanup_free_ char *spec = xasprintf("%s/out/made-outside:/x", data);
+    ok(vol_parse_short(spec, NULL, NULL, &m, &e), &e);
+    bad(vol_prepare(root, &m, -1, &e), &e, EPERM, "is a symbolic link in a directory containers");
+    assert_false(fs_exists(target));
+    vol_mount_clear(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +484,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bind_volume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bind_links, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
