@@ -652,74 +652,42 @@ static const struct sfield service_fields[] = {
     {NULL, NULL, COMPOSE_KEY_UNHANDLED, NULL, NULL},
 };
 
-/* env_file contents go under `environment`, which wins over them. */
-static int resolve_env_files(struct sctx *s, const struct cnode *svc, const char *path, json_t *o)
+/* The .env files under key (env_file, label_file) go under target (environment, labels),
+ * which wins over them, as docker compose does. Entries of env_file are {path, required}
+ * objects, those of label_file paths and always required. */
+static int resolve_files(struct sctx *s, const struct cnode *svc, const char *path, json_t *o,
+                         const char *key, const char *target, const char *what)
 {
-    json_t *files = json_object_get(o, "env_file");
+    json_t *files = json_object_get(o, key);
     if (!files)
         return 0;
-    json_t *env = json_object();
+    json_t *merged = json_object();
     size_t i;
     json_t *f;
     json_array_foreach(files, i, f)
     {
-        const char *p = hj_str(f, "path");
+        const char *p = json_is_string(f) ? json_string_value(f) : hj_str(f, "path");
         if (access(p, F_OK) != 0) {
             if (!hj_bool(f, "required", true))
                 continue;
             char sub[512];
-            json_decref(env);
-            return cerr(s->c, cn_get(svc, "env_file"), sc_path(sub, sizeof(sub), path, "env_file"),
-                        "env file %s not found", p);
+            json_decref(merged);
+            return cerr(s->c, cn_get(svc, key), sc_path(sub, sizeof(sub), path, key),
+                        "%s %s not found", what, p);
         }
         struct cenv vars = {0};
         if (cenv_parse_file(s->c, p, s->env, &vars) < 0) {
             cenv_free(&vars);
-            json_decref(env);
+            json_decref(merged);
             return -1;
         }
         for (size_t k = 0; k < vars.n; k++)
-            json_object_set_new(env, vars.names[k], json_string(vars.values[k]));
+            json_object_set_new(merged, vars.names[k], json_string(vars.values[k]));
         cenv_free(&vars);
     }
-    json_object_update(env, json_object_get(o, "environment"));
-    json_object_set_new(o, "environment", env);
-    json_object_del(o, "env_file");
-    return 0;
-}
-
-/* label_file contents go under `labels`, which wins over them, as docker compose does. */
-static int resolve_label_files(struct sctx *s, const struct cnode *svc, const char *path, json_t *o)
-{
-    json_t *files = json_object_get(o, "label_file");
-    if (!files)
-        return 0;
-    json_t *labels = json_object();
-    size_t i;
-    json_t *f;
-    json_array_foreach(files, i, f)
-    {
-        const char *p = json_string_value(f);
-        struct cenv vars = {0};
-        if (access(p, F_OK) != 0) {
-            char sub[512];
-            json_decref(labels);
-            return cerr(s->c, cn_get(svc, "label_file"),
-                        sc_path(sub, sizeof(sub), path, "label_file"), "label file %s not found",
-                        p);
-        }
-        if (cenv_parse_file(s->c, p, s->env, &vars) < 0) {
-            cenv_free(&vars);
-            json_decref(labels);
-            return -1;
-        }
-        for (size_t k = 0; k < vars.n; k++)
-            json_object_set_new(labels, vars.names[k], json_string(vars.values[k]));
-        cenv_free(&vars);
-    }
-    json_object_update(labels, json_object_get(o, "labels"));
-    json_object_set_new(o, "labels", labels);
-    json_object_del(o, "label_file");
+    json_object_update(merged, json_object_get(o, target));
+    json_object_set_new(o, target, merged);
+    json_object_del(o, key);
     return 0;
 }
 
@@ -781,7 +749,8 @@ int schema_service(struct cctx *c, const char *name, const struct cnode *svc, co
     json_t *o;
     if (sc_object(&s, svc, path, service_fields, &o) < 0)
         return -1;
-    if (resolve_env_files(&s, svc, path, o) < 0 || resolve_label_files(&s, svc, path, o) < 0 ||
+    if (resolve_files(&s, svc, path, o, "env_file", "environment", "env file") < 0 ||
+        resolve_files(&s, svc, path, o, "label_file", "labels", "label file") < 0 ||
         check_conflicts(&s, svc, path, o) < 0) {
         json_decref(o);
         return -1;

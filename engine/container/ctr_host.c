@@ -5,7 +5,6 @@
  * --oom-score-adj). Validated before anything exists, recorded in HostConfig under
  * docker's names, turned into the OCI config, and namespaces of other containers
  * joined by path at each start. */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,13 +417,9 @@ int ctr_host_before_start(const struct ctr_ctx *c, const json_t *rec, struct her
     bool join_pid = str_has_prefix(pid, "container:"), join_ipc = str_has_prefix(ipc, "container:");
     if (!join_pid && !join_ipc)
         return 0;
-    _cleanup_free_ char *dir = ctr_dir(c, hj_str(rec, "Id"));
-    _cleanup_free_ char *bundle = xasprintf("%s/bundle", dir);
-    _cleanup_close_ int bfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_json_ json_t *spec = NULL;
+    _cleanup_close_ int bfd = ctr_bundle_load(c, hj_str(rec, "Id"), &spec, e);
     if (bfd < 0)
-        return herr_sys(e, "open %s", bundle);
-    _cleanup_json_ json_t *spec = hj_load_file(bfd, "config.json", e);
-    if (!spec)
         return -1;
     pid_t tp;
     if (join_pid) {

@@ -24,6 +24,9 @@ int ctr_mount_rootfs(const struct ctr_ctx *c, const char *id, const char *lowerd
 void ctr_umount_rootfs(const struct ctr_ctx *c, const char *id);
 
 char *ctr_names_dir(const struct ctr_ctx *c);
+/* The bundle's config.json of container id in *spec, and the bundle directory open
+ * (returned) to write the changed spec back through before start; -1 on failure. */
+int ctr_bundle_load(const struct ctr_ctx *c, const char *id, json_t **spec, struct herr *e);
 
 /* Networks (ctr_net.c, ctr_net_wire.c). */
 /* Resolve the network mode, reserve an address on each network joined (all released

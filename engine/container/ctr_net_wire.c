@@ -174,13 +174,9 @@ int ctr_net_before_start(const struct ctr_ctx *c, const json_t *rec, struct herr
     if (strcmp(st, "running") != 0 || pid <= 0)
         return herr_set(e, 0, "cannot join the network of container %s: it is not running",
                         hj_str(other, "Name") + 1);
-    _cleanup_free_ char *dir = ctr_dir(c, hj_str(rec, "Id"));
-    _cleanup_free_ char *bundle = xasprintf("%s/bundle", dir);
-    _cleanup_close_ int bfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_json_ json_t *spec = NULL;
+    _cleanup_close_ int bfd = ctr_bundle_load(c, hj_str(rec, "Id"), &spec, e);
     if (bfd < 0)
-        return herr_sys(e, "open %s", bundle);
-    _cleanup_json_ json_t *spec = hj_load_file(bfd, "config.json", e);
-    if (!spec)
         return -1;
     _cleanup_free_ char *path = xasprintf("/proc/%d/ns/net", (int)pid);
     size_t i;

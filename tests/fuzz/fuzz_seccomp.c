@@ -12,12 +12,7 @@
 #include "common/err.h"
 #include "engine/runtime/seccomp.h"
 #include "engine/runtime/seccomp_internal.h"
-
-struct sdata {
-    uint32_t nr, arch;
-    uint64_t ip;
-    uint64_t args[6];
-};
+#include "tests/seccomp_interp.h"
 
 struct input {
     const uint8_t *p;
@@ -32,42 +27,17 @@ static uint64_t take(struct input *in, size_t bytes)
     return v;
 }
 
-static uint32_t bpf_run(const struct sock_filter *f, size_t len, const struct sdata *d)
+/* A program the interpreter cannot run is a finding like a disagreement. */
+static uint32_t bpf_run(const struct sock_filter *f, size_t len,
+                        const struct seccomp_interp_data *d)
 {
-    uint32_t a = 0;
-    for (size_t pc = 0; pc < len; pc++) {
-        const struct sock_filter *i = &f[pc];
-        switch (i->code) {
-        case BPF_LD | BPF_W | BPF_ABS:
-            if (i->k + 4 > sizeof(*d) || i->k % 4)
-                abort();
-            memcpy(&a, (const char *)d + i->k, 4);
-            break;
-        case BPF_ALU | BPF_AND | BPF_K:
-            a &= i->k;
-            break;
-        case BPF_JMP | BPF_JA:
-            pc += i->k;
-            break;
-        case BPF_JMP | BPF_JEQ | BPF_K:
-            pc += a == i->k ? i->jt : i->jf;
-            break;
-        case BPF_JMP | BPF_JGT | BPF_K:
-            pc += a > i->k ? i->jt : i->jf;
-            break;
-        case BPF_JMP | BPF_JGE | BPF_K:
-            pc += a >= i->k ? i->jt : i->jf;
-            break;
-        case BPF_JMP | BPF_JSET | BPF_K:
-            pc += (a & i->k) ? i->jt : i->jf;
-            break;
-        case BPF_RET | BPF_K:
-            return i->k;
-        default:
-            abort();
-        }
+    uint32_t ret;
+    char why[80];
+    if (!seccomp_interp_run(f, len, d, &ret, NULL, why, sizeof(why))) {
+        fprintf(stderr, "%s\n", why);
+        abort();
     }
-    abort();
+    return ret;
 }
 
 /* Names that do not exist on x86_64 (send, recv, socketcall, ipc) are left out: there
@@ -214,7 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nrs[nnr++] = 102;
     nrs[nnr++] = 117;
     for (int i = 0; i < 256 && (i < 32 || in.n); i++) {
-        struct sdata d = {.arch = take(&in, 1) & 1 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64};
+        struct seccomp_interp_data d = {.arch =
+                                            take(&in, 1) & 1 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64};
         uint8_t pick = (uint8_t)take(&in, 1);
         d.nr = pick < 240 ? nrs[pick % nnr] : (uint32_t)take(&in, 4);
         for (int a = 0; a < 6; a++)

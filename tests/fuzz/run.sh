@@ -17,7 +17,7 @@ clang $cflags -I"$src" $(pkg-config --cflags jansson) \
     -o "$out/fuzz_compose" $(pkg-config --libs jansson yaml-0.1 nettle) -lm
 # shellcheck disable=SC2086
 clang $cflags -I"$src" $(pkg-config --cflags jansson libseccomp) \
-    "$src/tests/fuzz/fuzz_seccomp.c" "$src"/engine/runtime/seccomp.c \
+    "$src/tests/fuzz/fuzz_seccomp.c" "$src/tests/seccomp_interp.c" "$src"/engine/runtime/seccomp.c \
     "$src"/engine/runtime/seccomp_gen.c "$src"/engine/runtime/seccomp_lib.c "$src"/common/*.c \
     -o "$out/fuzz_seccomp" $(pkg-config --libs jansson libseccomp nettle) -lm
 cd "$out"

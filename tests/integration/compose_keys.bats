@@ -6,16 +6,16 @@
 load helpers
 
 setup() {
-    hoist_setup
-    import_busybox
-    mkdir -p "$TESTDIR/p"
-    cd "$TESTDIR/p"
+    compose_setup
 }
 
+# The cgroup_parent test leaves its parent, as docker does, beside the test's own one,
+# which is all the leak check knows of.
 teardown() {
-    cd "$TESTDIR/p" 2>/dev/null && hoist down -t 0 -v --remove-orphans >/dev/null 2>&1
+    local status=0
+    compose_teardown || status=1
     rmdir /sys/fs/cgroup/*/"$CGPARENT"-custom /sys/fs/cgroup/"$CGPARENT"-custom 2>/dev/null || true
-    hoist_teardown
+    return $status
 }
 
 # exec_out SERVICE CMD...: a command's output in the service's first container.
@@ -23,6 +23,16 @@ exec_out() {
     local svc=$1
     shift
     hoist container exec "demo-$svc-1" "$@"
+}
+
+# ns_joined NS HOST OWN JOINER: HOST's NS namespace is the host's, OWN's one of its own and
+# JOINER's the one of OWN.
+ns_joined() {
+    local ns=/proc/self/ns/$1 own
+    [ "$(exec_out "$2" readlink "$ns")" = "$(readlink "$ns")" ]
+    own=$(exec_out "$3" readlink "$ns")
+    [ "$own" != "$(readlink "$ns")" ]
+    [ "$(exec_out "$4" readlink "$ns")" = "$own" ]
 }
 
 # Nothing of the project: no container, no network, no volume.
@@ -53,10 +63,7 @@ services:
 EOF
     run hoist up -d
     [ "$status" -eq 0 ] || { echo "$output"; false; }
-    [ "$(exec_out host readlink /proc/self/ns/pid)" = "$(readlink /proc/self/ns/pid)" ]
-    own=$(exec_out own readlink /proc/self/ns/pid)
-    [ "$own" != "$(readlink /proc/self/ns/pid)" ]
-    [ "$(exec_out joiner readlink /proc/self/ns/pid)" = "$own" ]
+    ns_joined pid host own joiner
     # The joiner sees own's sleep as well as its own.
     [ "$(exec_out joiner sh -c 'ps -o comm | grep -c sleep')" -eq 2 ]
     # The host's pid 1 is visible to the pid: host container.
@@ -87,10 +94,7 @@ services:
 EOF
     run hoist up -d
     [ "$status" -eq 0 ] || { echo "$output"; false; }
-    [ "$(exec_out host readlink /proc/self/ns/ipc)" = "$(readlink /proc/self/ns/ipc)" ]
-    donor=$(exec_out donor readlink /proc/self/ns/ipc)
-    [ "$donor" != "$(readlink /proc/self/ns/ipc)" ]
-    [ "$(exec_out joiner readlink /proc/self/ns/ipc)" = "$donor" ]
+    ns_joined ipc host donor joiner
     # /dev/shm is shared too, as docker shares the donor's.
     exec_out donor sh -c 'echo shared >/dev/shm/x'
     [ "$(exec_out joiner cat /dev/shm/x)" = shared ]

@@ -4,10 +4,7 @@
 load helpers
 
 setup() {
-    hoist_setup
-    import_busybox
-    mkdir -p "$TESTDIR/p"
-    cd "$TESTDIR/p"
+    compose_setup
     cat >compose.yaml <<'YAML'
 name: demo
 services:
@@ -25,8 +22,7 @@ YAML
 }
 
 teardown() {
-    cd "$TESTDIR/p" 2>/dev/null && hoist down -t 0 -v --remove-orphans >/dev/null 2>&1
-    hoist_teardown
+    compose_teardown
 }
 
 @test "run --rm: the command's exit code, dependencies started, nothing left of it" {

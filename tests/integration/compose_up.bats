@@ -5,15 +5,11 @@
 load helpers
 
 setup() {
-    hoist_setup
-    import_busybox
-    mkdir -p "$TESTDIR/p"
-    cd "$TESTDIR/p"
+    compose_setup
 }
 
 teardown() {
-    cd "$TESTDIR/p" 2>/dev/null && hoist down -t 0 -v --remove-orphans >/dev/null 2>&1
-    hoist_teardown
+    compose_teardown
 }
 
 # field CONTAINER JQ: one value of its inspect

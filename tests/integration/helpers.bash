@@ -36,6 +36,21 @@ hoist_setup() {
     export TESTDIR ROOT RUNROOT CGPARENT
 }
 
+# Compose tests: the busybox fixture imported and the project directory, $TESTDIR/p,
+# the working directory.
+compose_setup() {
+    hoist_setup
+    import_busybox
+    mkdir -p "$TESTDIR/p"
+    cd "$TESTDIR/p"
+}
+
+# Whatever of the project a test left up is taken down before the leak check.
+compose_teardown() {
+    cd "$TESTDIR/p" 2>/dev/null && hoist down -t 0 -v --remove-orphans >/dev/null 2>&1
+    hoist_teardown
+}
+
 # Every leak found is printed; any leak fails the test.
 hoist_leaks() {
     local leaks=0 p m

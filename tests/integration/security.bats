@@ -126,6 +126,19 @@ start_exe_watcher() {
     return 1
 }
 
+# exec_while_watched NAME SECONDS TIMES: container exec into the watcher NAME, at most
+# TIMES times within SECONDS, until it logs an escape.
+exec_while_watched() {
+    local end=$((SECONDS + $2)) i
+    for i in $(seq "$3"); do
+        [ $SECONDS -lt $end ] || return 0
+        hoist container exec "$1" true
+        if grep -q ESCAPE "$TESTDIR/share/log"; then
+            return 0
+        fi
+    done
+}
+
 stop_exe_watcher() {
     touch "$TESTDIR/share/stop"
     wait_exited "$1" || true
@@ -136,12 +149,7 @@ stop_exe_watcher() {
 @test "security: CVE-2019-5736 the hoist binary is not writable through /proc/PID/exe of container exec" {
     cd "$TESTDIR/hostdir"
     start_exe_watcher w1
-    local end=$((SECONDS + 20)) i
-    for i in $(seq 80); do
-        [ $SECONDS -lt $end ] || break
-        hoist container exec w1 true
-        grep -q ESCAPE "$TESTDIR/share/log" && break
-    done
+    exec_while_watched w1 20 80
     stop_exe_watcher w1
     binaries_intact
     fail_on_escape "$TESTDIR/share/log"
@@ -163,12 +171,7 @@ stop_exe_watcher() {
 @test "security: CVE-2019-5736 with SYS_PTRACE, container exec exposes neither the hoist binary nor the host root" {
     cd "$TESTDIR/hostdir"
     start_exe_watcher w3 --cap-add SYS_PTRACE
-    local end=$((SECONDS + 15)) i
-    for i in $(seq 40); do
-        [ $SECONDS -lt $end ] || break
-        hoist container exec w3 true
-        grep -q ESCAPE "$TESTDIR/share/log" && break
-    done
+    exec_while_watched w3 15 40
     stop_exe_watcher w3
     binaries_intact
     fail_on_escape "$TESTDIR/share/log"
@@ -531,6 +534,17 @@ YAML
     sysctl_unchanged
 }
 
+# refused_bundle_sysctl BUNDLE FILTER MSG: hoist runtime refuses to run the bundle's
+# good.json changed by the jq FILTER, saying MSG.
+refused_bundle_sysctl() {
+    jq "$2" "$1/good.json" >"$1/config.json"
+    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --bundle "$1" r1
+    echo "$output"
+    restore_sysctls_now
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"$3"* ]]
+}
+
 @test "security: host sysctls: hoist runtime refuses a bundle's host sysctls as runc does" {
     save_sysctl vm.swappiness
     save_sysctl kernel.shm_rmid_forced
@@ -544,26 +558,12 @@ YAML
     (cd "$b" && "$HOIST_BIN" runtime spec)
     jq ".process.terminal=false | .linux.cgroupsPath=\"/$CGPARENT/r1\" | .process.args=[\"true\"]" \
         "$b/config.json" >"$b/good.json"
-    jq ".linux.sysctl={\"vm.swappiness\":\"$v\"}" "$b/good.json" >"$b/config.json"
-    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --bundle "$b" r1
-    echo "$output"
-    restore_sysctls_now
-    [ "$status" -ne 0 ]
-    [[ "$output" == *'sysctl "vm.swappiness" is not in a separate kernel namespace'* ]]
-    jq ".linux.sysctl={\"kernel.shm_rmid_forced\":\"$r\"} | .linux.namespaces |= map(select(.type != \"ipc\"))" \
-        "$b/good.json" >"$b/config.json"
-    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --bundle "$b" r1
-    echo "$output"
-    restore_sysctls_now
-    [ "$status" -ne 0 ]
-    [[ "$output" == *'sysctl "kernel.shm_rmid_forced" is not allowed in the hosts ipc namespace'* ]]
-    jq ".linux.sysctl={\"net.ipv4.ip_forward\":\"$f\"} | .linux.namespaces |= map(select(.type != \"network\"))" \
-        "$b/good.json" >"$b/config.json"
-    run "$HOIST_BIN" runtime --root "$RUNROOT/rt" run --bundle "$b" r1
-    echo "$output"
-    restore_sysctls_now
-    [ "$status" -ne 0 ]
-    [[ "$output" == *'sysctl "net.ipv4.ip_forward" not allowed in host network namespace'* ]]
+    refused_bundle_sysctl "$b" ".linux.sysctl={\"vm.swappiness\":\"$v\"}" \
+        'sysctl "vm.swappiness" is not in a separate kernel namespace'
+    refused_bundle_sysctl "$b" ".linux.sysctl={\"kernel.shm_rmid_forced\":\"$r\"} | .linux.namespaces |= map(select(.type != \"ipc\"))" \
+        'sysctl "kernel.shm_rmid_forced" is not allowed in the hosts ipc namespace'
+    refused_bundle_sysctl "$b" ".linux.sysctl={\"net.ipv4.ip_forward\":\"$f\"} | .linux.namespaces |= map(select(.type != \"network\"))" \
+        'sysctl "net.ipv4.ip_forward" not allowed in host network namespace'
     run "$HOIST_BIN" runtime --root "$RUNROOT/rt" list -q
     [ "$output" = "" ]
     sysctl_unchanged

@@ -20,8 +20,7 @@
 #include "common/str.h"
 #include "compose/compose.h"
 #include "compose/internal.h"
-
-static char tmpdir[64];
+#include "tests/unit/unit_helpers.h"
 
 static char *srcdir(void)
 {
@@ -51,7 +50,7 @@ static char *default_env[] = {"HOME=/home/tester", NULL};
 static int load_inline(const char *yaml, char **env, struct compose_project **p, struct herr *e)
 {
     char dir[128];
-    snprintf(dir, sizeof(dir), "%s/proj", tmpdir);
+    snprintf(dir, sizeof(dir), "%s/proj", unit_tmpdir);
     struct herr ee = {0};
     fs_rm_rf(dir, &ee);
     write_file(dir, "compose.yaml", yaml);
@@ -202,7 +201,7 @@ static void test_errors(void **state)
         const char *x = strstr(error_cases[i].error, "/tmp/X");
         if (x)
             want = xasprintf("%.*s%s%s", (int)(x - error_cases[i].error), error_cases[i].error,
-                             tmpdir, x + 6);
+                             unit_tmpdir, x + 6);
         else
             want = xstrdup(error_cases[i].error);
         if (r == 0 || strcmp(e.msg, want)) {
@@ -275,7 +274,7 @@ static void test_no_interpolate(void **state)
 {
     (void)state;
     char dir[128];
-    snprintf(dir, sizeof(dir), "%s/raw", tmpdir);
+    snprintf(dir, sizeof(dir), "%s/raw", unit_tmpdir);
     write_file(dir, "compose.yaml",
                "services:\n  web:\n    image: nginx:${TAG}\n    ports: [\"${P:-80}:80\"]\n"
                "    privileged: ${PRIV:-false}\n    volumes: [\"${D}:/d\"]\n");
@@ -385,7 +384,7 @@ static void test_project_name(void **state)
     struct herr e = {0};
     struct compose_project *p;
     char dir[128];
-    snprintf(dir, sizeof(dir), "%s/My Proj", tmpdir);
+    snprintf(dir, sizeof(dir), "%s/My Proj", unit_tmpdir);
     write_file(dir, "compose.yaml", "services:\n  s:\n    image: x\n");
     struct compose_opts o = {.workdir = dir, .environ = default_env};
     assert_int_equal(compose_load(&o, &p, &e), 0);
@@ -416,12 +415,12 @@ static void test_discovery(void **state)
 {
     (void)state;
     char dir[160];
-    snprintf(dir, sizeof(dir), "%s/disc", tmpdir);
+    snprintf(dir, sizeof(dir), "%s/disc", unit_tmpdir);
     write_file(dir, "docker-compose.yml", "services:\n  s:\n    image: base\n");
     write_file(dir, "docker-compose.override.yml", "services:\n  s:\n    image: over\n");
     write_file(dir, ".env", "TAG=fromdotenv\n");
     write_file(dir, "sub/deeper/.keep", "");
-    snprintf(dir, sizeof(dir), "%s/disc/sub/deeper", tmpdir);
+    snprintf(dir, sizeof(dir), "%s/disc/sub/deeper", unit_tmpdir);
     struct herr e = {0};
     struct compose_project *p;
     struct compose_opts o = {.workdir = dir, .environ = default_env};
@@ -664,20 +663,6 @@ static void test_golden(void **state)
     run_fixture_dir("golden");
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/hoist-compose-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    struct herr e = {0};
-    return fs_rm_rf(tmpdir, &e);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -689,5 +674,5 @@ int main(void)
         cmocka_unit_test(test_graph_order),    cmocka_unit_test(test_hash),
         cmocka_unit_test(test_fixture_cases),  cmocka_unit_test(test_golden),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_tmpdir_setup, unit_tmpdir_teardown);
 }

@@ -14,25 +14,11 @@
 
 #include "common/cleanup.h"
 #include "common/err.h"
-#include "common/fs.h"
 #include "common/str.h"
 #include "compose/compose.h"
 #include "compose/compose_run.h"
 #include "engine/container/container.h"
-
-static char tmpdir[64];
-
-static int load(const char *yaml, struct compose_project **p, struct herr *e)
-{
-    _cleanup_free_ char *path = xasprintf("%s/compose.yaml", tmpdir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(yaml, f);
-    fclose(f);
-    char *env[] = {"HOME=/home/tester", NULL};
-    struct compose_opts o = {.workdir = tmpdir, .environ = env};
-    return compose_load(&o, p, e);
-}
+#include "tests/unit/unit_helpers.h"
 
 static void add_strv(json_t *o, const char *k, char **v)
 {
@@ -84,7 +70,7 @@ static int spec_of(const char *svc_lines, const char *top, char **dump, struct h
                   "%s",
                   strstr(svc_lines, "image:") ? "" : "    image: busybox\n", svc_lines, top);
     struct compose_project *p = NULL;
-    if (load(yaml, &p, e) < 0)
+    if (unit_compose_load(yaml, &p, e) < 0)
         return -1;
     struct compose_spec *s = NULL;
     int r = compose_service_spec(p, "web", 1, false, &s, e);
@@ -282,25 +268,23 @@ static void test_refused_keys_name_service_and_key(void **state)
 static void test_host_keys_mapping(void **state)
 {
     (void)state;
-    struct compose_project *p = NULL;
+    struct compose_project *p = unit_compose_loaded(
+        "name: demo\n"
+        "services:\n"
+        "  db: {image: busybox, ipc: shareable}\n"
+        "  web:\n"
+        "    image: busybox\n"
+        "    pid: 'service:db'\n"
+        "    ipc: 'service:db'\n"
+        "    devices: ['/dev/null:/dev/mynull:rw', {source: /dev/zero, target: /dev/z}]\n"
+        "    group_add: [daemon, '1234']\n"
+        "    shm_size: 128m\n"
+        "    cgroup_parent: /custom\n"
+        "    oom_kill_disable: true\n"
+        "    userns_mode: host\n"
+        "    secrets: [s, {source: s, target: /etc/s.txt}]\n"
+        "secrets: {s: {file: ./s.txt}}\n");
     struct herr e = {0};
-    if (load("name: demo\n"
-             "services:\n"
-             "  db: {image: busybox, ipc: shareable}\n"
-             "  web:\n"
-             "    image: busybox\n"
-             "    pid: 'service:db'\n"
-             "    ipc: 'service:db'\n"
-             "    devices: ['/dev/null:/dev/mynull:rw', {source: /dev/zero, target: /dev/z}]\n"
-             "    group_add: [daemon, '1234']\n"
-             "    shm_size: 128m\n"
-             "    cgroup_parent: /custom\n"
-             "    oom_kill_disable: true\n"
-             "    userns_mode: host\n"
-             "    secrets: [s, {source: s, target: /etc/s.txt}]\n"
-             "secrets: {s: {file: ./s.txt}}\n",
-             &p, &e) < 0)
-        fail_msg("load: %s", e.msg);
     struct compose_spec *s = NULL;
     assert_int_equal(compose_service_spec(p, "web", 1, false, &s, &e), 0);
     struct ctr_opts *o = compose_spec_opts(s);
@@ -314,9 +298,9 @@ static void test_host_keys_mapping(void **state)
     assert_string_equal(o->cgroup_parent, "/custom");
     assert_true(o->oom_kill_disable);
     _cleanup_free_ char *m0 =
-        xasprintf("type=bind,source=%s/s.txt,target=/run/secrets/s,readonly=true", tmpdir);
+        xasprintf("type=bind,source=%s/s.txt,target=/run/secrets/s,readonly=true", unit_tmpdir);
     _cleanup_free_ char *m1 =
-        xasprintf("type=bind,source=%s/s.txt,target=/etc/s.txt,readonly=true", tmpdir);
+        xasprintf("type=bind,source=%s/s.txt,target=/etc/s.txt,readonly=true", unit_tmpdir);
     assert_string_equal(o->mounts[0], m0);
     assert_string_equal(o->mounts[1], m1);
     compose_spec_free(s);
@@ -360,15 +344,13 @@ static void test_nested_and_link_refusals(void **state)
 static void test_check_services(void **state)
 {
     (void)state;
-    struct compose_project *p = NULL;
+    struct compose_project *p =
+        unit_compose_loaded("name: demo\n"
+                            "services:\n"
+                            "  ok: {image: busybox, devices: [/dev/null]}\n"
+                            "  bad: {image: busybox, devices: ['/dev/hoist-no-such-device']}\n"
+                            "  cdi: {image: busybox, devices: ['vendor.com/gpu=all']}\n");
     struct herr e = {0};
-    if (load("name: demo\n"
-             "services:\n"
-             "  ok: {image: busybox, devices: [/dev/null]}\n"
-             "  bad: {image: busybox, devices: ['/dev/hoist-no-such-device']}\n"
-             "  cdi: {image: busybox, devices: ['vendor.com/gpu=all']}\n",
-             &p, &e) < 0)
-        fail_msg("load: %s", e.msg);
     char *ok[] = {"ok", NULL}, *bad[] = {"bad", NULL}, *cdi[] = {"cdi", NULL};
     assert_int_equal(compose_check_services(p, ok, &e), 0);
     assert_int_equal(compose_check_services(p, bad, &e), -1);
@@ -382,7 +364,7 @@ static void test_check_services(void **state)
 static void test_label_file(void **state)
 {
     (void)state;
-    _cleanup_free_ char *lf = xasprintf("%s/labels.env", tmpdir);
+    _cleanup_free_ char *lf = xasprintf("%s/labels.env", unit_tmpdir);
     FILE *f = fopen(lf, "w");
     assert_non_null(f);
     fputs("a=from-file\nb=file\n", f);
@@ -397,20 +379,6 @@ static void test_label_file(void **state)
     assert_non_null(strstr(e.msg, "label file"));
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/hoist-keys.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    struct herr e = {0};
-    return fs_rm_rf(tmpdir, &e);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,5 +390,5 @@ int main(void)
         cmocka_unit_test(test_check_services),
         cmocka_unit_test(test_label_file),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_tmpdir_setup, unit_tmpdir_teardown);
 }

@@ -11,29 +11,11 @@
 
 #include "common/cleanup.h"
 #include "common/err.h"
-#include "common/fs.h"
 #include "common/str.h"
 #include "compose/compose.h"
 #include "compose/compose_run.h"
 #include "engine/container/container.h"
-
-static char tmpdir[64];
-
-static struct compose_project *load(const char *yaml)
-{
-    _cleanup_free_ char *path = xasprintf("%s/compose.yaml", tmpdir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(yaml, f);
-    fclose(f);
-    char *env[] = {"HOME=/home/tester", NULL};
-    struct compose_opts o = {.workdir = tmpdir, .environ = env};
-    struct compose_project *p = NULL;
-    struct herr e = {0};
-    if (compose_load(&o, &p, &e) < 0)
-        fail_msg("load: %s", e.msg);
-    return p;
-}
+#include "tests/unit/unit_helpers.h"
 
 static bool has(char **v, const char *s)
 {
@@ -47,7 +29,7 @@ static bool has(char **v, const char *s)
 static void test_full_service(void **state)
 {
     (void)state;
-    struct compose_project *p = load(
+    struct compose_project *p = unit_compose_loaded(
         "name: demo\n"
         "services:\n"
         "  web:\n"
@@ -94,7 +76,7 @@ static void test_full_service(void **state)
     assert_true(has(o->publish, "9000:90/udp"));
     assert_true(has(o->mounts, "type=volume,source=demo_data,target=/data,readonly=true"));
     _cleanup_free_ char *bind =
-        xasprintf("type=bind,source=%s/src,target=/src,bind-create-src=true", tmpdir);
+        xasprintf("type=bind,source=%s/src,target=/src,bind-create-src=true", unit_tmpdir);
     assert_true(has(o->mounts, bind));
     assert_true(has(o->mounts, "type=tmpfs,target=/t,tmpfs-size=1000"));
     assert_int_equal(o->nnetworks, 1);
@@ -127,12 +109,13 @@ static void test_full_service(void **state)
 static void test_network_modes_and_names(void **state)
 {
     (void)state;
-    struct compose_project *p = load("name: demo\n"
-                                     "services:\n"
-                                     "  a: {image: busybox, container_name: fixed}\n"
-                                     "  b: {image: busybox, network_mode: 'service:a',\n"
-                                     "      volumes_from: ['a:ro', 'container:other']}\n"
-                                     "  c: {image: busybox, network_mode: none, entrypoint: []}\n");
+    struct compose_project *p =
+        unit_compose_loaded("name: demo\n"
+                            "services:\n"
+                            "  a: {image: busybox, container_name: fixed}\n"
+                            "  b: {image: busybox, network_mode: 'service:a',\n"
+                            "      volumes_from: ['a:ro', 'container:other']}\n"
+                            "  c: {image: busybox, network_mode: none, entrypoint: []}\n");
     struct compose_spec *s = NULL;
     struct herr e = {0};
     assert_int_equal(compose_service_spec(p, "a", 1, false, &s, &e), 0);
@@ -157,12 +140,12 @@ static void test_network_modes_and_names(void **state)
 static void test_deps_of(void **state)
 {
     (void)state;
-    struct compose_project *p = load("name: demo\n"
-                                     "services:\n"
-                                     "  a: {image: busybox}\n"
-                                     "  b: {image: busybox, depends_on: [a]}\n"
-                                     "  c: {image: busybox, depends_on: [b]}\n"
-                                     "  d: {image: busybox}\n");
+    struct compose_project *p = unit_compose_loaded("name: demo\n"
+                                                    "services:\n"
+                                                    "  a: {image: busybox}\n"
+                                                    "  b: {image: busybox, depends_on: [a]}\n"
+                                                    "  c: {image: busybox, depends_on: [b]}\n"
+                                                    "  d: {image: busybox}\n");
     char *only[] = {"c", NULL};
     _cleanup_strv_ char **deps = compose_deps_of(p, only);
     assert_int_equal(strv_len(deps), 2);
@@ -174,20 +157,6 @@ static void test_deps_of(void **state)
     compose_project_free(p);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/hoist-spec.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    struct herr e = {0};
-    return fs_rm_rf(tmpdir, &e);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,5 +164,5 @@ int main(void)
         cmocka_unit_test(test_network_modes_and_names),
         cmocka_unit_test(test_deps_of),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_tmpdir_setup, unit_tmpdir_teardown);
 }

@@ -24,54 +24,16 @@
 #include "engine/runtime/runtime.h"
 #include "engine/runtime/seccomp.h"
 #include "engine/runtime/seccomp_internal.h"
+#include "tests/seccomp_interp.h"
 
-struct sdata {
-    uint32_t nr, arch;
-    uint64_t ip;
-    uint64_t args[6];
-};
-
-/* Whether the path of one input read an argument: if neither program did, the decision
- * for that architecture and number cannot depend on the arguments. */
-static uint32_t bpf_run(const struct sock_filter *f, size_t len, const struct sdata *d,
-                        bool *args_read)
+static uint32_t bpf_run(const struct sock_filter *f, size_t len,
+                        const struct seccomp_interp_data *d, bool *args_read)
 {
-    uint32_t a = 0;
-    for (size_t pc = 0; pc < len; pc++) {
-        const struct sock_filter *i = &f[pc];
-        switch (i->code) {
-        case BPF_LD | BPF_W | BPF_ABS:
-            if (i->k + 4 > sizeof(*d) || i->k % 4 != 0)
-                fail_msg("load of offset %u", i->k);
-            *args_read = *args_read || i->k >= offsetof(struct sdata, args);
-            memcpy(&a, (const char *)d + i->k, 4);
-            break;
-        case BPF_ALU | BPF_AND | BPF_K:
-            a &= i->k;
-            break;
-        case BPF_JMP | BPF_JA:
-            pc += i->k;
-            break;
-        case BPF_JMP | BPF_JEQ | BPF_K:
-            pc += a == i->k ? i->jt : i->jf;
-            break;
-        case BPF_JMP | BPF_JGT | BPF_K:
-            pc += a > i->k ? i->jt : i->jf;
-            break;
-        case BPF_JMP | BPF_JGE | BPF_K:
-            pc += a >= i->k ? i->jt : i->jf;
-            break;
-        case BPF_JMP | BPF_JSET | BPF_K:
-            pc += (a & i->k) ? i->jt : i->jf;
-            break;
-        case BPF_RET | BPF_K:
-            return i->k;
-        default:
-            fail_msg("BPF opcode %#x at %zu is not interpreted", i->code, pc);
-        }
-    }
-    fail_msg("BPF program ran off its end");
-    return 0;
+    uint32_t ret = 0;
+    char why[80];
+    if (!seccomp_interp_run(f, len, d, &ret, args_read, why, sizeof(why)))
+        fail_msg("%s", why);
+    return ret;
 }
 
 static uint32_t act_of(json_t *r, const char *k_action, const char *k_errno)
@@ -239,7 +201,7 @@ struct tally {
 
 /* Both programs on one input; returns whether either read an argument. */
 static bool compare_one(const struct sock_filter *ref, size_t rlen, const struct seccomp_prog *ours,
-                        const struct sdata *d, struct tally *t)
+                        const struct seccomp_interp_data *d, struct tally *t)
 {
     bool read = false;
     uint32_t want = bpf_run(ref, rlen, d, &read);
@@ -287,7 +249,7 @@ static bool differential(const char *what, json_t *sec, struct tally *all)
     uint64_t rnd = 0x9e3779b97f4a7c15ULL;
     for (size_t a = 0; a < 3; a++)
         for (size_t n = 0; n < nnr; n++) {
-            struct sdata d = {.nr = nrs[n], .arch = arches[a]};
+            struct seccomp_interp_data d = {.nr = nrs[n], .arch = arches[a]};
             if (!compare_one(ref, rlen, ours, &d, &t))
                 continue;
             /* Each argument alone through every probe value, then all six at once, then
