@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -51,14 +50,9 @@ static int lo_up(struct herr *e)
     return 0;
 }
 
-static int child_setup(struct rt_init *c, char **exe, struct herr *e)
+/* What the init does between joining its namespaces and its process setup. */
+static int child_setup(struct rt_init *c, struct herr *e)
 {
-    for (size_t i = 0; i < c->ns.n; i++) {
-        const struct rt_ns *ns = &c->ns.ns[i];
-        if (ns->fd >= 0 && ns->flag != CLONE_NEWPID && setns(ns->fd, ns->flag) < 0)
-            return herr_sys(e, "join %s namespace", rt_ns_name(ns->flag));
-    }
-    rt_ns_close(&c->ns);
     /* The parent moves us into our cgroup while we build the root (see launch). A new
      * cgroup namespace must be rooted there, so then we wait before going on. */
     bool cgns = c->ns.new_flags & CLONE_NEWCGROUP;
@@ -90,17 +84,53 @@ static int child_setup(struct rt_init *c, char **exe, struct herr *e)
     /* Nothing of the container's runs before we are in its cgroup. */
     if (!c->in_cgroup && rt_sync_recv(c->sync_fd, e) != RT_MSG_GO)
         _exit(1);
-    return rt_proc_setup(&c->proc, c->seccomp, exe, e);
+    return 0;
 }
 
-/* After `start` has read exec.fifo, the init's failures go to `start` over the fifo. */
-__attribute__((noreturn)) static void child_fail(int sync_fd, int fifo_fd, struct herr *err)
+/* The init's hand-off once its process is set up: for create, READY to the runtime,
+ * then exec.fifo, which blocks until `start` opens it; then startContainer hooks. */
+struct handoff {
+    struct rt_init *c;
+    int fifo_fd; /* held while startContainer hooks run: `start` reads their failure */
+};
+
+static int init_handoff(void *arg, struct herr *e)
 {
-    if (fifo_fd < 0)
-        rt_child_fail(sync_fd, err);
+    struct handoff *h = arg;
+    struct rt_init *c = h->c;
+    bool start_hooks = rt_hooks_has(c->hooks, "startContainer");
+    if (c->state_dirfd >= 0) {
+        if (rt_sync_send(c->sync_fd, RT_MSG_READY, NULL) < 0)
+            _exit(1);
+        close(c->sync_fd);
+        c->sync_fd = -1;
+        int fd = openat(c->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1)
+            return herr_sys(e, "open exec.fifo");
+        if (start_hooks)
+            h->fifo_fd = fd;
+        else
+            close(fd);
+        close(c->state_dirfd);
+        c->state_dirfd = -1;
+    }
+    if (!start_hooks)
+        return 0;
+    _cleanup_free_ char *state = rt_hook_state(c->id, "created", c->host_pid, c->bundle,
+                                               json_object_get(c->config, "annotations"));
+    return rt_hooks_run(c->hooks, "startContainer", state, e);
+}
+
+/* Until `start` has read exec.fifo failures go to the runtime over the sync socket;
+ * after, to `start` over the fifo. */
+__attribute__((noreturn)) static void init_fail(void *arg, struct herr *err)
+{
+    struct handoff *h = arg;
+    if (h->fifo_fd < 0)
+        rt_child_fail(h->c->sync_fd, err);
     char buf[HERR_MSG_MAX + 128];
     herr_str(err, buf, sizeof(buf));
-    ssize_t n = write(fifo_fd, buf, strlen(buf));
+    ssize_t n = write(h->fifo_fd, buf, strlen(buf));
     (void)n;
     _exit(err->exit ? err->exit : 1);
 }
@@ -108,42 +138,21 @@ __attribute__((noreturn)) static void child_fail(int sync_fd, int fifo_fd, struc
 __attribute__((noreturn)) static void child_main(struct rt_init *c)
 {
     struct herr e = {0};
-    int keep[RT_NS_MAX + 3] = {c->sync_fd, c->console_fd, c->state_dirfd};
-    for (size_t i = 0; i < c->ns.n; i++)
-        keep[i + 3] = c->ns.ns[i].fd;
-    rt_close_fds_except(keep, c->ns.n + 3);
+    struct rt_entry en = {
+        .sync_fd = c->sync_fd,
+        .keep = {c->console_fd, c->state_dirfd},
+        .ns = &c->ns,
+        .proc = &c->proc,
+        .seccomp = c->seccomp,
+    };
+    if (rt_entry_join(&en, &e) < 0)
+        rt_child_fail(c->sync_fd, &e);
     if (rt_sync_recv(c->sync_fd, &e) != RT_MSG_GO)
         _exit(1);
-    char *exe = NULL;
-    if (child_setup(c, &exe, &e) < 0)
+    if (child_setup(c, &e) < 0)
         rt_child_fail(c->sync_fd, &e);
-    bool start_hooks = rt_hooks_has(c->hooks, "startContainer");
-    int fifo_fd = -1;
-    if (c->state_dirfd >= 0) {
-        if (rt_sync_send(c->sync_fd, RT_MSG_READY, NULL) < 0)
-            _exit(1);
-        close(c->sync_fd);
-        c->sync_fd = -1;
-        int fd = openat(c->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, "0", 1) != 1) {
-            herr_sys(&e, "open exec.fifo");
-            rt_child_fail(-1, &e);
-        }
-        /* Kept open (close-on-exec) while hooks run: `start` waits for EOF or an error. */
-        if (start_hooks)
-            fifo_fd = fd;
-        else
-            close(fd);
-        close(c->state_dirfd);
-    }
-    if (start_hooks) {
-        _cleanup_free_ char *state = rt_hook_state(c->id, "created", c->host_pid, c->bundle,
-                                                   json_object_get(c->config, "annotations"));
-        if (rt_hooks_run(c->hooks, "startContainer", state, &e) < 0)
-            child_fail(c->sync_fd, fifo_fd, &e);
-    }
-    rt_proc_exec(&c->proc, c->seccomp, exe, &e);
-    child_fail(c->sync_fd, fifo_fd, &e);
+    struct handoff h = {c, -1};
+    rt_entry_exec(&en, init_handoff, init_fail, &h);
 }
 
 static void launch_cleanup(struct launch *L, bool failed)
@@ -266,11 +275,9 @@ static int launch(const char *root, const char *id, const struct rt_create_opts 
             setns(L->c.ns.ns[i].fd, CLONE_NEWPID) < 0)
             return herr_sys(e, "join pid namespace");
     }
-    /* The init keeps this through its execve: until then no process of the container
-     * (a shared pid namespace, `exec` into a created container) may open its /proc/PID
-     * (exe, root, cwd, fd, mem). */
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-        return herr_sys(e, "prctl(PR_SET_DUMPABLE)");
+    /* Seen from a shared pid namespace, or by `exec` into a created container. */
+    if (rt_entry_hide(e) < 0)
+        return -1;
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return herr_sys(e, "socketpair");

@@ -64,9 +64,6 @@ int rt_sync_send_pid(int fd, pid_t pid);
 /* Returns the kind, 0 on EOF, -1 on error; an RT_MSG_ERROR fills e, an RT_MSG_PID puts
  * the pid in e->exit. */
 int rt_sync_recv(int fd, struct herr *e);
-/* Close every fd from 3 up but those in keep: what a process entering a container holds
- * of the host is what a container root could take from it (CVE-2016-9962). */
-void rt_close_fds_except(const int *keep, size_t n);
 /* Report err to the parent and exit with err->exit (or 1). */
 __attribute__((noreturn)) void rt_child_fail(int sync_fd, struct herr *err);
 
@@ -84,6 +81,25 @@ struct rt_nsset {
 int rt_ns_parse(const json_t *namespaces, struct rt_nsset *s, struct herr *e);
 void rt_ns_close(struct rt_nsset *s);
 const char *rt_ns_name(int flag);
+
+/* A process entering a container (rt_enter.c, where the order is explained). */
+struct rt_entry {
+    int sync_fd;
+    int keep[2];         /* also kept open (console socket, state directory), or -1 */
+    struct rt_nsset *ns; /* joined by fd; their fds are closed once joined */
+    bool join_pid;       /* setns the pid namespace too (it applies to children) */
+    const struct rt_proc *proc;
+    struct seccomp_prog *seccomp;
+};
+/* In the runtime, before the fork or clone. */
+int rt_entry_hide(struct herr *e);
+/* First thing in the child: host fds closed, namespaces joined. */
+int rt_entry_join(struct rt_entry *en, struct herr *e);
+/* Last: process setup, handoff (may be NULL), execve. Never returns: a failure goes
+ * to fail(arg, e), which must not return either. */
+__attribute__((noreturn)) void rt_entry_exec(struct rt_entry *en,
+                                             int (*handoff)(void *arg, struct herr *e),
+                                             void (*fail)(void *arg, struct herr *e), void *arg);
 
 /* What the container init needs; filled by the parent before clone. */
 struct rt_init {

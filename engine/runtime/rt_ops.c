@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -177,58 +176,55 @@ static const struct {
 };
 #define N_EXEC_NS (sizeof(exec_ns) / sizeof(exec_ns[0]))
 
-__attribute__((noreturn)) static void exec_child(int sync, struct rt_proc *p,
-                                                 struct seccomp_prog *sp, int console_fd)
+struct exec_child {
+    struct rt_entry en;
+    int console_fd;
+};
+
+__attribute__((noreturn)) static void exec_fail(void *arg, struct herr *e)
+{
+    rt_child_fail(((struct exec_child *)arg)->en.sync_fd, e);
+}
+
+/* The process that appears in the container: it waits until the runtime has put it in
+ * the container's cgroup, takes its terminal, and enters. */
+__attribute__((noreturn)) static void exec_child(struct exec_child *x)
 {
     struct herr e = {0};
-    if (rt_sync_recv(sync, &e) != RT_MSG_GO)
+    if (rt_sync_recv(x->en.sync_fd, &e) != RT_MSG_GO)
         _exit(1);
-    if (p->terminal) {
+    if (x->en.proc->terminal) {
         int ptmx = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (ptmx < 0) {
             herr_sys(&e, "open /dev/ptmx in the container");
-            rt_child_fail(sync, &e);
+            exec_fail(x, &e);
         }
-        if (rt_tty_setup(ptmx, console_fd, NULL, &e) < 0)
-            rt_child_fail(sync, &e);
+        if (rt_tty_setup(ptmx, x->console_fd, NULL, &e) < 0)
+            exec_fail(x, &e);
         close(ptmx);
     }
-    char *exe = NULL;
-    if (rt_proc_setup(p, sp, &exe, &e) < 0)
-        rt_child_fail(sync, &e);
-    rt_proc_exec(p, sp, exe, &e);
-    rt_child_fail(sync, &e);
+    rt_entry_exec(&x->en, NULL, exec_fail, x);
 }
 
-/* The first child joins every namespace but the pid one while it is still outside the
- * container's pid namespace, so no process of the container can see it; only the
- * process it forks appears there, already with the container's root and cwd and no fd
- * of the host but the sync socket (and the console socket with a terminal). It is
- * forked with CLONE_PARENT: the runtime is its parent, to wait for it. */
-__attribute__((noreturn)) static void exec_enter(int sync, int *nsfd, struct rt_proc *p,
-                                                 struct seccomp_prog *sp, int console_fd)
+/* The first child joins every namespace while it is still outside the container's pid
+ * namespace (joining that one only sets where its children go), so no process of the
+ * container can see it; only the process it forks appears there, already with the
+ * container's root and cwd and no fd of the host but the sync socket (and the console
+ * socket with a terminal). It is forked with CLONE_PARENT: the runtime is its parent,
+ * to wait for it. */
+__attribute__((noreturn)) static void exec_enter(struct exec_child *x)
 {
     struct herr e = {0};
-    int keep[N_EXEC_NS + 2] = {sync, console_fd};
-    for (size_t i = 0; i < N_EXEC_NS; i++)
-        keep[i + 2] = nsfd[i];
-    rt_close_fds_except(keep, N_EXEC_NS + 2);
-    for (size_t i = 0; i < N_EXEC_NS; i++) {
-        if (nsfd[i] >= 0 && setns(nsfd[i], exec_ns[i].flag) < 0) {
-            herr_sys(&e, "join %s namespace", exec_ns[i].name);
-            rt_child_fail(sync, &e);
-        }
-        if (nsfd[i] >= 0)
-            close(nsfd[i]);
-    }
+    if (rt_entry_join(&x->en, &e) < 0)
+        exec_fail(x, &e);
     pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
     if (pid == 0)
-        exec_child(sync, p, sp, console_fd);
+        exec_child(x);
     if (pid < 0) {
         herr_sys(&e, "fork into the container");
-        rt_child_fail(sync, &e);
+        exec_fail(x, &e);
     }
-    _exit(rt_sync_send_pid(sync, pid) < 0);
+    _exit(rt_sync_send_pid(x->en.sync_fd, pid) < 0);
 }
 
 /* Reap a child that is gone or must go. */
@@ -255,11 +251,9 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
     struct rt_proc p;
     int ret = -1;
     struct seccomp_prog *sp = NULL;
-    int nsfd[N_EXEC_NS];
+    struct rt_nsset ns = {0};
     _cleanup_close_ int console = -1;
     _cleanup_close_ int sync = -1;
-    for (size_t i = 0; i < N_EXEC_NS; i++)
-        nsfd[i] = -1;
     if (rt_proc_parse(pj, &p, e) < 0)
         goto out;
     if (seccomp_prepare(hj_path(config, "linux.seccomp"), &sp, e) < 0) {
@@ -285,17 +279,16 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
         }
         if (stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
             continue;
-        if ((nsfd[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        struct rt_ns *n = &ns.ns[ns.n];
+        n->flag = exec_ns[i].flag;
+        if ((n->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
             herr_sys(e, "open %s", path);
             goto out;
         }
+        ns.n++;
     }
-    /* Inherited by both children: /proc/PID of a process entering the container
-     * (exe, root, cwd, fd, mem) stays closed to the container's processes. */
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-        herr_sys(e, "prctl(PR_SET_DUMPABLE)");
+    if (rt_entry_hide(e) < 0)
         goto out;
-    }
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         herr_sys(e, "socketpair");
@@ -305,7 +298,16 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
     pid_t first = fork();
     if (first == 0) {
         close(sv[0]);
-        exec_enter(sv[1], nsfd, &p, sp, console);
+        struct exec_child x = {
+            .en = {.sync_fd = sv[1],
+                   .keep = {console, -1},
+                   .ns = &ns,
+                   .join_pid = true,
+                   .proc = &p,
+                   .seccomp = sp},
+            .console_fd = console,
+        };
+        exec_enter(&x);
     }
     close(sv[1]);
     sync = sv[0];
@@ -345,10 +347,7 @@ static int do_exec(const struct rt_state *st, const struct rt_exec_opts *o, int 
     *status = o->detach ? 0 : rt_wait_forward(pid);
     ret = 0;
 out:
-    for (size_t i = 0; i < N_EXEC_NS; i++) {
-        if (nsfd[i] >= 0)
-            close(nsfd[i]);
-    }
+    rt_ns_close(&ns);
     seccomp_prog_free(sp);
     rt_proc_free(&p);
     return ret;

@@ -407,23 +407,6 @@ int rt_sync_recv(int fd, struct herr *e)
     return m.kind;
 }
 
-void rt_close_fds_except(const int *keep, size_t n)
-{
-    unsigned int from = 3;
-    for (;;) {
-        unsigned int next = ~0U;
-        for (size_t i = 0; i < n; i++) {
-            if (keep[i] >= (int)from && (unsigned int)keep[i] < next)
-                next = (unsigned int)keep[i];
-        }
-        if (next > from)
-            close_range(from, next == ~0U ? ~0U : next - 1, 0);
-        if (next == ~0U)
-            return;
-        from = next + 1;
-    }
-}
-
 int rt_sync_send_pid(int fd, pid_t pid)
 {
     struct herr m = {.exit = (int)pid};
