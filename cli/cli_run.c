@@ -218,13 +218,15 @@ static int run_service(const struct ctr_ctx *ctx, const struct compose_project *
     if (compose_service_spec(p, service, 1, true, &spec, &e) < 0)
         return cli_report(&e, 1);
     struct ctr_opts *o = compose_spec_opts(spec);
-    _cleanup_strv_ char **env = override(o, ra, cmd);
+    /* Owns o->env, so it lives until the container is created. */
+    char **env = override(o, ra, cmd);
     _cleanup_free_ char *name = xstrdup(o->name);
     _cleanup_free_ char *id = NULL;
     _cleanup_strv_ char **warnings = NULL;
     bool tty = o->tty;
     r = ctr_create(ctx, o, true, &id, &warnings, &e);
     compose_spec_free(spec);
+    strv_free(env);
     for (char **w = warnings; w && *w; w++)
         fprintf(stderr, "WARNING: %s\n", *w);
     if (r < 0)

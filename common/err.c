@@ -14,22 +14,20 @@ static int set_v(struct herr *e, int errnum, int plain, const char *fmt, va_list
     return -1;
 }
 
-int herr_set(struct herr *e, int errnum, const char *fmt, ...)
+void herr_set_msg(struct herr *e, int errnum, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     set_v(e, errnum, 0, fmt, ap);
     va_end(ap);
-    return -1;
 }
 
-int herr_plain(struct herr *e, int errnum, const char *fmt, ...)
+void herr_plain_msg(struct herr *e, int errnum, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     set_v(e, errnum, 1, fmt, ap);
     va_end(ap);
-    return -1;
 }
 
 int herr_wrap(struct herr *e, const char *fmt, ...)

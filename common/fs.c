@@ -184,3 +184,22 @@ int fs_self_dir(char *buf, size_t len, struct herr *e)
         *slash = '\0';
     return 0;
 }
+
+char *fs_helper_path(const char *self_dir, const char *name, struct herr *e)
+{
+    char *p = xasprintf("%s/%s", self_dir, name);
+    if (access(p, X_OK) == 0)
+        return p;
+    free(p);
+    p = xasprintf("%s/%s/%s", self_dir, HOIST_LIBEXEC_REL, name);
+    if (access(p, X_OK) == 0)
+        return p;
+    free(p);
+    p = xasprintf("%s/%s", HOIST_LIBEXECDIR, name);
+    if (access(p, X_OK) == 0)
+        return p;
+    free(p);
+    herr_set(e, ENOENT, "%s not found next to hoist (%s), in %s/%s or in %s", name, self_dir,
+             self_dir, HOIST_LIBEXEC_REL, HOIST_LIBEXECDIR);
+    return NULL;
+}

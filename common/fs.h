@@ -26,5 +26,10 @@ const char *fs_self_exe(void);
 /* path is dir or lies under it (both canonical, no trailing slash but "/"). */
 bool fs_path_under(const char *path, const char *dir);
 int fs_self_dir(char *buf, size_t len, struct herr *e);
+/* The helper executable name (hoist-image, hoist-monitor, hoist-dns) for a hoist
+ * running from self_dir: beside it in the build tree; in libexec/hoist beside bin/
+ * when installed, under whatever prefix the tree was installed or unpacked to; else in
+ * the libexec directory configured at build time. */
+char *fs_helper_path(const char *self_dir, const char *name, struct herr *e);
 
 #endif

@@ -66,9 +66,15 @@ bool cn_is_str(const struct cnode *n); /* a scalar, null excluded */
 /* Parse YAML text into one node per document (NULL-terminated, arena-owned). */
 int cn_parse(struct cctx *c, const char *file, const char *text, size_t len, struct cnode ***docs);
 
-/* "FILE:LINE:COL: PATH: message"; returns -1. */
-int cerr(struct cctx *c, const struct cnode *n, const char *path, const char *fmt, ...)
+/* "FILE:LINE:COL: PATH: message"; returns -1, at the call for the reason given in
+ * common/err.h. */
+void cerr_msg(struct cctx *c, const struct cnode *n, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+#define cerr(c, ...)                                                                               \
+    ({                                                                                             \
+        cerr_msg((c), __VA_ARGS__);                                                                \
+        -1;                                                                                        \
+    })
 void cwarn(struct cctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Environment: ordered name=value list; later puts replace. */

@@ -66,7 +66,7 @@ void arena_free(struct arena *a)
     a->head = NULL;
 }
 
-int cerr(struct cctx *c, const struct cnode *n, const char *path, const char *fmt, ...)
+void cerr_msg(struct cctx *c, const struct cnode *n, const char *path, const char *fmt, ...)
 {
     char msg[HERR_MSG_MAX];
     va_list ap;
@@ -74,12 +74,13 @@ int cerr(struct cctx *c, const struct cnode *n, const char *path, const char *fm
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (n && path && *path)
-        return herr_set(c->e, 0, "%s:%d:%d: %s: %s", n->file, n->line, n->col, path, msg);
-    if (n)
-        return herr_set(c->e, 0, "%s:%d:%d: %s", n->file, n->line, n->col, msg);
-    if (path && *path)
-        return herr_set(c->e, 0, "%s: %s", path, msg);
-    return herr_set(c->e, 0, "%s", msg);
+        herr_set_msg(c->e, 0, "%s:%d:%d: %s: %s", n->file, n->line, n->col, path, msg);
+    else if (n)
+        herr_set_msg(c->e, 0, "%s:%d:%d: %s", n->file, n->line, n->col, msg);
+    else if (path && *path)
+        herr_set_msg(c->e, 0, "%s: %s", path, msg);
+    else
+        herr_set_msg(c->e, 0, "%s", msg);
 }
 
 void cwarn(struct cctx *c, const char *fmt, ...)

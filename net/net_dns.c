@@ -70,16 +70,7 @@ static char *exe_path(struct herr *e)
     char dir[4096];
     if (fs_self_dir(dir, sizeof(dir), e) < 0)
         return NULL;
-    char *p = xasprintf("%s/%s", dir, DNS_EXE);
-    if (access(p, X_OK) == 0)
-        return p;
-    free(p);
-    p = xasprintf("%s/%s", HOIST_LIBEXECDIR, DNS_EXE);
-    if (access(p, X_OK) == 0)
-        return p;
-    free(p);
-    herr_set(e, ENOENT, "%s not found next to hoist or in %s", DNS_EXE, HOIST_LIBEXECDIR);
-    return NULL;
+    return fs_helper_path(dir, DNS_EXE, e);
 }
 
 static int bound_socket(int type, uint32_t gateway, struct herr *e)

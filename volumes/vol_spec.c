@@ -135,8 +135,10 @@ static int resolve_bind(const char *root, struct vol_mount *m, struct herr *e)
         if (n <= 0)
             return herr_sys(e, "bind source %s: read link %s", m->source, name);
         target[n] = '\0';
-        _cleanup_free_ char *old = steal_ptr(&rest);
-        rest = xasprintf("%s/%s", target, p);
+        /* p points into rest: the new path is made before the old one is freed. */
+        char *next = xasprintf("%s/%s", target, p);
+        free(rest);
+        rest = next;
         p = rest;
         if (target[0] == '/') {
             close(dir);

@@ -61,16 +61,7 @@ static char *monitor_path(struct herr *e)
     char dir[4096];
     if (fs_self_dir(dir, sizeof(dir), e) < 0)
         return NULL;
-    char *p = xasprintf("%s/hoist-monitor", dir);
-    if (access(p, X_OK) == 0)
-        return p;
-    free(p);
-    p = xasprintf("%s/hoist-monitor", HOIST_LIBEXECDIR);
-    if (access(p, X_OK) == 0)
-        return p;
-    free(p);
-    herr_set(e, 0, "hoist-monitor not found next to hoist or in %s", HOIST_LIBEXECDIR);
-    return NULL;
+    return fs_helper_path(dir, "hoist-monitor", e);
 }
 
 static char **monitor_argv(const struct ctr_ctx *c, const json_t *rec, const char *mon, int fd,

@@ -101,7 +101,7 @@ int image_prune(const char *root, bool all, char ***report, long long *reclaimed
 int image_mount_overlay(const char *target, const char *lowerdir, const char *upper,
                         const char *work, const char *linkdir, struct herr *e);
 
-/* Run the hoist-image helper (found in self_dir, else HOIST_LIBEXECDIR) with args
+/* Run the hoist-image helper (found from self_dir by fs_helper_path) with args
  * (args[0] is the subcommand, e.g. "import"; --root root is inserted after it).
  * With out == NULL the helper shares our stdio and its exit status is returned.
  * With out != NULL its stdout is captured into *out, a non-zero exit becomes an error

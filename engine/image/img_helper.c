@@ -12,27 +12,11 @@
 
 #include "common/cleanup.h"
 #include "common/err.h"
+#include "common/fs.h"
 #include "common/str.h"
 #include "engine/image/image.h"
 
 #define HELPER_NAME "hoist-image"
-
-static char *find_helper(const char *self_dir, struct herr *e)
-{
-    if (self_dir) {
-        char *p = xasprintf("%s/" HELPER_NAME, self_dir);
-        if (access(p, X_OK) == 0)
-            return p;
-        free(p);
-    }
-    char *p = xasprintf("%s/" HELPER_NAME, HOIST_LIBEXECDIR);
-    if (access(p, X_OK) == 0)
-        return p;
-    free(p);
-    herr_set(e, ENOENT, "image helper " HELPER_NAME " not found next to hoist (%s) nor in %s",
-             self_dir ? self_dir : "?", HOIST_LIBEXECDIR);
-    return NULL;
-}
 
 static char *read_memfd(int fd)
 {
@@ -48,7 +32,7 @@ static char *read_memfd(int fd)
 int image_helper_run(const char *self_dir, const char *root, char *const *args, char **out,
                      struct herr *e)
 {
-    _cleanup_free_ char *path = find_helper(self_dir, e);
+    _cleanup_free_ char *path = fs_helper_path(self_dir, HELPER_NAME, e);
     if (!path)
         return -1;
     size_t n = strv_len(args);

@@ -7,6 +7,8 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${FUZZ_OUT:-/tmp/hoist-fuzz}
 secs=${1:-60}
 cflags="-g -O1 -std=gnu17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+# common/fs.c's helper lookup names the install layout, as CMakeLists.txt defines it.
+cflags="$cflags -DHOIST_LIBEXECDIR=\"/usr/local/libexec/hoist\" -DHOIST_LIBEXEC_REL=\"../libexec/hoist\""
 mkdir -p "$out/corpus" "$out/corpus-seccomp"
 find "$src/tests/compose" -name '*.yaml' -o -name '*.yml' | while read -r f; do
     cp "$f" "$out/corpus/$(echo "$f" | md5sum | cut -c1-16).yaml"
