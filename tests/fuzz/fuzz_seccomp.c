@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "engine/runtime/seccomp.h"
@@ -40,14 +43,17 @@ static uint32_t bpf_run(const struct sock_filter *f, size_t len,
     return ret;
 }
 
-/* Names that do not exist on x86_64 (send, recv, socketcall, ipc) are left out: there
- * libseccomp 2.5.4 adds a pseudo syscall to the x86_64 filter, and when that one sorts
- * first its program omits loading the syscall number and decides on the architecture
- * value instead (the generator does not reproduce that). */
+/* Names that have no syscall number of their own on one of the filter's architectures
+ * are left out: send, recv, socketcall and ipc on x86_64; accept, semop and semtimedop
+ * on i386, which only the multiplexers carry there. libseccomp 2.5.4 writes their pseudo
+ * numbers into its program, which then misdecides (when one sorts first it omits loading
+ * the syscall number; a semop rule on i386 left ipc(SEMOP) at the default action,
+ * against libseccomp's own pseudo-code). The generator follows the rules instead. The
+ * multiplexers stay covered by the socket and IPC calls that also have direct numbers. */
 static const char *const names[] = {
-    "read",       "write", "personality", "getpid",     "socket",     "connect",
-    "accept",     "bind",  "recvmmsg",    "shmget",     "msgget",     "semop",
-    "semtimedop", "shmat", "clone",       "arch_prctl", "newfstatat", "no_such_syscall_name",
+    "read",    "write", "personality", "getpid",     "socket",
+    "connect", "bind",  "recvmmsg",    "shmget",     "msgget",
+    "shmat",   "clone", "arch_prctl",  "newfstatat", "no_such_syscall_name",
 };
 
 static const uint32_t actions[] = {
@@ -92,14 +98,70 @@ static uint64_t pick_value(struct input *in, const uint64_t *pool, size_t npool)
     }
 }
 
-static unsigned long runs, generated, compared;
+/* libseccomp 2.5.4 spins for minutes in seccomp_rule_add_array on some small rule
+ * sets: its compile runs in a child given LIB_SECONDS, and a policy it does not finish
+ * in time is skipped and counted in slow. */
+#define LIB_SECONDS 2
+static unsigned long runs, generated, compared, slow;
 
 static void report(void)
 {
     fprintf(stderr,
             "fuzz_seccomp: %lu policies, %lu through the generator, %lu cases compared, "
-            "0 disagreements\n",
-            runs, generated, compared);
+            "0 disagreements (%lu policies libseccomp did not compile in %d s)\n",
+            runs, generated, compared, slow, LIB_SECONDS);
+}
+
+/* libseccomp's compile of p in a child (see LIB_SECONDS): 0 with its program in ref,
+ * -1 when it refuses p (e filled), 1 when it did not finish in time. */
+static int lib_compile_bounded(const struct seccomp_policy *p, struct seccomp_prog *ref,
+                               struct herr *e)
+{
+    int fds[2];
+    if (pipe(fds) < 0)
+        abort();
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        /* libFuzzer's own SIGALRM handler would report a timeout of the fuzz target. */
+        signal(SIGALRM, SIG_DFL);
+        alarm(LIB_SECONDS);
+        struct seccomp_prog prog = {0};
+        int rc = seccomp_lib_compile(p, &prog, e);
+        uint32_t len = rc < 0 ? 0 : prog.fprog.len;
+        if (write(fds[1], &len, sizeof(len)) != sizeof(len) ||
+            (rc < 0 && write(fds[1], e->msg, sizeof(e->msg)) != sizeof(e->msg)) ||
+            (len && write(fds[1], prog.fprog.filter, len * sizeof(struct sock_filter)) !=
+                        (ssize_t)(len * sizeof(struct sock_filter))))
+            _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    uint32_t len = 0;
+    int rc = 1;
+    FILE *f = fdopen(fds[0], "r");
+    if (f && fread(&len, sizeof(len), 1, f) == 1) {
+        if (len == 0) {
+            rc = fread(e->msg, sizeof(e->msg), 1, f) == 1 ? -1 : 1;
+        } else {
+            ref->fprog.filter = calloc(len, sizeof(struct sock_filter));
+            ref->fprog.len = (unsigned short)len;
+            rc = ref->fprog.filter &&
+                         fread(ref->fprog.filter, sizeof(struct sock_filter), len, f) == len
+                     ? 0
+                     : 1;
+        }
+    }
+    if (f)
+        fclose(f);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        ;
+    if (rc > 0 && !(WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)) {
+        fprintf(stderr, "libseccomp's compile in a child ended with status %#x\n", status);
+        abort();
+    }
+    return rc;
 }
 
 /* The policy of a failing input, for the report. */
@@ -128,7 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct seccomp_rule rules[24];
     struct seccomp_binding binds[48];
     uint64_t pool[24 * 6 * 2];
-    size_t npool = 0, nbinds = 0, nrules = (size_t)take(&in, 1) % 24;
+    size_t npool = 0, nbinds = 0, nrules = (size_t)take(&in, 1) % 16;
     struct seccomp_policy p = {
         .dflt = actions[take(&in, 1) % nact], .rules = rules, .binds = binds, .nrules = nrules};
     p.arches[p.narches++] = seccomp_arch_native();
@@ -151,6 +213,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             cond->op = (enum scmp_compare)(1 + take(&in, 1) % 7);
             cond->a = take(&in, 1) & 1 ? edges[take(&in, 1) % 13] : take(&in, 8);
             cond->b = take(&in, 1) & 1 ? cond->a : take(&in, 8);
+            /* libseccomp 2.5.4 merges ordered comparisons of values above 32 bits wrongly
+             * (rules arg1 <= 0x100000000 and arg1 <= 0x80000000 let 0xffffffff through;
+             * fixed in 2.6): such values are compared one rule at a time, in
+             * tests/unit/test_seccomp_bpf.c. */
+            if (cond->op != SCMP_CMP_EQ && cond->op != SCMP_CMP_NE &&
+                cond->op != SCMP_CMP_MASKED_EQ)
+                cond->a = (uint32_t)cond->a, cond->b = (uint32_t)cond->b;
             pool[npool++] = cond->a;
             pool[npool++] = cond->b;
         }
@@ -167,7 +236,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (seccomp_gen(&p, &ours, &e) != 0)
         return 0;
     generated++;
-    if (seccomp_lib_compile(&p, &ref, &e) < 0) {
+    int lib = lib_compile_bounded(&p, &ref, &e);
+    if (lib > 0) {
+        slow++;
+        free(ours.fprog.filter);
+        return 0;
+    }
+    if (lib < 0) {
         fprintf(stderr, "libseccomp refuses a policy hoist's generator accepts: %s\n", e.msg);
         dump(&p);
         abort();
