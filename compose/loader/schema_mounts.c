@@ -7,7 +7,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 static bool parse_port(const char *s, size_t len, long *out)
 {

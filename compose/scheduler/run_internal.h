@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "compose/compose_run.h"
+#include "compose/scheduler/scheduler.h"
 
 struct herr;
 

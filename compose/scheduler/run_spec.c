@@ -10,8 +10,8 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/compose.h"
-#include "compose/compose_run.h"
+#include "compose/loader/loader.h"
+#include "compose/scheduler/scheduler.h"
 #include "engine/container/container.h"
 
 struct compose_spec {

@@ -6,7 +6,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 static int sc_environment(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
@@ -536,7 +536,7 @@ static int sc_reject_extends(struct sctx *s, const struct cnode *n, const char *
     return cerr(s->c, n, path, "extends was not resolved");
 }
 
-/* Each key with how the scheduler treats it (compose.h's compose_key_use): the one
+/* Each key with how the scheduler treats it (loader.h's compose_key_use): the one
  * table both sides read. */
 #define MAPPED(k, fn)                                                                              \
     {                                                                                              \
