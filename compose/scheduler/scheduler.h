@@ -75,7 +75,8 @@ struct compose_up_opts {
     bool no_start;   /* create, do not start */
     bool force_recreate, no_recreate, always_recreate_deps;
     bool remove_orphans;
-    bool wait;                 /* return once running, healthy or completed */
+    bool wait;                 /* return once running or healthy, or exited 0 when another
+                                * service waits on it with service_completed_successfully */
     long long wait_timeout_ns; /* 0: no limit */
     int timeout;               /* stop timeout (s) when recreating; -1: the container's */
     int parallel;              /* services converging at once; <= 0: unlimited */
@@ -118,6 +119,14 @@ int compose_down(const struct ctr_ctx *c, const struct compose_project *p,
  * reverse dependency order; with kill, SIGKILL them instead. */
 int compose_stop(const struct ctr_ctx *c, const struct compose_project *p, char **services,
                  int timeout, bool kill, compose_event_fn event, void *arg, struct herr *e);
+
+/* Wait until the dependencies of service meet their depends_on conditions, as `run` does
+ * before it creates its container: healthy, or exited 0 for service_completed_successfully
+ * (a non-zero exit fails naming the service and the code). A required dependency
+ * without containers is an error; an optional one is skipped with a warning. */
+int compose_wait_deps(const struct ctr_ctx *c, const struct compose_project *p, const char *service,
+                      compose_event_fn event, void *arg, volatile sig_atomic_t *cancel,
+                      struct herr *e);
 
 /* Services the named ones depend on, transitively, without the named ones, in start
  * order (owned). */
