@@ -363,6 +363,18 @@ static int check_keys(const char *service, const json_t *cfg, struct herr *e)
             return herr_plain(e, 0, "service \"%s\": deploy.resources.%s is not supported", service,
                               parts[i]);
     }
+    /* A long-syntax port takes any protocol in the compose file; the engine has three. */
+    size_t i;
+    const json_t *port;
+    json_array_foreach(json_object_get(cfg, "ports"), i, port)
+    {
+        const char *proto = hj_str(port, "protocol");
+        if (proto && strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
+            return herr_plain(e, 0,
+                              "service \"%s\": ports[%zu]: invalid protocol \"%s\" (tcp, udp or "
+                              "sctp)",
+                              service, i, proto);
+    }
     return 0;
 }
 
