@@ -4,7 +4,7 @@
 
 #include <getopt.h>
 
-#include "compose/compose.h"
+#include "compose/loader/loader.h"
 
 struct cli_compose {
     struct compose_opts o;

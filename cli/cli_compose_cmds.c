@@ -15,7 +15,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/compose_run.h"
+#include "compose/scheduler/scheduler.h"
 
 bool cmds_active(const char *st)
 {

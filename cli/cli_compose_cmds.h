@@ -10,7 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_compose.h"
-#include "compose/compose.h"
+#include "compose/scheduler/scheduler.h"
 #include "engine/container/container.h"
 
 struct cmds {

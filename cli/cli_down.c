@@ -9,7 +9,7 @@
 #include "cli/cli_up.h"
 #include "common/err.h"
 #include "common/str.h"
-#include "compose/compose_run.h"
+#include "compose/scheduler/scheduler.h"
 #include "engine/container/container.h"
 
 static const char help[] =

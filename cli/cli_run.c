@@ -14,7 +14,7 @@
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/str.h"
-#include "compose/compose_run.h"
+#include "compose/scheduler/scheduler.h"
 #include "engine/container/container.h"
 
 static const char help[] =
@@ -211,6 +211,8 @@ static int run_service(const struct ctr_ctx *ctx, const struct compose_project *
     int r = deps && *deps ? compose_up(ctx, p, &uo, &e) : 0;
     if (r == 0)
         r = compose_prepare(ctx, p, only, ra->pull, cli_up_event, prog, &e);
+    if (r == 0 && !ra->no_deps)
+        r = compose_wait_deps(ctx, p, service, cli_up_event, prog, cli_up_interrupted(), &e);
     cli_progress_end(prog);
     if (r < 0)
         return cli_report(&e, 1);

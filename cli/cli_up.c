@@ -18,7 +18,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/compose_run.h"
+#include "compose/scheduler/scheduler.h"
 #include "engine/container/container.h"
 
 static volatile sig_atomic_t interrupted;

@@ -4,7 +4,7 @@
 
 #include <signal.h>
 
-#include "compose/compose_run.h"
+#include "compose/scheduler/scheduler.h"
 
 struct cli_globals;
 

@@ -2,6 +2,7 @@
  * the networks lock, so concurrent attaches start one responder. */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -100,8 +101,11 @@ static void exec_responder(int udp, int tcp, const char *exe, char **argv)
         dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
         _exit(127);
     /* Nothing of the caller's (its lock on the networks, a terminal, pipes of a test
-     * runner) may stay open for the responder's lifetime. */
-    syscall(SYS_close_range, DNS_TCP_FD + 1, ~0u, 0);
+     * runner) may stay open for the responder's lifetime. Closed by the exec, not
+     * before: the caller's pipe then reads its end only once the responder is what
+     * /proc shows, so a concurrent start never finds a pid that is not yet hoist-dns. */
+    if (syscall(SYS_close_range, DNS_TCP_FD + 1, ~0u, CLOSE_RANGE_CLOEXEC) < 0)
+        syscall(SYS_close_range, DNS_TCP_FD + 1, ~0u, 0);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -161,6 +165,10 @@ int net_dns_start(const char *root, const char *network, uint32_t gateway,
     ssize_t n = read(rd, &pid, sizeof(pid));
     int st;
     while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+        ;
+    char end;
+    ssize_t m;
+    while (n == sizeof(pid) && ((m = read(rd, &end, 1)) > 0 || (m < 0 && errno == EINTR)))
         ;
     if (n != sizeof(pid) || pid <= 0)
         return herr_set(e, 0, "DNS responder: could not start %s", exe);

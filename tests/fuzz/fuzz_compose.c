@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
-#include "compose/compose.h"
+#include "compose/loader/loader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -15,7 +15,7 @@ find "$src/tests/compose" -name '*.yaml' -o -name '*.yml' | while read -r f; do
 done
 # shellcheck disable=SC2086
 clang $cflags -I"$src" $(pkg-config --cflags jansson) \
-    "$src/tests/fuzz/fuzz_compose.c" $(ls "$src"/compose/*.c | grep -v "/run_") "$src"/common/*.c \
+    "$src/tests/fuzz/fuzz_compose.c" "$src"/compose/loader/*.c "$src"/common/*.c \
     -o "$out/fuzz_compose" $(pkg-config --libs jansson yaml-0.1 nettle) -lm
 # shellcheck disable=SC2086
 clang $cflags -I"$src" $(pkg-config --cflags jansson libseccomp) \

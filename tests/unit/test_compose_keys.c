@@ -15,8 +15,8 @@
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/str.h"
-#include "compose/compose.h"
-#include "compose/compose_run.h"
+#include "compose/loader/loader.h"
+#include "compose/scheduler/scheduler.h"
 #include "engine/container/container.h"
 #include "tests/unit/unit_helpers.h"
 

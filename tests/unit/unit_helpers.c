@@ -11,7 +11,7 @@
 #include "common/err.h"
 #include "common/fs.h"
 #include "common/str.h"
-#include "compose/compose.h"
+#include "compose/loader/loader.h"
 #include "tests/unit/unit_helpers.h"
 
 char unit_tmpdir[64];

@@ -6,7 +6,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 static bool valid_cidr(const char *s)
 {

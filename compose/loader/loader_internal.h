@@ -1,7 +1,7 @@
 /* Shared internals of the compose loader: the positioned YAML node tree, the arena
  * that owns it, environments, and the helpers every stage uses to report errors. */
-#ifndef HOIST_COMPOSE_INTERNAL_H
-#define HOIST_COMPOSE_INTERNAL_H
+#ifndef HOIST_COMPOSE_LOADER_INTERNAL_H
+#define HOIST_COMPOSE_LOADER_INTERNAL_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
-#include "compose/compose.h"
+#include "compose/loader/loader.h"
 
 struct compose_project;
 
@@ -124,7 +124,7 @@ struct sctx {
 };
 typedef int (*sc_fn)(struct sctx *s, const struct cnode *n, const char *path, json_t **out);
 /* A key of an object. The service table also says how the scheduler treats each key
- * (compose.h's compose_key_use); other tables leave those fields zero. */
+ * (loader.h's compose_key_use); other tables leave those fields zero. */
 struct sfield {
     const char *name;
     sc_fn fn;

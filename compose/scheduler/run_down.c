@@ -9,8 +9,8 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/compose_run.h"
-#include "compose/run_internal.h"
+#include "compose/scheduler/scheduler.h"
+#include "compose/scheduler/run_internal.h"
 #include "engine/container/container.h"
 
 struct down {

@@ -5,7 +5,7 @@
 
 #include "common/cleanup.h"
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 struct sbuf {
     char *p;

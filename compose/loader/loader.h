@@ -1,4 +1,5 @@
-/* The compose loader: files -> one validated, normalized project model.
+/* The compose loader (library hoist_compose): files -> one validated, normalized project
+ * model. It depends on common/ only; the scheduler (compose/scheduler/) reads the model.
  *
  * The model is a jansson tree in canonical form (`project->model`), checked by a typed
  * schema layer, so every field below has exactly the shape documented here and callers
@@ -52,8 +53,8 @@
  *   secrets.<key>, configs.<key>: {name, file? (absolute) | environment? | content? |
  *     external?}
  */
-#ifndef HOIST_COMPOSE_COMPOSE_H
-#define HOIST_COMPOSE_COMPOSE_H
+#ifndef HOIST_COMPOSE_LOADER_H
+#define HOIST_COMPOSE_LOADER_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -143,50 +144,5 @@ int compose_service_hash(const struct compose_project *p, const char *service, c
 /* Normalize a project name the way docker compose does (lowercase, [a-z0-9_-]). */
 char *compose_normalize_name(const char *s);
 bool compose_valid_name(const char *s);
-
-/* ---- running a project (compose/run_*.c: library hoist_compose_run, which links the
- * engine; the loader above does not) ---- */
-
-struct ctr_ctx;
-struct ctr_opts;
-
-#define COMPOSE_LABEL_PROJECT "com.docker.compose.project"
-#define COMPOSE_LABEL_SERVICE "com.docker.compose.service"
-#define COMPOSE_LABEL_NUMBER "com.docker.compose.container-number"
-#define COMPOSE_LABEL_ONEOFF "com.docker.compose.oneoff"
-#define COMPOSE_LABEL_HASH "com.docker.compose.config-hash"
-#define COMPOSE_LABEL_DEPENDS "com.docker.compose.depends_on"
-#define COMPOSE_LABEL_WORKDIR "com.docker.compose.project.working_dir"
-#define COMPOSE_LABEL_FILES "com.docker.compose.project.config_files"
-#define COMPOSE_LABEL_NETWORK "com.docker.compose.network"
-#define COMPOSE_LABEL_VOLUME "com.docker.compose.volume"
-
-/* A container of a project, found by its labels. */
-struct compose_ctr {
-    char *id;
-    char *name; /* "demo-web-1" */
-    char *service;
-    int number;
-    bool oneoff;
-    json_t *inspect; /* ctr_inspect() of it */
-};
-
-/* The containers of a project (one-off `run` containers only when oneoff), sorted by
- * service, then number. */
-int compose_containers(const struct ctr_ctx *c, const char *project, bool oneoff,
-                       struct compose_ctr **out, size_t *n, struct herr *e);
-void compose_ctrs_free(struct compose_ctr *v, size_t n);
-
-/* The ctr_opts of replica `number` of a service (labels, name, networks, mounts,
- * healthcheck, ... all filled in), with the storage behind them. `run` edits the
- * options it overrides before ctr_create. */
-struct compose_spec;
-int compose_service_spec(const struct compose_project *p, const char *service, int number,
-                         bool oneoff, struct compose_spec **out, struct herr *e);
-struct ctr_opts *compose_spec_opts(struct compose_spec *s);
-void compose_spec_free(struct compose_spec *s);
-/* Refuse, before anything is created, what compose_service_spec or ctr_create would:
- * keys hoist cannot honour, bad options, missing host devices. services NULL: all. */
-int compose_check_services(const struct compose_project *p, char **services, struct herr *e);
 
 #endif

@@ -8,7 +8,7 @@
 #include <yaml.h>
 
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 struct achunk {
     struct achunk *next;

@@ -9,7 +9,7 @@
 
 #include "common/cleanup.h"
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 const char *sc_path(char *buf, size_t len, const char *base, const char *key)
 {

@@ -6,7 +6,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 void cenv_put(struct cenv *env, const char *name, const char *value)
 {

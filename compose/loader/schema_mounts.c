@@ -7,7 +7,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 static bool parse_port(const char *s, size_t len, long *out)
 {
@@ -144,12 +144,6 @@ static int long_port(struct sctx *s, const struct cnode *n, const char *path, js
     else if (pub && *pub && !parse_range(pub, &lo, &hi))
         r = cerr(s->c, cn_get(n, "published"), sc_path(sub, sizeof(sub), path, "published"),
                  "invalid port \"%s\"", pub);
-    else if (proto && !valid_proto(proto))
-        r = cerr(s->c, cn_get(n, "protocol"), sc_path(sub, sizeof(sub), path, "protocol"),
-                 "invalid protocol \"%s\" (tcp, udp or sctp)", proto);
-    else if (mode && strcmp(mode, "ingress") && strcmp(mode, "host"))
-        r = cerr(s->c, cn_get(n, "mode"), sc_path(sub, sizeof(sub), path, "mode"),
-                 "invalid mode \"%s\" (ingress or host)", mode);
     else if (ip && !valid_ip(ip))
         r = cerr(s->c, cn_get(n, "host_ip"), sc_path(sub, sizeof(sub), path, "host_ip"),
                  "invalid IP address \"%s\"", ip);
@@ -256,13 +250,8 @@ static int short_volume(struct sctx *s, const struct cnode *n, const char *path,
             json_object_set_new(sub, "propagation", json_string(opt));
         else if (!strcmp(opt, "consistent") || !strcmp(opt, "cached") || !strcmp(opt, "delegated"))
             json_object_set_new(o, "consistency", json_string(opt));
-        else {
-            int r =
-                cerr(s->c, n, path, "invalid volume \"%s\": unknown option \"%s\"", n->str, opt);
-            json_decref(sub);
-            json_decref(o);
-            return r;
-        }
+        else /* as docker compose does, but said */
+            cwarn(s->c, "%s: volume \"%s\": option \"%s\" ignored", path, n->str, opt);
     }
     json_object_set_new(o, bind ? "bind" : "volume", sub);
     *out = o;

@@ -11,8 +11,8 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/compose.h"
-#include "compose/internal.h"
+#include "compose/loader/loader.h"
+#include "compose/loader/loader_internal.h"
 
 extern char **environ;
 

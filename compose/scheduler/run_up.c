@@ -1,18 +1,16 @@
 /* `up`: converge a project's containers onto its model, in dependency order, services
  * whose dependencies are satisfied in parallel. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/compose_run.h"
-#include "compose/run_internal.h"
+#include "compose/scheduler/scheduler.h"
+#include "compose/scheduler/run_internal.h"
 #include "engine/container/container.h"
 
 struct unode {
@@ -46,13 +44,6 @@ static int fail(const struct up *u, const char *name, struct herr *e)
     return -1;
 }
 
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static ssize_t node_of(const struct up *u, const char *service)
 {
     for (size_t i = 0; i < u->n; i++) {
@@ -67,73 +58,13 @@ static const char *label(const json_t *inspect, const char *key)
     return hj_str(hj_path(inspect, "Config.Labels"), key);
 }
 
-/* Poll a container until pred says it is done (1) or failed (-1). */
-enum watch { WATCH_HEALTHY, WATCH_COMPLETED, WATCH_RUNNING_OR_HEALTHY };
-
-static int watch(const struct up *u, const char *id, const char *name, enum watch w,
-                 long long deadline, struct herr *e)
-{
-    int delay = 5;
-    for (;;) {
-        _cleanup_json_ json_t *j = ctr_inspect(u->c, id, e);
-        if (!j)
-            return -1;
-        const char *st = ctr_status(j);
-        const json_t *state = json_object_get(j, "State");
-        char hbuf[16] = "";
-        if (w != WATCH_COMPLETED && ctr_health(u->c, id, hbuf, sizeof(hbuf), e) < 0)
-            return -1;
-        const char *health = hbuf[0] ? hbuf : NULL;
-        long long code = hj_int(state, "ExitCode", 0);
-        bool running = !strcmp(st, "running") || !strcmp(st, "restarting");
-        if (w == WATCH_COMPLETED) {
-            if (!strcmp(st, "exited")) {
-                if (code == 0)
-                    return 0;
-                return herr_set(e, 0, "service \"%s\" didn't complete successfully: exit %lld",
-                                label(j, COMPOSE_LABEL_SERVICE), code);
-            }
-        } else if (running) {
-            if (health && !strcmp(health, "healthy"))
-                return 0;
-            if (health && !strcmp(health, "unhealthy"))
-                return herr_set(e, 0, "dependency failed to start: container %s is unhealthy",
-                                name);
-            if (!health && w == WATCH_RUNNING_OR_HEALTHY)
-                return 0;
-            if (!health)
-                return herr_set(e, 0,
-                                "dependency failed to start: container %s has no healthcheck "
-                                "configured",
-                                name);
-        } else if (strcmp(st, "created") || w != WATCH_RUNNING_OR_HEALTHY || u->o->no_start) {
-            if (!strcmp(st, "created") && u->o->no_start)
-                return 0;
-            return herr_set(e, 0, "container %s exited (%lld)", name, code);
-        }
-        if (deadline && now_ns() > deadline)
-            return herr_set(e, 0, "container %s: timed out waiting to be %s", name,
-                            w == WATCH_COMPLETED ? "completed" : "healthy");
-        if (!run_nap(delay, u->o->cancel))
-            return herr_set(e, 0, "interrupted waiting for container %s", name);
-        if (delay < 100)
-            delay *= 2;
-    }
-}
-
 static int wait_dep(const struct up *u, const struct unode *dep, const char *cond, struct herr *e)
 {
-    if (!cond || !strcmp(cond, "service_started") || u->o->no_start)
+    if (u->o->no_start)
         return 0;
-    bool healthy = !strcmp(cond, "service_healthy");
-    for (size_t k = 0; dep->ids && dep->ids[k]; k++) {
-        ev(u, dep->names[k], COMPOSE_EV_WORKING, "Waiting", NULL);
-        if (watch(u, dep->ids[k], dep->names[k], healthy ? WATCH_HEALTHY : WATCH_COMPLETED, 0, e) <
-            0)
-            return fail(u, dep->names[k], e);
-        ev(u, dep->names[k], COMPOSE_EV_DONE, healthy ? "Healthy" : "Exited", NULL);
-    }
-    return 0;
+    struct run_waiter w = {
+        .c = u->c, .cancel = u->o->cancel, .event = u->o->event, .arg = u->o->arg};
+    return run_wait_containers(&w, dep->ids, dep->names, run_cond_parse(cond), e);
 }
 
 static int start(const struct up *u, const char *id, const char *name, const char *doing,
@@ -292,7 +223,7 @@ static int up_node(void *arg, size_t i, struct herr *e)
 static int replicas_of(const struct compose_project *p, const struct compose_service *svc,
                        char **scale, int *out, struct herr *e)
 {
-    *out = (int)hj_int(svc->cfg, "scale", hj_int(hj_path(svc->cfg, "deploy"), "replicas", 1));
+    *out = run_replicas(svc);
     for (char **s = scale; s && *s; s++) {
         const char *eq = strchr(*s, '=');
         long long v;
@@ -309,6 +240,11 @@ static int replicas_of(const struct compose_project *p, const struct compose_ser
                         "service \"%s\": container_name \"%s\" is unique, it cannot scale to %d",
                         svc->name, hj_str(svc->cfg, "container_name"), *out);
     return 0;
+}
+
+int run_replicas(const struct compose_service *svc)
+{
+    return (int)hj_int(svc->cfg, "scale", hj_int(hj_path(svc->cfg, "deploy"), "replicas", 1));
 }
 
 char **compose_deps_of(const struct compose_project *p, char **services)
@@ -367,17 +303,21 @@ static int orphans(struct up *u, struct herr *e)
     return 0;
 }
 
+/* --wait: every container running (healthy when it has a healthcheck), or exited 0 when
+ * another selected service waits on it to complete. */
 static int wait_all(const struct up *u, struct herr *e)
 {
-    long long deadline = u->o->wait_timeout_ns ? now_ns() + u->o->wait_timeout_ns : 0;
+    struct run_waiter w = {
+        .c = u->c, .cancel = u->o->cancel, .event = u->o->event, .arg = u->o->arg};
+    run_waiter_deadline(&w, u->o->wait_timeout_ns);
+    _cleanup_strv_ char **names = xcalloc(u->n + 1, sizeof(char *));
+    for (size_t i = 0; i < u->n; i++)
+        names[i] = xstrdup(u->nodes[i].svc->name);
     for (size_t i = 0; i < u->n; i++) {
         const struct unode *nd = &u->nodes[i];
-        for (size_t k = 0; nd->ids && nd->ids[k]; k++) {
-            ev(u, nd->names[k], COMPOSE_EV_WORKING, "Waiting", NULL);
-            if (watch(u, nd->ids[k], nd->names[k], WATCH_RUNNING_OR_HEALTHY, deadline, e) < 0)
-                return fail(u, nd->names[k], e);
-            ev(u, nd->names[k], COMPOSE_EV_DONE, "Healthy", NULL);
-        }
+        if (run_wait_containers(&w, nd->ids, nd->names, run_wait_cond(u->p, names, nd->svc->name),
+                                e) < 0)
+            return -1;
     }
     return 0;
 }

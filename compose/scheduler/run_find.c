@@ -6,7 +6,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/compose.h"
+#include "compose/scheduler/scheduler.h"
 #include "engine/container/container.h"
 
 static int by_service_number(const void *a, const void *b)

@@ -1,18 +1,60 @@
 /* Running a project: the scheduler behind `hoist up`, `down`, `run` and `create`
- * (compose/run_*.c, library hoist_compose_run). Everything it touches is found again by
- * labels (compose.h's COMPOSE_LABEL_*), so it converges from whatever state is on disk. */
-#ifndef HOIST_COMPOSE_RUN_H
-#define HOIST_COMPOSE_RUN_H
+ * (library hoist_compose_run). It reads the loader's model (compose/loader/loader.h) and
+ * drives the engine, networks and volumes. Everything it touches is found again by
+ * labels (COMPOSE_LABEL_*), so it converges from whatever state is on disk. */
+#ifndef HOIST_COMPOSE_SCHEDULER_H
+#define HOIST_COMPOSE_SCHEDULER_H
 
+#include <jansson.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 
-#include "compose/compose.h"
-
-#define COMPOSE_LABEL_VERSION "com.docker.compose.version"
+#include "compose/loader/loader.h"
 
 struct ctr_ctx;
+struct ctr_opts;
 struct herr;
+
+#define COMPOSE_LABEL_PROJECT "com.docker.compose.project"
+#define COMPOSE_LABEL_SERVICE "com.docker.compose.service"
+#define COMPOSE_LABEL_NUMBER "com.docker.compose.container-number"
+#define COMPOSE_LABEL_ONEOFF "com.docker.compose.oneoff"
+#define COMPOSE_LABEL_HASH "com.docker.compose.config-hash"
+#define COMPOSE_LABEL_DEPENDS "com.docker.compose.depends_on"
+#define COMPOSE_LABEL_WORKDIR "com.docker.compose.project.working_dir"
+#define COMPOSE_LABEL_FILES "com.docker.compose.project.config_files"
+#define COMPOSE_LABEL_NETWORK "com.docker.compose.network"
+#define COMPOSE_LABEL_VOLUME "com.docker.compose.volume"
+#define COMPOSE_LABEL_VERSION "com.docker.compose.version"
+
+/* A container of a project, found by its labels. */
+struct compose_ctr {
+    char *id;
+    char *name; /* "demo-web-1" */
+    char *service;
+    int number;
+    bool oneoff;
+    json_t *inspect; /* ctr_inspect() of it */
+};
+
+/* The containers of a project (one-off `run` containers only when oneoff), sorted by
+ * service, then number. */
+int compose_containers(const struct ctr_ctx *c, const char *project, bool oneoff,
+                       struct compose_ctr **out, size_t *n, struct herr *e);
+void compose_ctrs_free(struct compose_ctr *v, size_t n);
+
+/* The ctr_opts of replica `number` of a service (labels, name, networks, mounts,
+ * healthcheck, ... all filled in), with the storage behind them. `run` edits the
+ * options it overrides before ctr_create. */
+struct compose_spec;
+int compose_service_spec(const struct compose_project *p, const char *service, int number,
+                         bool oneoff, struct compose_spec **out, struct herr *e);
+struct ctr_opts *compose_spec_opts(struct compose_spec *s);
+void compose_spec_free(struct compose_spec *s);
+/* Refuse, before anything is created, what compose_service_spec or ctr_create would:
+ * keys hoist cannot honour, bad options, missing host devices. services NULL: all. */
+int compose_check_services(const struct compose_project *p, char **services, struct herr *e);
 
 /* What an event leaves its object in (cli/ maps it onto its progress marks). */
 enum compose_ev {
@@ -33,7 +75,8 @@ struct compose_up_opts {
     bool no_start;   /* create, do not start */
     bool force_recreate, no_recreate, always_recreate_deps;
     bool remove_orphans;
-    bool wait;                 /* return once running, healthy or completed */
+    bool wait;                 /* return once running or healthy, or exited 0 when another
+                                * service waits on it with service_completed_successfully */
     long long wait_timeout_ns; /* 0: no limit */
     int timeout;               /* stop timeout (s) when recreating; -1: the container's */
     int parallel;              /* services converging at once; <= 0: unlimited */
@@ -76,6 +119,14 @@ int compose_down(const struct ctr_ctx *c, const struct compose_project *p,
  * reverse dependency order; with kill, SIGKILL them instead. */
 int compose_stop(const struct ctr_ctx *c, const struct compose_project *p, char **services,
                  int timeout, bool kill, compose_event_fn event, void *arg, struct herr *e);
+
+/* Wait until the dependencies of service meet their depends_on conditions, as `run` does
+ * before it creates its container: healthy, or exited 0 for service_completed_successfully
+ * (a non-zero exit fails naming the service and the code). A required dependency
+ * without containers is an error; an optional one is skipped with a warning. */
+int compose_wait_deps(const struct ctr_ctx *c, const struct compose_project *p, const char *service,
+                      compose_event_fn event, void *arg, volatile sig_atomic_t *cancel,
+                      struct herr *e);
 
 /* Services the named ones depend on, transitively, without the named ones, in start
  * order (owned). */

@@ -4,8 +4,8 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/compose.h"
-#include "compose/internal.h"
+#include "compose/loader/loader.h"
+#include "compose/loader/loader_internal.h"
 
 enum { WHITE, GREY, BLACK };
 

@@ -10,7 +10,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/compose.h"
+#include "compose/loader/loader.h"
 
 struct obuf {
     char *p;

@@ -8,7 +8,7 @@
 
 #include "common/err.h"
 #include "common/str.h"
-#include "compose/run_internal.h"
+#include "compose/scheduler/run_internal.h"
 
 enum node_state { NODE_PENDING, NODE_OK, NODE_FAILED };
 

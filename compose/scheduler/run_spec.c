@@ -10,8 +10,8 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/compose.h"
-#include "compose/compose_run.h"
+#include "compose/loader/loader.h"
+#include "compose/scheduler/scheduler.h"
 #include "engine/container/container.h"
 
 struct compose_spec {
@@ -362,6 +362,18 @@ static int check_keys(const char *service, const json_t *cfg, struct herr *e)
         if (hj_path(res, parts[i]))
             return herr_plain(e, 0, "service \"%s\": deploy.resources.%s is not supported", service,
                               parts[i]);
+    }
+    /* A long-syntax port takes any protocol in the compose file; the engine has three. */
+    size_t i;
+    const json_t *port;
+    json_array_foreach(json_object_get(cfg, "ports"), i, port)
+    {
+        const char *proto = hj_str(port, "protocol");
+        if (proto && strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
+            return herr_plain(e, 0,
+                              "service \"%s\": ports[%zu]: invalid protocol \"%s\" (tcp, udp or "
+                              "sctp)",
+                              service, i, proto);
     }
     return 0;
 }

@@ -6,7 +6,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 /* The node of services.<svc>.<key>[...] for positions; falls back to the service. */
 static const struct cnode *node_at(const struct cnode *doc, const char *svc, const char *key,

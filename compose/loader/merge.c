@@ -7,7 +7,7 @@
 
 #include "common/cleanup.h"
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 /* A list of "k=v" (or "k:v" with sep ':') becomes a mapping, so both forms merge. */
 static struct cnode *to_map(struct cctx *c, const struct cnode *n)

@@ -3,6 +3,7 @@
  * when the compose file changed since. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,8 +11,8 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/compose_run.h"
-#include "compose/run_internal.h"
+#include "compose/scheduler/scheduler.h"
+#include "compose/scheduler/run_internal.h"
 #include "engine/container/container.h"
 #include "engine/image/image.h"
 #include "net/net.h"
@@ -175,6 +176,32 @@ int run_ensure_resources(const struct ctr_ctx *c, const struct compose_project *
     return 0;
 }
 
+/* every_<duration>: Go's units, and days and weeks as compose-go's parser takes them. */
+static int every_ns(const char *s, long long *ns)
+{
+    static const struct {
+        char unit;
+        long long ns;
+    } long_units[] = {{'w', 7 * 86400LL * 1000000000LL}, {'d', 86400LL * 1000000000LL}};
+    long long total = 0;
+    while (*s) {
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        size_t k = 0;
+        while (end > s && k < 2 && *end != long_units[k].unit)
+            k++;
+        if (end == s || v < 0 || k == 2)
+            break;
+        total += v * long_units[k].ns;
+        s = end + 1;
+    }
+    long long rest = 0;
+    if (*s && ctr_parse_duration(s, &rest, NULL) < 0)
+        return -1;
+    *ns = total + rest;
+    return *ns > 0 ? 0 : -1;
+}
+
 /* An image that is present is pulled again for always/refresh, and for daily, weekly
  * and every_<duration> once its last pull is that old. */
 static bool pull_due(const char *root, const char *ref, const char *policy)
@@ -188,7 +215,7 @@ static bool pull_due(const char *root, const char *ref, const char *policy)
         max_ns = 86400LL * 1000000000LL;
     else if (!strcmp(policy, "weekly"))
         max_ns = 7 * 86400LL * 1000000000LL;
-    else if (!str_has_prefix(policy, "every_") || ctr_parse_duration(policy + 6, &max_ns, NULL) < 0)
+    else if (!str_has_prefix(policy, "every_") || every_ns(policy + 6, &max_ns) < 0)
         return false;
     long long at = 0;
     struct herr ignore = {0};

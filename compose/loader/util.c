@@ -6,7 +6,7 @@
 
 #include "common/cleanup.h"
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 int parse_duration(const char *s, long long *ns)
 {

@@ -6,7 +6,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/str.h"
-#include "compose/internal.h"
+#include "compose/loader/loader_internal.h"
 
 static int sc_environment(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
@@ -283,22 +283,15 @@ static int sc_res_pair(struct sctx *s, const struct cnode *n, const char *path, 
     return sc_object(s, n, path, f, out);
 }
 
+/* condition, like `restart`, is any string to compose (docker compose maps none, any and
+ * unless-stopped, and hands others to the engine): the scheduler's check refuses what
+ * the engine would. */
 static int sc_restart_policy(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
     static const struct sfield f[] = {SF("condition", sc_str), SF("delay", sc_dur),
                                       SF("max_attempts", sc_uint), SF("window", sc_dur),
                                       SF(NULL, NULL)};
-    if (sc_object(s, n, path, f, out) < 0)
-        return -1;
-    const char *c = hj_str(*out, "condition");
-    if (c && strcmp(c, "none") && strcmp(c, "on-failure") && strcmp(c, "any")) {
-        char sub[512];
-        cerr(s->c, cn_get(n, "condition"), sc_path(sub, sizeof(sub), path, "condition"),
-             "invalid condition \"%s\" (none, on-failure or any)", c);
-        json_decref(*out);
-        return -1;
-    }
-    return 0;
+    return sc_object(s, n, path, f, out);
 }
 
 static int sc_deploy(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
@@ -462,34 +455,32 @@ static int sc_extra_hosts(struct sctx *s, const struct cnode *n, const char *pat
     return 0;
 }
 
-static int sc_restart(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
+/* The compose schema's pattern, unanchored as JSON Schema patterns are: docker compose
+ * refuses only a value holding none of these (any other pulls when missing). */
+static bool pull_policy_known(const char *v)
 {
-    if (sc_str(s, n, path, out) < 0)
-        return -1;
-    const char *r = n->str;
-    long long max;
-    if (!strcmp(r, "no") || !strcmp(r, "always") || !strcmp(r, "unless-stopped") ||
-        !strcmp(r, "on-failure") ||
-        (str_has_prefix(r, "on-failure:") && str_parse_ll(r + 11, &max) == 0))
-        return 0;
-    json_decref(*out);
-    return cerr(s->c, n, path,
-                "invalid restart policy \"%s\" (no, always, on-failure[:N], unless-stopped)", r);
+    static const char *const words[] = {"always",         "never",   "build",
+                                        "if_not_present", "missing", "refresh",
+                                        "daily",          "weekly",  NULL};
+    for (size_t i = 0; words[i]; i++) {
+        if (strstr(v, words[i]))
+            return true;
+    }
+    /* every_([0-9]+[wdhms])+ */
+    for (const char *e = strstr(v, "every_"); e; e = strstr(e + 1, "every_")) {
+        const char *d = e + 6;
+        size_t digits = strspn(d, "0123456789");
+        if (digits && d[digits] && strchr("wdhms", d[digits]))
+            return true;
+    }
+    return false;
 }
 
 static int sc_pull_policy(struct sctx *s, const struct cnode *n, const char *path, json_t **out)
 {
-    static const char *const ok[] = {"always",         "never",   "missing",
-                                     "if_not_present", "build",   "daily",
-                                     "weekly",         "refresh", NULL};
     if (sc_str(s, n, path, out) < 0)
         return -1;
-    for (size_t i = 0; ok[i]; i++) {
-        if (!strcmp(ok[i], n->str))
-            return 0;
-    }
-    long long ns;
-    if (str_has_prefix(n->str, "every_") && parse_duration(n->str + 6, &ns) == 0 && ns > 0)
+    if (pull_policy_known(n->str))
         return 0;
     json_decref(*out);
     return cerr(s->c, n, path,
@@ -536,7 +527,7 @@ static int sc_reject_extends(struct sctx *s, const struct cnode *n, const char *
     return cerr(s->c, n, path, "extends was not resolved");
 }
 
-/* Each key with how the scheduler treats it (compose.h's compose_key_use): the one
+/* Each key with how the scheduler treats it (loader.h's compose_key_use): the one
  * table both sides read. */
 #define MAPPED(k, fn)                                                                              \
     {                                                                                              \
@@ -626,7 +617,7 @@ static const struct sfield service_fields[] = {
     OWN("pull_policy", sc_pull_policy),
     REFUSED("pull_refresh_after", sc_str, NULL, "use pull_policy: every_<duration>"),
     MAPPED("read_only", sc_bool),
-    MAPPED("restart", sc_restart),
+    MAPPED("restart", sc_str),
     REFUSED("runtime", sc_str, NULL,
             "the OCI runtime is chosen with HOIST_OCI_RUNTIME, not per service"),
     OWN("scale", sc_uint),
