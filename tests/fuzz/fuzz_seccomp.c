@@ -2,7 +2,9 @@
  * rules with names, actions and conditions) and then the syscalls to try. When hoist's
  * generator accepts the policy, its program and libseccomp's must decide every tried
  * syscall alike; any disagreement aborts. */
+#include <errno.h>
 #include <linux/audit.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -112,6 +114,20 @@ static void report(void)
             runs, generated, compared, slow, LIB_SECONDS);
 }
 
+/* libFuzzer's timer interrupts reads (EINTR). */
+static bool read_full(int fd, void *buf, size_t n)
+{
+    for (size_t got = 0; got < n;) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        got += (size_t)r;
+    }
+    return true;
+}
+
 /* libseccomp's compile of p in a child (see LIB_SECONDS): 0 with its program in ref,
  * -1 when it refuses p (e filled), 1 when it did not finish in time. */
 static int lib_compile_bounded(const struct seccomp_policy *p, struct seccomp_prog *ref,
@@ -139,23 +155,21 @@ static int lib_compile_bounded(const struct seccomp_policy *p, struct seccomp_pr
     close(fds[1]);
     uint32_t len = 0;
     int rc = 1;
-    FILE *f = fdopen(fds[0], "r");
-    if (f && fread(&len, sizeof(len), 1, f) == 1) {
+    if (read_full(fds[0], &len, sizeof(len))) {
         if (len == 0) {
-            rc = fread(e->msg, sizeof(e->msg), 1, f) == 1 ? -1 : 1;
+            rc = read_full(fds[0], e->msg, sizeof(e->msg)) ? -1 : 1;
         } else {
             ref->fprog.filter = calloc(len, sizeof(struct sock_filter));
             ref->fprog.len = (unsigned short)len;
             rc = ref->fprog.filter &&
-                         fread(ref->fprog.filter, sizeof(struct sock_filter), len, f) == len
+                         read_full(fds[0], ref->fprog.filter, len * sizeof(struct sock_filter))
                      ? 0
                      : 1;
         }
     }
-    if (f)
-        fclose(f);
+    close(fds[0]);
     int status;
-    while (waitpid(pid, &status, 0) < 0)
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (rc > 0 && !(WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)) {
         fprintf(stderr, "libseccomp's compile in a child ended with status %#x\n", status);
