@@ -106,8 +106,7 @@ void cli_compose_init(struct cli_compose *cc, const struct cli_globals *g)
 enum cli_progress_mode cli_compose_progress(const struct cli_compose *cc)
 {
     enum cli_progress_mode m = CLI_PROGRESS_AUTO;
-    const char *v = cc->progress ? cc->progress : getenv("COMPOSE_PROGRESS");
-    if (v && *v && !cli_progress_parse(v, &m))
+    if (cc->progress && !cli_progress_parse(cc->progress, &m))
         m = CLI_PROGRESS_AUTO;
     return m;
 }

@@ -157,13 +157,10 @@ void cmds_close(struct cmds *x)
 
 /* ---- the verbs ---- */
 
-static struct cli_progress *progress(const char *title)
+/* --progress, else COMPOSE_PROGRESS (cli_progress_new), else auto */
+static struct cli_progress *progress(const struct cmds *x, const char *title)
 {
-    enum cli_progress_mode m = CLI_PROGRESS_AUTO;
-    const char *env = getenv("COMPOSE_PROGRESS");
-    if (env && *env && !cli_progress_parse(env, &m))
-        m = CLI_PROGRESS_AUTO;
-    return cli_progress_new(m, title);
+    return cli_progress_new(cli_compose_progress(&x->cc), title);
 }
 
 static void ev(struct cli_progress *p, const char *name, enum cli_progress_state st,
@@ -218,6 +215,18 @@ static int begin(const struct cli_globals *g, const struct cli_spec *spec, void 
     return status ? status : -1;
 }
 
+/* With --dry-run, the progress lines of what the verb would do to x's containers, and
+ * true: the verb then does nothing. */
+static bool dry(struct cmds *x, const char *title, const char *working, const char *done)
+{
+    if (!x->cc.dry_run)
+        return false;
+    struct cli_progress *p = progress(x, title);
+    cli_compose_dry_each(x->v, x->n, working, done, p);
+    cli_progress_end(p);
+    return true;
+}
+
 const struct cli_spec cli_compose_stop_spec =
     VERB("stop", "[OPTIONS] [SERVICE...]", "Stop services", timeout_table);
 
@@ -226,8 +235,10 @@ int cli_compose_stop(const struct cli_globals *g, int argc, char **argv)
     struct cmds x = {0};
     int timeout = -1;
     int status = begin(g, &cli_compose_stop_spec, &timeout, &x, argc, argv, false);
-    if (status < 0) {
-        struct cli_progress *p = progress("Stopping");
+    if (status < 0 && dry(&x, "Stopping", "Stopping", "Stopped")) {
+        status = 0;
+    } else if (status < 0) {
+        struct cli_progress *p = progress(&x, "Stopping");
         struct herr e = {0};
         int r = compose_stop(&x.ctx, x.p, x.services, timeout, false, cli_up_event, p, &e);
         cli_progress_end(p);
@@ -292,8 +303,10 @@ int cli_compose_start(const struct cli_globals *g, int argc, char **argv)
     if (status < 0 && x.n == 0) {
         fprintf(stderr, "hoist start: project %s has no containers to start\n", x.p->name);
         status = 1;
+    } else if (status < 0 && dry(&x, "Running", "Starting", "Started")) {
+        status = 0;
     } else if (status < 0) {
-        struct cli_progress *p = progress("Running");
+        struct cli_progress *p = progress(&x, "Running");
         status = start_all(&x, false, "Starting", "Started", p);
         cli_progress_end(p);
     }
@@ -309,8 +322,10 @@ int cli_compose_restart(const struct cli_globals *g, int argc, char **argv)
     struct cmds x = {0};
     int timeout = -1;
     int status = begin(g, &cli_compose_restart_spec, &timeout, &x, argc, argv, false);
-    if (status < 0) {
-        struct cli_progress *p = progress("Restarting");
+    if (status < 0 && dry(&x, "Restarting", "Restarting", "Started")) {
+        status = 0;
+    } else if (status < 0) {
+        struct cli_progress *p = progress(&x, "Restarting");
         for (size_t i = 0; i < x.n; i++) {
             if (!x.v[i].oneoff)
                 ev(p, x.v[i].name, CLI_PROGRESS_WORKING, "Restarting", NULL);
@@ -358,9 +373,9 @@ int cli_compose_kill(const struct cli_globals *g, int argc, char **argv)
         goto out;
     /* -O is --remove-orphans: orphans are killed with the rest, as they are listed. */
     status = cmds_open(g, &x, argv + optind, false, false);
-    if (status)
+    if (status || dry(&x, "Killing", "Killing", "Killed"))
         goto out;
-    struct cli_progress *p = progress("Killing");
+    struct cli_progress *p = progress(&x, "Killing");
     size_t killed = 0;
     for (size_t i = 0; i < x.n; i++) {
         struct compose_ctr *h = &x.v[i];
@@ -428,9 +443,11 @@ int cli_compose_rm(const struct cli_globals *g, int argc, char **argv)
     if (status >= 0)
         goto out;
     status = 0;
+    if (dry(&x, "Removing", "Removing", "Removed"))
+        goto out;
     struct herr e = {0};
     if (fl.stop) {
-        struct cli_progress *p = progress("Stopping");
+        struct cli_progress *p = progress(&x, "Stopping");
         int r = compose_stop(&x.ctx, x.p, x.services, -1, false, cli_up_event, p, &e);
         cli_progress_end(p);
         if (r < 0) {
@@ -458,7 +475,7 @@ int cli_compose_rm(const struct cli_globals *g, int argc, char **argv)
         if (!confirm())
             goto out;
     }
-    struct cli_progress *p = progress("Removing");
+    struct cli_progress *p = progress(&x, "Removing");
     for (size_t i = 0; i < x.n; i++) {
         if (!pick[i])
             continue;
@@ -491,7 +508,10 @@ int cli_compose_pause(const struct cli_globals *g, int argc, char **argv)
     if (status >= 0)
         goto out;
     status = 0;
-    struct cli_progress *p = progress(pause ? "Pausing" : "Unpausing");
+    if (dry(&x, pause ? "Pausing" : "Unpausing", pause ? "Pausing" : "Unpausing",
+            pause ? "Paused" : "Unpaused"))
+        goto out;
+    struct cli_progress *p = progress(&x, pause ? "Pausing" : "Unpausing");
     for (size_t i = 0; i < x.n; i++) {
         struct compose_ctr *h = &x.v[i];
         _cleanup_json_ json_t *rec = ctr_inspect(&x.ctx, h->id, NULL);
@@ -559,13 +579,16 @@ int cli_compose_wait(const struct cli_globals *g, int argc, char **argv)
     if (down) {
         struct compose_down_opts o = {.timeout = -1};
         struct herr e = {0};
-        struct cli_progress *p = progress("Running");
+        struct cli_progress *p = progress(&x, "Running");
         o.event = cli_up_event;
         o.arg = p;
-        int r = compose_down(&x.ctx, x.p, &o, &e);
-        cli_progress_end(p);
-        if (r < 0)
+        if (x.cc.dry_run) {
+            int r = cli_compose_dry_down(&x.ctx, x.p, false, p);
+            status = r ? r : status;
+        } else if (compose_down(&x.ctx, x.p, &o, &e) < 0) {
             status = cli_report(&e, 1);
+        }
+        cli_progress_end(p);
     }
 out:
     cmds_close(&x);

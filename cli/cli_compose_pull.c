@@ -75,8 +75,15 @@ int cli_compose_pull(const struct cli_globals *g, int argc, char **argv)
     struct cmds x = {0};
     struct pull_flags fl = {0};
     int status = cmds_parse(g, &cli_compose_pull_spec, &fl, &x, argc, argv);
-    if (status < 0 && (status = cmds_open(g, &x, argv + optind, true, false)) == 0)
-        status = pull_all(g, &x, &fl);
+    if (status < 0 && (status = cmds_open(g, &x, argv + optind, true, false)) == 0) {
+        if (x.cc.dry_run) {
+            struct cli_progress *p = cli_progress_new(cli_compose_progress(&x.cc), "Pulling");
+            cli_compose_dry_pull(x.p, x.services, p);
+            cli_progress_end(p);
+        } else {
+            status = pull_all(g, &x, &fl);
+        }
+    }
     cmds_close(&x);
     return status;
 }

@@ -88,10 +88,11 @@ int cli_down_main(const struct cli_globals *g, int argc, char **argv)
     o.event = cli_up_event;
     o.arg = prog;
     struct herr e = {0};
-    int r = compose_down(&ctx, p, &o, &e);
-    cli_progress_end(prog);
-    if (r < 0)
+    if (cc.dry_run)
+        status = cli_compose_dry_down(&ctx, p, o.volumes, prog);
+    else if (compose_down(&ctx, p, &o, &e) < 0)
         status = cli_report(&e, 1);
+    cli_progress_end(prog);
     compose_project_free(p);
 out:
     cli_compose_free(&cc);

@@ -180,6 +180,24 @@ static int run_service(const struct ctr_ctx *ctx, const struct compose_project *
     return code < 0 ? cli_report(&e, 125) : code;
 }
 
+/* --dry-run: the dependencies up, then the one-off container, none of it made. */
+static int dry_run(const struct ctr_ctx *ctx, const struct compose_project *p, const char *service,
+                   const struct run_args *ra, const struct cli_compose *cc)
+{
+    struct cli_progress *prog = cli_progress_new(cli_compose_progress(cc), "Running");
+    char *only[] = {(char *)service, NULL};
+    _cleanup_strv_ char **deps = ra->no_deps ? NULL : compose_deps_of(p, only);
+    if (deps && *deps)
+        cli_compose_dry_up(ctx, p, deps, true, prog);
+    _cleanup_free_ char *name =
+        ra->name ? xstrdup(ra->name) : xasprintf("%s-%s-run", p->name, service);
+    struct compose_ctr one = {.name = name};
+    cli_compose_dry_each(&one, 1, "Creating", "Created", prog);
+    cli_compose_dry_each(&one, 1, "Starting", "Started", prog);
+    cli_progress_end(prog);
+    return 0;
+}
+
 int cli_run_main(const struct cli_globals *g, int argc, char **argv)
 {
     struct cli_compose cc;
@@ -195,6 +213,9 @@ int cli_run_main(const struct cli_globals *g, int argc, char **argv)
         struct compose_project *p = cli_compose_load(&cc, &status);
         if (p && !compose_service_get(p, service)) {
             status = cli_usage_error("run", "no such service: %s", service);
+        } else if (p && cc.dry_run) {
+            struct ctr_ctx ctx = {g->root, g->runroot, g->cgroup_parent, g->self};
+            status = dry_run(&ctx, p, service, &ra, &cc);
         } else if (p) {
             struct ctr_ctx ctx = {g->root, g->runroot, g->cgroup_parent, g->self};
             status = run_service(&ctx, p, service, cmd, &ra);

@@ -371,9 +371,23 @@ static int up_run(const struct cli_globals *g, struct up_args *u, struct cli_com
                   const struct compose_project *p, bool create)
 {
     struct ctr_ctx ctx = {g->root, g->runroot, g->cgroup_parent, g->self};
-    cli_up_signals();
     struct cli_progress *prog =
         cli_progress_new(cli_compose_progress(cc), create ? "Creating" : "Running");
+    if (cc->dry_run) {
+        _cleanup_strv_ char **all = NULL;
+        if (u->o.services) {
+            all = u->o.no_deps ? xcalloc(1, sizeof(char *)) : compose_deps_of(p, u->o.services);
+            for (char **s = u->o.services; *s; s++)
+                strv_push(&all, xstrdup(*s));
+        }
+        cli_compose_dry_up(&ctx, p, all, !u->o.no_start, prog);
+        cli_progress_end(prog);
+        if (!u->detach)
+            printf("end of 'compose up' output, interactive run is not supported in dry-run "
+                   "mode\n");
+        return 0;
+    }
+    cli_up_signals();
     u->o.event = cli_up_event;
     u->o.arg = prog;
     u->o.cancel = &interrupted;
