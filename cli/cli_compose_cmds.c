@@ -196,11 +196,13 @@ static int timeout_opt(const char *cmd, const struct cli_opt *o, void *field, co
         "time", 0, "SECONDS", NULL, CLI_OPT_CALL, 0, timeout_opt, NULL                             \
     }
 
-#define VERB(name, use, text, table)                                                               \
-    {                                                                                              \
-        .cmd = name, .usage = use, .what = text, .opts = table, .more = cli_compose_opts,          \
-        .style = CLI_STYLE_COMPOSE, .interspersed = true                                           \
-    }
+int cmds_index_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    (void)o;
+    if (str_parse_ll(arg, (long long *)field) < 0 || *(long long *)field < 1)
+        return cli_usage_error(cmd, "invalid --index \"%s\": want a number from 1", arg);
+    return 0;
+}
 
 static const struct cli_opt timeout_table[] = {TIMEOUT_OPTS, CLI_OPT_END};
 
@@ -228,7 +230,7 @@ static bool dry(struct cmds *x, const char *title, const char *working, const ch
 }
 
 const struct cli_spec cli_compose_stop_spec =
-    VERB("stop", "[OPTIONS] [SERVICE...]", "Stop services", timeout_table);
+    CMDS_VERB("stop", "[OPTIONS] [SERVICE...]", "Stop services", timeout_table);
 
 int cli_compose_stop(const struct cli_globals *g, int argc, char **argv)
 {
@@ -294,7 +296,7 @@ static int start_all(struct cmds *x, bool again, const char *working, const char
 }
 
 const struct cli_spec cli_compose_start_spec =
-    VERB("start", "[SERVICE...]", "Start services", NULL);
+    CMDS_VERB("start", "[SERVICE...]", "Start services", NULL);
 
 int cli_compose_start(const struct cli_globals *g, int argc, char **argv)
 {
@@ -315,7 +317,7 @@ int cli_compose_start(const struct cli_globals *g, int argc, char **argv)
 }
 
 const struct cli_spec cli_compose_restart_spec =
-    VERB("restart", "[OPTIONS] [SERVICE...]", "Restart service containers", timeout_table);
+    CMDS_VERB("restart", "[OPTIONS] [SERVICE...]", "Restart service containers", timeout_table);
 
 int cli_compose_restart(const struct cli_globals *g, int argc, char **argv)
 {
@@ -354,15 +356,15 @@ static int signal_opt(const char *cmd, const struct cli_opt *o, void *field, con
 }
 
 const struct cli_spec cli_compose_kill_spec =
-    VERB("kill", "[OPTIONS] [SERVICE...]", "Force stop service containers",
-         ((const struct cli_opt[]){
-             {"signal", 's', "SIGNAL", "SIGNAL to send to the container (default SIGKILL)",
-              CLI_OPT_CALL, 0, signal_opt, NULL},
-             {"remove-orphans", 0, NULL,
-              "Remove containers for services not defined in the Compose file", CLI_OPT_IGNORE, 0,
-              NULL, NULL},
-             CLI_OPT_END,
-         }));
+    CMDS_VERB("kill", "[OPTIONS] [SERVICE...]", "Force stop service containers",
+              ((const struct cli_opt[]){
+                  {"signal", 's', "SIGNAL", "SIGNAL to send to the container (default SIGKILL)",
+                   CLI_OPT_CALL, 0, signal_opt, NULL},
+                  {"remove-orphans", 0, NULL,
+                   "Remove containers for services not defined in the Compose file", CLI_OPT_IGNORE,
+                   0, NULL, NULL},
+                  CLI_OPT_END,
+              }));
 
 int cli_compose_kill(const struct cli_globals *g, int argc, char **argv)
 {
@@ -406,7 +408,7 @@ struct rm_flags {
 
 #define RM(f) offsetof(struct rm_flags, f)
 
-const struct cli_spec cli_compose_rm_spec = VERB(
+const struct cli_spec cli_compose_rm_spec = CMDS_VERB(
     "rm", "[OPTIONS] [SERVICE...]", "Removes stopped service containers",
     ((const struct cli_opt[]){
         {"force", 'f', NULL, "Don't ask to confirm removal", CLI_OPT_FLAG, RM(force), NULL, NULL},
@@ -495,9 +497,9 @@ out:
 }
 
 const struct cli_spec cli_compose_pause_spec =
-    VERB("pause", "[SERVICE...]", "Pause services", NULL);
+    CMDS_VERB("pause", "[SERVICE...]", "Pause services", NULL);
 const struct cli_spec cli_compose_unpause_spec =
-    VERB("unpause", "[SERVICE...]", "Unpause services", NULL);
+    CMDS_VERB("unpause", "[SERVICE...]", "Unpause services", NULL);
 
 int cli_compose_pause(const struct cli_globals *g, int argc, char **argv)
 {
@@ -533,13 +535,13 @@ out:
 }
 
 const struct cli_spec cli_compose_wait_spec =
-    VERB("wait", "SERVICE [SERVICE...] [OPTIONS]",
-         "Block until containers of all (or specified) services stop",
-         ((const struct cli_opt[]){
-             {"down-project", 0, NULL, "Drops project when the first container stops", CLI_OPT_FLAG,
-              0, NULL, NULL},
-             CLI_OPT_END,
-         }));
+    CMDS_VERB("wait", "SERVICE [SERVICE...] [OPTIONS]",
+              "Block until containers of all (or specified) services stop",
+              ((const struct cli_opt[]){
+                  {"down-project", 0, NULL, "Drops project when the first container stops",
+                   CLI_OPT_FLAG, 0, NULL, NULL},
+                  CLI_OPT_END,
+              }));
 
 int cli_compose_wait(const struct cli_globals *g, int argc, char **argv)
 {

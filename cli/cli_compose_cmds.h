@@ -29,6 +29,16 @@ struct cmds {
 int cmds_parse(const struct cli_globals *g, const struct cli_spec *spec, void *base, struct cmds *x,
                int argc, char **argv);
 
+/* A compose verb's spec: its own table, then the compose options; options may follow
+ * the operands. */
+#define CMDS_VERB(name, use, text, table)                                                          \
+    {                                                                                              \
+        .cmd = name, .usage = use, .what = text, .opts = table, .more = cli_compose_opts,          \
+        .style = CLI_STYLE_COMPOSE, .interspersed = true                                           \
+    }
+/* --index N (a long long from 1), of exec and port. */
+int cmds_index_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg);
+
 /* The option tables of the verbs, for the registry (cli_groups). */
 extern const struct cli_spec cli_compose_start_spec, cli_compose_stop_spec,
     cli_compose_restart_spec, cli_compose_kill_spec, cli_compose_rm_spec, cli_compose_pause_spec,

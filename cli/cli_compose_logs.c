@@ -20,24 +20,6 @@ struct logs_flags {
     struct cli_log_opts lo;
 };
 
-static int tail_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
-{
-    (void)o;
-    if (strcmp(arg, "all") && str_parse_ll(arg, (long long *)field) < 0)
-        return cli_usage_error(cmd, "invalid --tail \"%s\": a number or \"all\"", arg);
-    return 0;
-}
-
-static int time_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
-{
-    if (cli_log_parse_time(arg, field) < 0)
-        return cli_usage_error(cmd,
-                               "invalid --%s \"%s\": a timestamp (2013-01-02T13:23:37Z), "
-                               "unix seconds or a duration (42m)",
-                               o->name, arg);
-    return 0;
-}
-
 #define LF(f) offsetof(struct logs_flags, f)
 
 /* -f is --follow here, as in docker compose logs; the file is --file. */
@@ -49,13 +31,13 @@ const struct cli_spec cli_compose_logs_spec = {
         (const struct cli_opt[]){
             {"follow", 'f', NULL, "Follow log output", CLI_OPT_FLAG, LF(follow), NULL, NULL},
             {"tail", 'n', "N", "Number of lines to show from the end of the logs (or all)",
-             CLI_OPT_CALL, LF(tail), tail_opt, NULL},
+             CLI_OPT_CALL, LF(tail), cli_log_tail_opt, NULL},
             {"timestamps", 't', NULL, "Show timestamps", CLI_OPT_FLAG, LF(lo.timestamps), NULL,
              NULL},
             {"since", 0, "TIME", "Show logs since timestamp or relative time (42m)", CLI_OPT_CALL,
-             LF(lo.since), time_opt, NULL},
+             LF(lo.since), cli_log_time_opt, NULL},
             {"until", 0, "TIME", "Show logs before a timestamp or relative time", CLI_OPT_CALL,
-             LF(lo.until), time_opt, NULL},
+             LF(lo.until), cli_log_time_opt, NULL},
             {"no-color", 0, NULL, "Produce monochrome output", CLI_OPT_CLEAR, LF(color), NULL,
              NULL},
             {"no-log-prefix", 0, NULL, "Don't print prefix in logs", CLI_OPT_CLEAR, LF(prefix),
@@ -112,14 +94,6 @@ struct exec_flags {
     char **env;
 };
 
-static int index_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
-{
-    (void)o;
-    if (str_parse_ll(arg, (long long *)field) < 0 || *(long long *)field < 1)
-        return cli_usage_error(cmd, "invalid --index \"%s\": want a number from 1", arg);
-    return 0;
-}
-
 #define EF(f) offsetof(struct exec_flags, f)
 
 const struct cli_spec cli_compose_exec_spec = {
@@ -142,7 +116,7 @@ const struct cli_spec cli_compose_exec_spec = {
             {"workdir", 'w', "DIR", "Path to workdir directory for this command", CLI_OPT_STRING,
              EF(workdir), NULL, NULL},
             {"index", 0, "N", "Index of the container if service has multiple replicas",
-             CLI_OPT_CALL, EF(index), index_opt, NULL},
+             CLI_OPT_CALL, EF(index), cmds_index_opt, NULL},
             CLI_OPT_END,
         },
     .more = cli_compose_opts,

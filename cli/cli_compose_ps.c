@@ -147,30 +147,24 @@ static int status_opt(const char *cmd, const struct cli_opt *o, void *field, con
 }
 
 #define PF(f) offsetof(struct ps_flags, f)
-#define VERB(name, use, text, table)                                                               \
-    {                                                                                              \
-        .cmd = name, .usage = use, .what = text, .opts = table, .more = cli_compose_opts,          \
-        .style = CLI_STYLE_COMPOSE, .interspersed = true                                           \
-    }
-
-const struct cli_spec cli_compose_ps_spec =
-    VERB("ps", "[OPTIONS] [SERVICE...]", "List containers",
-         ((const struct cli_opt[]){
-             {"all", 'a', NULL,
-              "Show all stopped containers (including those created by the run "
-              "command)",
-              CLI_OPT_FLAG, PF(all), NULL, NULL},
-             {"quiet", 'q', NULL, "Only display IDs", CLI_OPT_FLAG, PF(quiet), NULL, NULL},
-             {"services", 0, NULL, "Display services", CLI_OPT_FLAG, PF(services), NULL, NULL},
-             {"status", 0, "STATUS", "Filter services by status", CLI_OPT_CALL, PF(status),
-              status_opt, "paused restarting removing running dead created exited"},
-             {"filter", 0, "FILTER", "Filter services by a property (status=STATUS)", CLI_OPT_CALL,
-              PF(status), status_opt, NULL},
-             {"format", 0, "FORMAT", "Format the output: table or json", CLI_OPT_CALL, PF(json),
-              format_opt, "table json"},
-             {"no-trunc", 0, NULL, "Don't truncate output", CLI_OPT_FLAG, PF(notrunc), NULL, NULL},
-             CLI_OPT_END,
-         }));
+const struct cli_spec cli_compose_ps_spec = CMDS_VERB(
+    "ps", "[OPTIONS] [SERVICE...]", "List containers",
+    ((const struct cli_opt[]){
+        {"all", 'a', NULL,
+         "Show all stopped containers (including those created by the run "
+         "command)",
+         CLI_OPT_FLAG, PF(all), NULL, NULL},
+        {"quiet", 'q', NULL, "Only display IDs", CLI_OPT_FLAG, PF(quiet), NULL, NULL},
+        {"services", 0, NULL, "Display services", CLI_OPT_FLAG, PF(services), NULL, NULL},
+        {"status", 0, "STATUS", "Filter services by status", CLI_OPT_CALL, PF(status), status_opt,
+         "paused restarting removing running dead created exited"},
+        {"filter", 0, "FILTER", "Filter services by a property (status=STATUS)", CLI_OPT_CALL,
+         PF(status), status_opt, NULL},
+        {"format", 0, "FORMAT", "Format the output: table or json", CLI_OPT_CALL, PF(json),
+         format_opt, "table json"},
+        {"no-trunc", 0, NULL, "Don't truncate output", CLI_OPT_FLAG, PF(notrunc), NULL, NULL},
+        CLI_OPT_END,
+    }));
 
 int cli_compose_ps(const struct cli_globals *g, int argc, char **argv)
 {
@@ -248,14 +242,14 @@ struct images_flags {
 };
 
 const struct cli_spec cli_compose_images_spec =
-    VERB("images", "[OPTIONS] [SERVICE...]", "List images used by the created containers",
-         ((const struct cli_opt[]){
-             {"quiet", 'q', NULL, "Only display IDs", CLI_OPT_FLAG,
-              offsetof(struct images_flags, quiet), NULL, NULL},
-             {"format", 0, "FORMAT", "Format the output: table or json", CLI_OPT_CALL,
-              offsetof(struct images_flags, json), format_opt, "table json"},
-             CLI_OPT_END,
-         }));
+    CMDS_VERB("images", "[OPTIONS] [SERVICE...]", "List images used by the created containers",
+              ((const struct cli_opt[]){
+                  {"quiet", 'q', NULL, "Only display IDs", CLI_OPT_FLAG,
+                   offsetof(struct images_flags, quiet), NULL, NULL},
+                  {"format", 0, "FORMAT", "Format the output: table or json", CLI_OPT_CALL,
+                   offsetof(struct images_flags, json), format_opt, "table json"},
+                  CLI_OPT_END,
+              }));
 
 int cli_compose_images(const struct cli_globals *g, int argc, char **argv)
 {
@@ -330,7 +324,7 @@ out:
 }
 
 const struct cli_spec cli_compose_top_spec =
-    VERB("top", "[SERVICE...]", "Display the running processes", NULL);
+    CMDS_VERB("top", "[SERVICE...]", "Display the running processes", NULL);
 
 int cli_compose_top(const struct cli_globals *g, int argc, char **argv)
 {
@@ -361,14 +355,6 @@ struct port_flags {
     const char *proto;
 };
 
-static int index_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
-{
-    (void)o;
-    if (str_parse_ll(arg, (long long *)field) < 0 || *(long long *)field < 1)
-        return cli_usage_error(cmd, "invalid --index \"%s\": want a number from 1", arg);
-    return 0;
-}
-
 static int proto_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
 {
     (void)o;
@@ -379,14 +365,14 @@ static int proto_opt(const char *cmd, const struct cli_opt *o, void *field, cons
 }
 
 const struct cli_spec cli_compose_port_spec =
-    VERB("port", "[OPTIONS] SERVICE PRIVATE_PORT", "Print the public port for a port binding",
-         ((const struct cli_opt[]){
-             {"index", 0, "N", "Index of the container if service has multiple replicas",
-              CLI_OPT_CALL, offsetof(struct port_flags, index), index_opt, NULL},
-             {"protocol", 0, "PROTO", "tcp or udp", CLI_OPT_CALL,
-              offsetof(struct port_flags, proto), proto_opt, "tcp udp"},
-             CLI_OPT_END,
-         }));
+    CMDS_VERB("port", "[OPTIONS] SERVICE PRIVATE_PORT", "Print the public port for a port binding",
+              ((const struct cli_opt[]){
+                  {"index", 0, "N", "Index of the container if service has multiple replicas",
+                   CLI_OPT_CALL, offsetof(struct port_flags, index), cmds_index_opt, NULL},
+                  {"protocol", 0, "PROTO", "tcp or udp", CLI_OPT_CALL,
+                   offsetof(struct port_flags, proto), proto_opt, "tcp udp"},
+                  CLI_OPT_END,
+              }));
 
 int cli_compose_port(const struct cli_globals *g, int argc, char **argv)
 {
@@ -437,7 +423,7 @@ struct ls_flags {
 
 #define LS(f) offsetof(struct ls_flags, f)
 
-const struct cli_spec cli_compose_ls_spec = VERB(
+const struct cli_spec cli_compose_ls_spec = CMDS_VERB(
     "ls", "[OPTIONS]", "List running compose projects",
     ((const struct cli_opt[]){
         {"all", 'a', NULL, "Show all stopped Compose projects", CLI_OPT_FLAG, LS(all), NULL, NULL},

@@ -131,8 +131,13 @@ static const struct verb {
      cli_ctr_pause, false},
 };
 
-const struct cli_spec *const cli_container_specs[] = {&cli_ctr_create_spec, &cli_ctr_run_spec,
-                                                      &start_spec, NULL};
+const struct cli_spec *const cli_container_specs[] = {&cli_ctr_create_spec,  &cli_ctr_run_spec,
+                                                      &start_spec,           &cli_ctr_ps_spec,
+                                                      &cli_ctr_stop_spec,    &cli_ctr_kill_spec,
+                                                      &cli_ctr_rm_spec,      &cli_ctr_logs_spec,
+                                                      &cli_ctr_exec_spec,    &cli_ctr_wait_spec,
+                                                      &cli_ctr_commit_spec,  &cli_ctr_pause_spec,
+                                                      &cli_ctr_unpause_spec, NULL};
 
 static void usage(FILE *f)
 {

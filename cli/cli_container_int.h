@@ -35,7 +35,9 @@ void cli_print_table(char **cells, size_t cols);
 /* run and create (cli_container_run.c), and their option tables. */
 int cli_ctr_create(const struct ctr_ctx *c, int argc, char **argv);
 int cli_ctr_run(const struct ctr_ctx *c, int argc, char **argv);
-extern const struct cli_spec cli_ctr_create_spec, cli_ctr_run_spec;
+extern const struct cli_spec cli_ctr_create_spec, cli_ctr_run_spec, cli_ctr_exec_spec,
+    cli_ctr_ps_spec, cli_ctr_stop_spec, cli_ctr_kill_spec, cli_ctr_rm_spec, cli_ctr_pause_spec,
+    cli_ctr_unpause_spec, cli_ctr_wait_spec, cli_ctr_logs_spec, cli_ctr_commit_spec;
 /* Copy between the terminal and a foreground container until it exits. */
 int cli_ctr_attach_loop(int sock, bool tty, struct herr *e);
 

@@ -329,27 +329,15 @@ static const struct cli_conflict up_conflicts[] = {
     {0},
 };
 
-static const struct cli_spec up_spec = {
-    .cmd = "up",
-    .usage = "[OPTIONS] [SERVICE...]",
-    .what = "Create and start containers",
-    .opts = up_opts,
-    .more = cli_compose_opts,
-    .conflicts = up_conflicts,
-    .style = CLI_STYLE_COMPOSE,
-    .interspersed = true,
-};
+#define UP_SPEC(name, text)                                                                        \
+    {                                                                                              \
+        .cmd = name, .usage = "[OPTIONS] [SERVICE...]", .what = text, .opts = up_opts,             \
+        .more = cli_compose_opts, .conflicts = up_conflicts, .style = CLI_STYLE_COMPOSE,           \
+        .interspersed = true                                                                       \
+    }
 
-static const struct cli_spec create_spec = {
-    .cmd = "create",
-    .usage = "[OPTIONS] [SERVICE...]",
-    .what = "Creates containers for a service",
-    .opts = up_opts,
-    .more = cli_compose_opts,
-    .conflicts = up_conflicts,
-    .style = CLI_STYLE_COMPOSE,
-    .interspersed = true,
-};
+static const struct cli_spec up_spec = UP_SPEC("up", "Create and start containers");
+static const struct cli_spec create_spec = UP_SPEC("create", "Creates containers for a service");
 
 const struct cli_spec *const cli_up_specs[] = {&up_spec, NULL};
 const struct cli_spec *const cli_create_specs[] = {&create_spec, NULL};
