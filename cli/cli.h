@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 struct herr;
+struct cli_compose;
 
 struct cli_globals {
     const char *root;          /* persistent state (--root, HOIST_ROOT) */
@@ -16,7 +17,18 @@ struct cli_globals {
     const char *cgroup_parent; /* parent cgroup of containers (--cgroup-parent) */
     const char *self;          /* absolute path of the hoist executable */
     char **argv;               /* the whole command line, for the runtime's sealed re-exec */
+    const struct cli_compose *compose; /* compose options given before the verb */
+    bool version;                      /* --version */
 };
+
+struct cli_spec;
+/* The option tables of each group's commands, for the registry (cli_groups). */
+extern const struct cli_spec *const cli_container_specs[];
+extern const struct cli_spec *const cli_up_specs[], *const cli_create_specs[];
+extern const struct cli_spec *const cli_down_specs[], *const cli_run_specs[];
+extern const struct cli_spec *const cli_config_specs[];
+/* `hoist __complete bash|zsh` (also `completion`), `hoist __man DIR`. */
+int cli_doc_main(const struct cli_globals *g, int argc, char **argv);
 
 /* Group entry points: argv[0] is the group name, argv[1] the subcommand. They return
  * the process exit status. Options are parsed with getopt_long; set optind = 0 first. */

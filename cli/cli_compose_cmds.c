@@ -1,6 +1,7 @@
 /* Compose verbs acting on existing containers: start, stop, restart, kill, rm, pause,
  * unpause, wait and version; and the project lookup the other cli_compose_*.c share. */
 #include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,13 +157,10 @@ void cmds_close(struct cmds *x)
 
 /* ---- the verbs ---- */
 
-static struct cli_progress *progress(const char *title)
+/* --progress, else COMPOSE_PROGRESS (cli_progress_new), else auto */
+static struct cli_progress *progress(const struct cmds *x, const char *title)
 {
-    enum cli_progress_mode m = CLI_PROGRESS_AUTO;
-    const char *env = getenv("COMPOSE_PROGRESS");
-    if (env && *env && !cli_progress_parse(env, &m))
-        m = CLI_PROGRESS_AUTO;
-    return cli_progress_new(m, title);
+    return cli_progress_new(cli_compose_progress(&x->cc), title);
 }
 
 static void ev(struct cli_progress *p, const char *name, enum cli_progress_state st,
@@ -171,93 +169,78 @@ static void ev(struct cli_progress *p, const char *name, enum cli_progress_state
     cli_progress_event(p, "Container", name, st, status, detail);
 }
 
-int cmds_parse(const struct cmds_verb *vb, struct cmds *x, int argc, char **argv)
+int cmds_parse(const struct cli_globals *g, const struct cli_spec *spec, void *base, struct cmds *x,
+               int argc, char **argv)
 {
-    enum { LONG_FILE = 0x1ff0, LONG_PROJECT };
-    struct option opts[32] = {CLI_COMPOSE_LONGOPTS, {"help", no_argument, NULL, 'h'}};
-    size_t n = 6;
-    /* --file and --project-name keep working when the verb takes -f or -p for itself. */
-    for (size_t i = 0; i < n; i++) {
-        if (opts[i].val == 'f')
-            opts[i].val = LONG_FILE;
-        else if (opts[i].val == 'p')
-            opts[i].val = LONG_PROJECT;
-    }
-    for (const struct option *o = vb->own; o && o->name && n < 31; o++)
-        opts[n++] = *o;
-    /* A verb's own letter wins over the compose one (rm -f is --force, -f FILE then
-     * needs --file), as docker compose's -f only comes before the verb. */
-    const char *own = vb->shortopts ? vb->shortopts : "";
-    _cleanup_free_ char *shortopts =
-        xasprintf("%s%s%sh%s", vb->cmd[0] == 'e' ? "+" : "",
-                  strchr(own, 'f') ? "" : "f:", strchr(own, 'p') ? "" : "p:", own);
-    x->cmd = vb->cmd;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
-        bool mine = c < 256 && strchr(own, c);
-        if (c == LONG_FILE || c == LONG_PROJECT)
-            c = c == LONG_FILE ? 'f' : 'p';
-        else if (mine)
-            goto verb;
-        if (cli_compose_opt(&x->cc, c, optarg))
-            continue;
-    verb:
-        if (c == 'h') {
-            fputs(vb->help, stdout);
-            return 0;
-        }
-        if (c == '?' || c == ':' || !vb->fn)
-            return cli_usage_error(vb->cmd, "unknown flag or missing value \"%s\"",
-                                   argv[optind - 1]);
-        int r = vb->fn(vb->arg, c, optarg);
-        if (r >= 0)
-            return r;
-    }
-    return -1;
+    x->cmd = spec->cmd;
+    cli_compose_init(&x->cc, g);
+    return cli_opt_parse(spec, base, &x->cc, argc, argv);
 }
 
-static int timeout_opt(void *arg, int c, const char *optarg)
+static int timeout_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
 {
-    (void)c;
+    (void)cmd, (void)o;
     long long v;
-    if (str_parse_ll(optarg, &v) < 0 || v > 1000000) {
-        fprintf(stderr, "hoist: invalid timeout \"%s\": want seconds\n", optarg);
+    if (str_parse_ll(arg, &v) < 0 || v > 1000000) {
+        fprintf(stderr, "hoist: invalid timeout \"%s\": want seconds\n", arg);
         return 1;
     }
-    *(int *)arg = (int)v;
-    return -1;
+    *(int *)field = (int)v;
+    return 0;
 }
 
-static const struct option timeout_opts[] = {
-    {"timeout", required_argument, NULL, 't'}, {"time", required_argument, NULL, 't'}, {0}};
+#define TIMEOUT_OPTS                                                                               \
+    {"timeout",    't', "SECONDS",   "Specify a shutdown timeout in seconds",                      \
+     CLI_OPT_CALL, 0,   timeout_opt, NULL},                                                        \
+    {                                                                                              \
+        "time", 0, "SECONDS", NULL, CLI_OPT_CALL, 0, timeout_opt, NULL                             \
+    }
 
-#define COMPOSE_OPTS_HELP                                                                          \
-    "  -f, --file FILE, -p, --project-name NAME, --profile, --env-file, --project-directory\n"
+int cmds_index_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    (void)o;
+    if (str_parse_ll(arg, (long long *)field) < 0 || *(long long *)field < 1)
+        return cli_usage_error(cmd, "invalid --index \"%s\": want a number from 1", arg);
+    return 0;
+}
+
+static const struct cli_opt timeout_table[] = {TIMEOUT_OPTS, CLI_OPT_END};
 
 /* Parse, then open the project; -1 when the verb is to run, else the exit status. */
-static int begin(const struct cli_globals *g, const struct cmds_verb *vb, struct cmds *x, int argc,
-                 char **argv, bool oneoff)
+static int begin(const struct cli_globals *g, const struct cli_spec *spec, void *base,
+                 struct cmds *x, int argc, char **argv, bool oneoff)
 {
-    int status = cmds_parse(vb, x, argc, argv);
+    int status = cmds_parse(g, spec, base, x, argc, argv);
     if (status >= 0)
         return status;
     status = cmds_open(g, x, argv + optind, false, oneoff);
     return status ? status : -1;
 }
 
+/* With --dry-run, the progress lines of what the verb would do to x's containers, and
+ * true: the verb then does nothing. */
+static bool dry(struct cmds *x, const char *title, const char *working, const char *done)
+{
+    if (!x->cc.dry_run)
+        return false;
+    struct cli_progress *p = progress(x, title);
+    cli_compose_dry_each(x->v, x->n, working, done, p);
+    cli_progress_end(p);
+    return true;
+}
+
+const struct cli_spec cli_compose_stop_spec =
+    CMDS_VERB("stop", "[OPTIONS] [SERVICE...]", "Stop services", timeout_table);
+
 int cli_compose_stop(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] = "Usage: hoist stop [OPTIONS] [SERVICE...]\n\n"
-                               "Stop services.\n\nOptions:\n"
-                               "  -t, --timeout SECONDS    shutdown timeout\n" COMPOSE_OPTS_HELP;
     struct cmds x = {0};
     int timeout = -1;
-    struct cmds_verb vb = {"stop", help, "t:", timeout_opts, timeout_opt, &timeout};
-    int status = begin(g, &vb, &x, argc, argv, false);
-    if (status < 0) {
-        struct cli_progress *p = progress("Stopping");
+    int status = begin(g, &cli_compose_stop_spec, &timeout, &x, argc, argv, false);
+    if (status < 0 && dry(&x, "Stopping", "Stopping", "Stopped")) {
+        status = 0;
+    } else if (status < 0) {
+        struct cli_progress *p = progress(&x, "Stopping");
         struct herr e = {0};
         int r = compose_stop(&x.ctx, x.p, x.services, timeout, false, cli_up_event, p, &e);
         cli_progress_end(p);
@@ -312,18 +295,20 @@ static int start_all(struct cmds *x, bool again, const char *working, const char
     return 0;
 }
 
+const struct cli_spec cli_compose_start_spec =
+    CMDS_VERB("start", "[SERVICE...]", "Start services", NULL);
+
 int cli_compose_start(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] = "Usage: hoist start [SERVICE...]\n\n"
-                               "Start services.\n\nOptions:\n" COMPOSE_OPTS_HELP;
     struct cmds x = {0};
-    struct cmds_verb vb = {"start", help, NULL, NULL, NULL, NULL};
-    int status = begin(g, &vb, &x, argc, argv, false);
+    int status = begin(g, &cli_compose_start_spec, NULL, &x, argc, argv, false);
     if (status < 0 && x.n == 0) {
         fprintf(stderr, "hoist start: project %s has no containers to start\n", x.p->name);
         status = 1;
+    } else if (status < 0 && dry(&x, "Running", "Starting", "Started")) {
+        status = 0;
     } else if (status < 0) {
-        struct cli_progress *p = progress("Running");
+        struct cli_progress *p = progress(&x, "Running");
         status = start_all(&x, false, "Starting", "Started", p);
         cli_progress_end(p);
     }
@@ -331,17 +316,18 @@ int cli_compose_start(const struct cli_globals *g, int argc, char **argv)
     return status;
 }
 
+const struct cli_spec cli_compose_restart_spec =
+    CMDS_VERB("restart", "[OPTIONS] [SERVICE...]", "Restart service containers", timeout_table);
+
 int cli_compose_restart(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] = "Usage: hoist restart [OPTIONS] [SERVICE...]\n\n"
-                               "Restart service containers.\n\nOptions:\n"
-                               "  -t, --timeout SECONDS    shutdown timeout\n" COMPOSE_OPTS_HELP;
     struct cmds x = {0};
     int timeout = -1;
-    struct cmds_verb vb = {"restart", help, "t:", timeout_opts, timeout_opt, &timeout};
-    int status = begin(g, &vb, &x, argc, argv, false);
-    if (status < 0) {
-        struct cli_progress *p = progress("Restarting");
+    int status = begin(g, &cli_compose_restart_spec, &timeout, &x, argc, argv, false);
+    if (status < 0 && dry(&x, "Restarting", "Restarting", "Started")) {
+        status = 0;
+    } else if (status < 0) {
+        struct cli_progress *p = progress(&x, "Restarting");
         for (size_t i = 0; i < x.n; i++) {
             if (!x.v[i].oneoff)
                 ev(p, x.v[i].name, CLI_PROGRESS_WORKING, "Restarting", NULL);
@@ -359,37 +345,39 @@ int cli_compose_restart(const struct cli_globals *g, int argc, char **argv)
     return status;
 }
 
-static int signal_opt(void *arg, int c, const char *optarg)
+static int signal_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
 {
-    if (c == 'O')
-        return -1;
-    int sig = ctr_parse_signal(optarg);
+    (void)o;
+    int sig = ctr_parse_signal(arg);
     if (sig < 0)
-        return cli_usage_error("kill", "invalid signal \"%s\"", optarg);
-    *(int *)arg = sig;
-    return -1;
+        return cli_usage_error(cmd, "invalid signal \"%s\"", arg);
+    *(int *)field = sig;
+    return 0;
 }
+
+const struct cli_spec cli_compose_kill_spec =
+    CMDS_VERB("kill", "[OPTIONS] [SERVICE...]", "Force stop service containers",
+              ((const struct cli_opt[]){
+                  {"signal", 's', "SIGNAL", "SIGNAL to send to the container (default SIGKILL)",
+                   CLI_OPT_CALL, 0, signal_opt, NULL},
+                  {"remove-orphans", 0, NULL,
+                   "Remove containers for services not defined in the Compose file", CLI_OPT_IGNORE,
+                   0, NULL, NULL},
+                  CLI_OPT_END,
+              }));
 
 int cli_compose_kill(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] =
-        "Usage: hoist kill [OPTIONS] [SERVICE...]\n\n"
-        "Force stop service containers.\n\nOptions:\n"
-        "  -s, --signal SIGNAL      signal to send (default SIGKILL)\n"
-        "      --remove-orphans     also kill orphan containers\n" COMPOSE_OPTS_HELP;
-    static const struct option own[] = {
-        {"signal", required_argument, NULL, 's'}, {"remove-orphans", no_argument, NULL, 'O'}, {0}};
     struct cmds x = {0};
     int sig = SIGKILL;
-    struct cmds_verb vb = {"kill", help, "s:", own, signal_opt, &sig};
-    int status = cmds_parse(&vb, &x, argc, argv);
+    int status = cmds_parse(g, &cli_compose_kill_spec, &sig, &x, argc, argv);
     if (status >= 0)
         goto out;
     /* -O is --remove-orphans: orphans are killed with the rest, as they are listed. */
     status = cmds_open(g, &x, argv + optind, false, false);
-    if (status)
+    if (status || dry(&x, "Killing", "Killing", "Killed"))
         goto out;
-    struct cli_progress *p = progress("Killing");
+    struct cli_progress *p = progress(&x, "Killing");
     size_t killed = 0;
     for (size_t i = 0; i < x.n; i++) {
         struct compose_ctr *h = &x.v[i];
@@ -418,18 +406,18 @@ struct rm_flags {
     bool force, stop, volumes;
 };
 
-static int rm_opt(void *arg, int c, const char *optarg)
-{
-    (void)optarg;
-    struct rm_flags *f = arg;
-    if (c == 'f')
-        f->force = true;
-    else if (c == 's')
-        f->stop = true;
-    else
-        f->volumes = true;
-    return -1;
-}
+#define RM(f) offsetof(struct rm_flags, f)
+
+const struct cli_spec cli_compose_rm_spec = CMDS_VERB(
+    "rm", "[OPTIONS] [SERVICE...]", "Removes stopped service containers",
+    ((const struct cli_opt[]){
+        {"force", 'f', NULL, "Don't ask to confirm removal", CLI_OPT_FLAG, RM(force), NULL, NULL},
+        {"stop", 's', NULL, "Stop the containers, if required, before removing", CLI_OPT_FLAG,
+         RM(stop), NULL, NULL},
+        {"volumes", 'v', NULL, "Remove any anonymous volumes attached to containers", CLI_OPT_FLAG,
+         RM(volumes), NULL, NULL},
+        CLI_OPT_END,
+    }));
 
 /* docker compose's y/N question; stdin that is not a terminal may still answer it. */
 static bool confirm(void)
@@ -449,29 +437,19 @@ static bool confirm(void)
 
 int cli_compose_rm(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] =
-        "Usage: hoist rm [OPTIONS] [SERVICE...]\n\n"
-        "Removes stopped service containers.\n\nOptions:\n"
-        "  -f, --force              don't ask to confirm removal\n"
-        "  -s, --stop               stop the containers, if required, before removing\n"
-        "  -v, --volumes            remove any anonymous volumes attached to "
-        "containers\n" COMPOSE_OPTS_HELP;
-    static const struct option own[] = {{"force", no_argument, NULL, 'f'},
-                                        {"stop", no_argument, NULL, 's'},
-                                        {"volumes", no_argument, NULL, 'v'},
-                                        {0}};
     struct cmds x = {0};
     _cleanup_free_ bool *pick = NULL;
     _cleanup_free_ char *names = NULL;
     struct rm_flags fl = {0};
-    struct cmds_verb vb = {"rm", help, "fsv", own, rm_opt, &fl};
-    int status = begin(g, &vb, &x, argc, argv, true);
+    int status = begin(g, &cli_compose_rm_spec, &fl, &x, argc, argv, true);
     if (status >= 0)
         goto out;
     status = 0;
+    if (dry(&x, "Removing", "Removing", "Removed"))
+        goto out;
     struct herr e = {0};
     if (fl.stop) {
-        struct cli_progress *p = progress("Stopping");
+        struct cli_progress *p = progress(&x, "Stopping");
         int r = compose_stop(&x.ctx, x.p, x.services, -1, false, cli_up_event, p, &e);
         cli_progress_end(p);
         if (r < 0) {
@@ -499,7 +477,7 @@ int cli_compose_rm(const struct cli_globals *g, int argc, char **argv)
         if (!confirm())
             goto out;
     }
-    struct cli_progress *p = progress("Removing");
+    struct cli_progress *p = progress(&x, "Removing");
     for (size_t i = 0; i < x.n; i++) {
         if (!pick[i])
             continue;
@@ -518,21 +496,24 @@ out:
     return status;
 }
 
+const struct cli_spec cli_compose_pause_spec =
+    CMDS_VERB("pause", "[SERVICE...]", "Pause services", NULL);
+const struct cli_spec cli_compose_unpause_spec =
+    CMDS_VERB("unpause", "[SERVICE...]", "Unpause services", NULL);
+
 int cli_compose_pause(const struct cli_globals *g, int argc, char **argv)
 {
     bool pause = !strcmp(argv[0], "pause");
-    static const char help_pause[] = "Usage: hoist pause [SERVICE...]\n\n"
-                                     "Pause services.\n\nOptions:\n" COMPOSE_OPTS_HELP;
-    static const char help_unpause[] = "Usage: hoist unpause [SERVICE...]\n\n"
-                                       "Unpause services.\n\nOptions:\n" COMPOSE_OPTS_HELP;
     struct cmds x = {0};
-    struct cmds_verb vb = {
-        pause ? "pause" : "unpause", pause ? help_pause : help_unpause, NULL, NULL, NULL, NULL};
-    int status = begin(g, &vb, &x, argc, argv, false);
+    const struct cli_spec *spec = pause ? &cli_compose_pause_spec : &cli_compose_unpause_spec;
+    int status = begin(g, spec, NULL, &x, argc, argv, false);
     if (status >= 0)
         goto out;
     status = 0;
-    struct cli_progress *p = progress(pause ? "Pausing" : "Unpausing");
+    if (dry(&x, pause ? "Pausing" : "Unpausing", pause ? "Pausing" : "Unpausing",
+            pause ? "Paused" : "Unpaused"))
+        goto out;
+    struct cli_progress *p = progress(&x, pause ? "Pausing" : "Unpausing");
     for (size_t i = 0; i < x.n; i++) {
         struct compose_ctr *h = &x.v[i];
         _cleanup_json_ json_t *rec = ctr_inspect(&x.ctx, h->id, NULL);
@@ -553,27 +534,21 @@ out:
     return status;
 }
 
-static int wait_opt(void *arg, int c, const char *optarg)
-{
-    (void)c, (void)optarg;
-    *(bool *)arg = true;
-    return -1;
-}
+const struct cli_spec cli_compose_wait_spec =
+    CMDS_VERB("wait", "SERVICE [SERVICE...] [OPTIONS]",
+              "Block until containers of all (or specified) services stop",
+              ((const struct cli_opt[]){
+                  {"down-project", 0, NULL, "Drops project when the first container stops",
+                   CLI_OPT_FLAG, 0, NULL, NULL},
+                  CLI_OPT_END,
+              }));
 
 int cli_compose_wait(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] =
-        "Usage: hoist wait SERVICE [SERVICE...] [OPTIONS]\n\n"
-        "Block until containers of all (or specified) services stop; the exit status is the\n"
-        "first container's to stop.\n\nOptions:\n"
-        "      --down-project       drops project when the first container "
-        "stops\n" COMPOSE_OPTS_HELP;
-    static const struct option own[] = {{"down-project", no_argument, NULL, 'D'}, {0}};
     struct cmds x = {0};
     _cleanup_free_ bool *done = NULL;
     bool down = false;
-    struct cmds_verb vb = {"wait", help, NULL, own, wait_opt, &down};
-    int status = cmds_parse(&vb, &x, argc, argv);
+    int status = cmds_parse(g, &cli_compose_wait_spec, &down, &x, argc, argv);
     if (status >= 0)
         goto out;
     if (optind >= argc) {
@@ -606,48 +581,60 @@ int cli_compose_wait(const struct cli_globals *g, int argc, char **argv)
     if (down) {
         struct compose_down_opts o = {.timeout = -1};
         struct herr e = {0};
-        struct cli_progress *p = progress("Running");
+        struct cli_progress *p = progress(&x, "Running");
         o.event = cli_up_event;
         o.arg = p;
-        int r = compose_down(&x.ctx, x.p, &o, &e);
-        cli_progress_end(p);
-        if (r < 0)
+        if (x.cc.dry_run) {
+            int r = cli_compose_dry_down(&x.ctx, x.p, false, p);
+            status = r ? r : status;
+        } else if (compose_down(&x.ctx, x.p, &o, &e) < 0) {
             status = cli_report(&e, 1);
+        }
+        cli_progress_end(p);
     }
 out:
     cmds_close(&x);
     return status;
 }
 
+struct version_args {
+    const char *format;
+    bool shrt;
+};
+
+static int format_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    (void)o;
+    if (strcmp(arg, "json") && strcmp(arg, "pretty"))
+        return cli_usage_error(cmd, "invalid --format \"%s\": pretty or json", arg);
+    *(const char **)field = arg;
+    return 0;
+}
+
+const struct cli_spec cli_compose_version_spec = {
+    .cmd = "version",
+    .usage = "[OPTIONS]",
+    .what = "Show the hoist compose version information",
+    .opts =
+        (const struct cli_opt[]){
+            {"format", 'f', "FORMAT", "Format the output. Values: [pretty | json]", CLI_OPT_CALL,
+             offsetof(struct version_args, format), format_opt, "pretty json"},
+            {"short", 0, NULL, "Shows only Compose's version number", CLI_OPT_FLAG,
+             offsetof(struct version_args, shrt), NULL, NULL},
+            CLI_OPT_END,
+        },
+    .style = CLI_STYLE_COMPOSE,
+    .interspersed = true,
+};
+
 int cli_compose_version(const struct cli_globals *g, int argc, char **argv)
 {
     (void)g;
-    static const char help[] = "Usage: hoist version [OPTIONS]\n\n"
-                               "Show the hoist compose version information.\n\nOptions:\n"
-                               "  -f, --format pretty|json   output format\n"
-                               "      --short                only the version number\n";
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {"short", no_argument, NULL, 's'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
-    bool json = false, shrt = false;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(help, stdout);
-            return 0;
-        } else if (c == 's') {
-            shrt = true;
-        } else if (c == 'f' && (!strcmp(optarg, "json") || !strcmp(optarg, "pretty"))) {
-            json = !strcmp(optarg, "json");
-        } else if (c == 'f') {
-            return cli_usage_error("version", "invalid --format \"%s\": pretty or json", optarg);
-        } else {
-            return cli_usage_error("version", "unknown flag \"%s\"", argv[optind - 1]);
-        }
-    }
+    struct version_args va = {0};
+    int r = cli_opt_parse(&cli_compose_version_spec, &va, NULL, argc, argv);
+    if (r >= 0)
+        return r;
+    bool json = va.format && !strcmp(va.format, "json"), shrt = va.shrt;
     if (optind < argc)
         return cli_usage_error("version", "accepts no arguments");
     if (shrt)

@@ -4,12 +4,12 @@
 #ifndef HOIST_CLI_COMPOSE_CMDS_H
 #define HOIST_CLI_COMPOSE_CMDS_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "cli/cli.h"
 #include "cli/cli_compose.h"
+#include "cli/cli_opt.h"
 #include "compose/scheduler/scheduler.h"
 #include "engine/container/container.h"
 
@@ -23,17 +23,28 @@ struct cmds {
     size_t n;
 };
 
-/* A verb's options beyond the compose ones and -h: own (a getopt_long table ending in
- * {0}) and shortopts, each handed to fn, which returns -1 to go on or an exit status. */
-struct cmds_verb {
-    const char *cmd, *help, *shortopts;
-    const struct option *own;
-    int (*fn)(void *arg, int c, const char *optarg);
-    void *arg;
-};
-/* Parse argv; optind is left at the operands. -1 to go on, else an exit status (0 after
- * --help). */
-int cmds_parse(const struct cmds_verb *vb, struct cmds *x, int argc, char **argv);
+/* Parse argv by the verb's spec (its own options into base, the compose ones into x->cc,
+ * starting from those before the verb); optind is left at the operands. -1 to go on,
+ * else an exit status (0 after --help). */
+int cmds_parse(const struct cli_globals *g, const struct cli_spec *spec, void *base, struct cmds *x,
+               int argc, char **argv);
+
+/* A compose verb's spec: its own table, then the compose options; options may follow
+ * the operands. */
+#define CMDS_VERB(name, use, text, table)                                                          \
+    {                                                                                              \
+        .cmd = name, .usage = use, .what = text, .opts = table, .more = cli_compose_opts,          \
+        .style = CLI_STYLE_COMPOSE, .interspersed = true                                           \
+    }
+/* --index N (a long long from 1), of exec and port. */
+int cmds_index_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg);
+
+/* The option tables of the verbs, for the registry (cli_groups). */
+extern const struct cli_spec cli_compose_start_spec, cli_compose_stop_spec,
+    cli_compose_restart_spec, cli_compose_kill_spec, cli_compose_rm_spec, cli_compose_pause_spec,
+    cli_compose_unpause_spec, cli_compose_wait_spec, cli_compose_version_spec, cli_compose_ps_spec,
+    cli_compose_pull_spec, cli_compose_images_spec, cli_compose_top_spec, cli_compose_port_spec,
+    cli_compose_ls_spec, cli_compose_logs_spec, cli_compose_exec_spec;
 
 /* Load the project (need_file: a compose file is required, as for pull), check the
  * SERVICE operands in args and list the containers (one-off ones with oneoff). Returns

@@ -1,5 +1,6 @@
 /* Compose logs (every service's output, prefixed and coloured), exec, and pull. */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,61 +20,40 @@ struct logs_flags {
     struct cli_log_opts lo;
 };
 
-static int logs_opt(void *arg, int c, const char *optarg)
-{
-    struct logs_flags *f = arg;
-    switch (c) {
-    case 'F':
-        f->follow = true;
-        break;
-    case 't':
-        f->lo.timestamps = true;
-        break;
-    case 'C':
-        f->color = false;
-        break;
-    case 'P':
-        f->prefix = false;
-        break;
-    case 'n':
-        if (strcmp(optarg, "all") && (str_parse_ll(optarg, &f->tail) < 0))
-            return cli_usage_error("logs", "invalid --tail \"%s\": a number or \"all\"", optarg);
-        break;
-    case 'S':
-    case 'U':
-        if (cli_log_parse_time(optarg, c == 'S' ? &f->lo.since : &f->lo.until) < 0)
-            return cli_usage_error("logs",
-                                   "invalid --%s \"%s\": a timestamp (2013-01-02T13:23:37Z), "
-                                   "unix seconds or a duration (42m)",
-                                   c == 'S' ? "since" : "until", optarg);
-        break;
-    }
-    return -1;
-}
+#define LF(f) offsetof(struct logs_flags, f)
+
+/* -f is --follow here, as in docker compose logs; the file is --file. */
+const struct cli_spec cli_compose_logs_spec = {
+    .cmd = "logs",
+    .usage = "[OPTIONS] [SERVICE...]",
+    .what = "View output from containers",
+    .opts =
+        (const struct cli_opt[]){
+            {"follow", 'f', NULL, "Follow log output", CLI_OPT_FLAG, LF(follow), NULL, NULL},
+            {"tail", 'n', "N", "Number of lines to show from the end of the logs (or all)",
+             CLI_OPT_CALL, LF(tail), cli_log_tail_opt, NULL},
+            {"timestamps", 't', NULL, "Show timestamps", CLI_OPT_FLAG, LF(lo.timestamps), NULL,
+             NULL},
+            {"since", 0, "TIME", "Show logs since timestamp or relative time (42m)", CLI_OPT_CALL,
+             LF(lo.since), cli_log_time_opt, NULL},
+            {"until", 0, "TIME", "Show logs before a timestamp or relative time", CLI_OPT_CALL,
+             LF(lo.until), cli_log_time_opt, NULL},
+            {"no-color", 0, NULL, "Produce monochrome output", CLI_OPT_CLEAR, LF(color), NULL,
+             NULL},
+            {"no-log-prefix", 0, NULL, "Don't print prefix in logs", CLI_OPT_CLEAR, LF(prefix),
+             NULL, NULL},
+            CLI_OPT_END,
+        },
+    .more = cli_compose_opts,
+    .style = CLI_STYLE_COMPOSE,
+    .interspersed = true,
+};
 
 int cli_compose_logs(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] =
-        "Usage: hoist logs [OPTIONS] [SERVICE...]\n\n"
-        "View output from containers.\n\nOptions:\n"
-        "  -f, --follow          follow log output\n"
-        "  -n, --tail N          number of lines to show from the end of the logs (or all)\n"
-        "  -t, --timestamps      show timestamps\n"
-        "      --since TIME      logs since a timestamp or relative time (42m)\n"
-        "      --until TIME      logs before a timestamp or relative time\n"
-        "      --no-color        monochrome output\n"
-        "      --no-log-prefix   don't print a prefix in logs\n"
-        "  --file FILE, -p NAME, --profile, --env-file, --project-directory\n";
-    static const struct option own[] = {
-        {"follow", no_argument, NULL, 'F'},        {"tail", required_argument, NULL, 'n'},
-        {"timestamps", no_argument, NULL, 't'},    {"since", required_argument, NULL, 'S'},
-        {"until", required_argument, NULL, 'U'},   {"no-color", no_argument, NULL, 'C'},
-        {"no-log-prefix", no_argument, NULL, 'P'}, {0}};
     struct cmds x = {0};
     struct logs_flags fl = {.prefix = true, .color = isatty(STDOUT_FILENO), .tail = -1};
-    /* -f is --follow here, as in docker compose logs; the file is --file. */
-    struct cmds_verb vb = {"logs", help, "fn:t", own, logs_opt, &fl};
-    int status = cmds_parse(&vb, &x, argc, argv);
+    int status = cmds_parse(g, &cli_compose_logs_spec, &fl, &x, argc, argv);
     if (status >= 0)
         goto out;
     status = cmds_open(g, &x, argv + optind, false, false);
@@ -114,61 +94,41 @@ struct exec_flags {
     char **env;
 };
 
-static int exec_opt(void *arg, int c, const char *optarg)
-{
-    struct exec_flags *f = arg;
-    switch (c) {
-    case 'd':
-        f->detach = true;
-        break;
-    case 'T':
-        f->no_tty = true;
-        break;
-    case 'i':
-        break;
-    case 'e':
-        strv_push(&f->env, xstrdup(optarg));
-        break;
-    case 'u':
-        f->user = optarg;
-        break;
-    case 'w':
-        f->workdir = optarg;
-        break;
-    case 'I':
-        if (str_parse_ll(optarg, &f->index) < 0 || f->index < 1)
-            return cli_usage_error("exec", "invalid --index \"%s\": want a number from 1", optarg);
-        break;
-    }
-    return -1;
-}
+#define EF(f) offsetof(struct exec_flags, f)
+
+const struct cli_spec cli_compose_exec_spec = {
+    .cmd = "exec",
+    .usage = "[OPTIONS] SERVICE COMMAND [ARGS...]",
+    .what = "Execute a command in a running container",
+    .opts =
+        (const struct cli_opt[]){
+            {"detach", 'd', NULL, "Detached mode: Run command in the background", CLI_OPT_FLAG,
+             EF(detach), NULL, NULL},
+            {"env", 'e', "KEY=VAL", "Set environment variables", CLI_OPT_LIST, EF(env), NULL, NULL},
+            {"no-TTY", 'T', NULL,
+             "Disable pseudo-TTY allocation (default: on when stdin is a terminal)", CLI_OPT_FLAG,
+             EF(no_tty), NULL, NULL},
+            {"no-tty", 0, NULL, NULL, CLI_OPT_FLAG, EF(no_tty), NULL, NULL},
+            {"interactive", 'i', NULL, "Keep STDIN open even if not attached", CLI_OPT_IGNORE, 0,
+             NULL, NULL},
+            {"user", 'u', "USER", "Run the command as this user", CLI_OPT_STRING, EF(user), NULL,
+             NULL},
+            {"workdir", 'w', "DIR", "Path to workdir directory for this command", CLI_OPT_STRING,
+             EF(workdir), NULL, NULL},
+            {"index", 0, "N", "Index of the container if service has multiple replicas",
+             CLI_OPT_CALL, EF(index), cmds_index_opt, NULL},
+            CLI_OPT_END,
+        },
+    .more = cli_compose_opts,
+    .style = CLI_STYLE_COMPOSE,
+};
 
 int cli_compose_exec(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] =
-        "Usage: hoist exec [OPTIONS] SERVICE COMMAND [ARGS...]\n\n"
-        "Execute a command in a running container.\n\nOptions:\n"
-        "  -d, --detach          run the command in the background\n"
-        "  -e, --env KEY=VAL     set environment variables\n"
-        "  -T, --no-TTY          disable pseudo-TTY allocation (default: on when stdin is a\n"
-        "                        terminal)\n"
-        "  -u, --user USER       run the command as this user\n"
-        "  -w, --workdir DIR     path to workdir directory for this command\n"
-        "      --index N         index of the container if the service has several (default 1)\n";
-    static const struct option own[] = {{"detach", no_argument, NULL, 'd'},
-                                        {"env", required_argument, NULL, 'e'},
-                                        {"no-TTY", no_argument, NULL, 'T'},
-                                        {"no-tty", no_argument, NULL, 'T'},
-                                        {"interactive", no_argument, NULL, 'i'},
-                                        {"user", required_argument, NULL, 'u'},
-                                        {"workdir", required_argument, NULL, 'w'},
-                                        {"index", required_argument, NULL, 'I'},
-                                        {0}};
     struct cmds x = {0};
     _cleanup_strv_ char **args = NULL;
     struct exec_flags fl = {.index = 1};
-    struct cmds_verb vb = {"exec", help, "dTie:u:w:", own, exec_opt, &fl};
-    int status = cmds_parse(&vb, &x, argc, argv);
+    int status = cmds_parse(g, &cli_compose_exec_spec, &fl, &x, argc, argv);
     if (status >= 0)
         goto out;
     if (argc - optind < 2) {

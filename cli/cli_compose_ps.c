@@ -1,5 +1,6 @@
 /* Compose listings: ps, images, top, port and ls. */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,19 +82,6 @@ struct ps_flags {
     char **status;
 };
 
-static int ps_opt(void *arg, int c, const char *optarg);
-
-static const char ps_help[] =
-    "Usage: hoist ps [OPTIONS] [SERVICE...]\n\n"
-    "List containers.\n\nOptions:\n"
-    "  -a, --all             show all stopped containers too\n"
-    "  -q, --quiet           only display IDs\n"
-    "      --services        display services\n"
-    "      --status STATUS   filter by status: paused, restarting, removing, running, dead,\n"
-    "                        created, exited (repeatable)\n"
-    "      --format FORMAT   table or json (JSON Lines)\n"
-    "      --no-trunc        don't truncate output\n";
-
 static json_t *ps_json(const struct compose_ctr *h, const char *project, const char *cmd,
                        const char *st, const char *ago)
 {
@@ -128,18 +116,62 @@ static json_t *ps_json(const struct compose_ctr *h, const char *project, const c
                      h->service, "Size", "0B", "State", ctr_status(r), "Status", st);
 }
 
+/* --format of ps, images and ls: *field set for json. */
+static int format_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    (void)o;
+    if (strcmp(arg, "table") && strcmp(arg, "json"))
+        return cli_usage_error(cmd, "unsupported format \"%s\": table or json", arg);
+    *(bool *)field = !strcmp(arg, "json");
+    return 0;
+}
+
+/* --status STATUS, or --filter status=STATUS */
+static int status_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    if (!strcmp(o->name, "filter")) {
+        if (!str_has_prefix(arg, "status="))
+            return cli_usage_error(cmd, "invalid filter \"%s\": only status=STATUS", arg);
+        arg += 7;
+    }
+    bool ok = false;
+    for (const char *const *s = states; *s; s++)
+        ok |= !strcmp(*s, arg);
+    if (!ok)
+        return cli_usage_error(cmd,
+                               "invalid status \"%s\": paused, restarting, removing, running, "
+                               "dead, created or exited",
+                               arg);
+    strv_push((char ***)field, xstrdup(arg));
+    return 0;
+}
+
+#define PF(f) offsetof(struct ps_flags, f)
+const struct cli_spec cli_compose_ps_spec = CMDS_VERB(
+    "ps", "[OPTIONS] [SERVICE...]", "List containers",
+    ((const struct cli_opt[]){
+        {"all", 'a', NULL,
+         "Show all stopped containers (including those created by the run "
+         "command)",
+         CLI_OPT_FLAG, PF(all), NULL, NULL},
+        {"quiet", 'q', NULL, "Only display IDs", CLI_OPT_FLAG, PF(quiet), NULL, NULL},
+        {"services", 0, NULL, "Display services", CLI_OPT_FLAG, PF(services), NULL, NULL},
+        {"status", 0, "STATUS", "Filter services by status", CLI_OPT_CALL, PF(status), status_opt,
+         "paused restarting removing running dead created exited"},
+        {"filter", 0, "FILTER", "Filter services by a property (status=STATUS)", CLI_OPT_CALL,
+         PF(status), status_opt, NULL},
+        {"format", 0, "FORMAT", "Format the output: table or json", CLI_OPT_CALL, PF(json),
+         format_opt, "table json"},
+        {"no-trunc", 0, NULL, "Don't truncate output", CLI_OPT_FLAG, PF(notrunc), NULL, NULL},
+        CLI_OPT_END,
+    }));
+
 int cli_compose_ps(const struct cli_globals *g, int argc, char **argv)
 {
-    static const struct option own[] = {
-        {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
-        {"services", no_argument, NULL, 'S'},     {"status", required_argument, NULL, 'T'},
-        {"filter", required_argument, NULL, 'F'}, {"format", required_argument, NULL, 'O'},
-        {"no-trunc", no_argument, NULL, 'N'},     {0}};
     struct cmds x = {0};
     _cleanup_strv_ char **svcs = NULL;
     struct ps_flags fl = {0};
-    struct cmds_verb vb = {"ps", ps_help, "aq", own, ps_opt, &fl};
-    int status = cmds_parse(&vb, &x, argc, argv);
+    int status = cmds_parse(g, &cli_compose_ps_spec, &fl, &x, argc, argv);
     if (status >= 0)
         goto out;
     status = cmds_open(g, &x, argv + optind, false, true);
@@ -195,48 +227,6 @@ out:
     return status;
 }
 
-static int ps_opt(void *arg, int c, const char *optarg)
-{
-    struct ps_flags *f = arg;
-    switch (c) {
-    case 'a':
-        f->all = true;
-        break;
-    case 'q':
-        f->quiet = true;
-        break;
-    case 'S':
-        f->services = true;
-        break;
-    case 'N':
-        f->notrunc = true;
-        break;
-    case 'F':
-        if (!str_has_prefix(optarg, "status="))
-            return cli_usage_error("ps", "invalid filter \"%s\": only status=STATUS", optarg);
-        optarg += 7;
-        /* fall through */
-    case 'T': {
-        bool ok = false;
-        for (const char *const *s = states; *s; s++)
-            ok |= !strcmp(*s, optarg);
-        if (!ok)
-            return cli_usage_error("ps",
-                                   "invalid status \"%s\": paused, restarting, removing, "
-                                   "running, dead, created or exited",
-                                   optarg);
-        strv_push(&f->status, xstrdup(optarg));
-        break;
-    }
-    case 'O':
-        if (strcmp(optarg, "table") && strcmp(optarg, "json"))
-            return cli_usage_error("ps", "unsupported format \"%s\": table or json", optarg);
-        f->json = !strcmp(optarg, "json");
-        break;
-    }
-    return -1;
-}
-
 /* docker's go-units HumanSize: 3 significant digits, decimal units. */
 static char *human_size(double v)
 {
@@ -251,31 +241,22 @@ struct images_flags {
     bool quiet, json;
 };
 
-static int images_opt(void *arg, int c, const char *optarg)
-{
-    struct images_flags *f = arg;
-    if (c == 'q')
-        f->quiet = true;
-    else if (strcmp(optarg, "table") && strcmp(optarg, "json"))
-        return cli_usage_error("images", "unsupported format \"%s\": table or json", optarg);
-    else
-        f->json = !strcmp(optarg, "json");
-    return -1;
-}
+const struct cli_spec cli_compose_images_spec =
+    CMDS_VERB("images", "[OPTIONS] [SERVICE...]", "List images used by the created containers",
+              ((const struct cli_opt[]){
+                  {"quiet", 'q', NULL, "Only display IDs", CLI_OPT_FLAG,
+                   offsetof(struct images_flags, quiet), NULL, NULL},
+                  {"format", 0, "FORMAT", "Format the output: table or json", CLI_OPT_CALL,
+                   offsetof(struct images_flags, json), format_opt, "table json"},
+                  CLI_OPT_END,
+              }));
 
 int cli_compose_images(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] = "Usage: hoist images [OPTIONS] [SERVICE...]\n\n"
-                               "List images used by the created containers.\n\nOptions:\n"
-                               "  -q, --quiet           only display IDs\n"
-                               "      --format FORMAT   table or json\n";
-    static const struct option own[] = {
-        {"quiet", no_argument, NULL, 'q'}, {"format", required_argument, NULL, 'O'}, {0}};
     struct cmds x = {0};
     _cleanup_strv_ char **seen = NULL;
     struct images_flags fl = {0};
-    struct cmds_verb vb = {"images", help, "q", own, images_opt, &fl};
-    int status = cmds_parse(&vb, &x, argc, argv);
+    int status = cmds_parse(g, &cli_compose_images_spec, &fl, &x, argc, argv);
     if (status >= 0 || (status = cmds_open(g, &x, argv + optind, false, true)))
         goto out;
     qsort(x.v, x.n, sizeof(*x.v), by_name);
@@ -342,13 +323,13 @@ out:
     return status;
 }
 
+const struct cli_spec cli_compose_top_spec =
+    CMDS_VERB("top", "[SERVICE...]", "Display the running processes", NULL);
+
 int cli_compose_top(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] = "Usage: hoist top [SERVICE...]\n\n"
-                               "Display the running processes.\n";
     struct cmds x = {0};
-    struct cmds_verb vb = {"top", help, NULL, NULL, NULL, NULL};
-    int status = cmds_parse(&vb, &x, argc, argv);
+    int status = cmds_parse(g, &cli_compose_top_spec, NULL, &x, argc, argv);
     if (status >= 0 || (status = cmds_open(g, &x, argv + optind, false, true)))
         goto out;
     qsort(x.v, x.n, sizeof(*x.v), by_name);
@@ -374,31 +355,31 @@ struct port_flags {
     const char *proto;
 };
 
-static int port_opt(void *arg, int c, const char *optarg)
+static int proto_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
 {
-    struct port_flags *f = arg;
-    if (c == 'I' && (str_parse_ll(optarg, &f->index) < 0 || f->index < 1))
-        return cli_usage_error("port", "invalid --index \"%s\": want a number from 1", optarg);
-    if (c == 'P' && strcmp(optarg, "tcp") && strcmp(optarg, "udp"))
-        return cli_usage_error("port", "invalid --protocol \"%s\": tcp or udp", optarg);
-    if (c == 'P')
-        f->proto = optarg;
-    return -1;
+    (void)o;
+    if (strcmp(arg, "tcp") && strcmp(arg, "udp"))
+        return cli_usage_error(cmd, "invalid --protocol \"%s\": tcp or udp", arg);
+    *(const char **)field = arg;
+    return 0;
 }
+
+const struct cli_spec cli_compose_port_spec =
+    CMDS_VERB("port", "[OPTIONS] SERVICE PRIVATE_PORT", "Print the public port for a port binding",
+              ((const struct cli_opt[]){
+                  {"index", 0, "N", "Index of the container if service has multiple replicas",
+                   CLI_OPT_CALL, offsetof(struct port_flags, index), cmds_index_opt, NULL},
+                  {"protocol", 0, "PROTO", "tcp or udp", CLI_OPT_CALL,
+                   offsetof(struct port_flags, proto), proto_opt, "tcp udp"},
+                  CLI_OPT_END,
+              }));
 
 int cli_compose_port(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] = "Usage: hoist port [OPTIONS] SERVICE PRIVATE_PORT\n\n"
-                               "Print the public port for a port binding.\n\nOptions:\n"
-                               "      --index N           index of the container (default 1)\n"
-                               "      --protocol PROTO    tcp or udp (default tcp)\n";
-    static const struct option own[] = {
-        {"index", required_argument, NULL, 'I'}, {"protocol", required_argument, NULL, 'P'}, {0}};
     struct cmds x = {0};
     _cleanup_free_ char *key = NULL;
     struct port_flags fl = {.index = 1, .proto = "tcp"};
-    struct cmds_verb vb = {"port", help, NULL, own, port_opt, &fl};
-    int status = cmds_parse(&vb, &x, argc, argv);
+    int status = cmds_parse(g, &cli_compose_port_spec, &fl, &x, argc, argv);
     if (status >= 0)
         goto out;
     long long port;
@@ -440,19 +421,17 @@ struct ls_flags {
     bool all, quiet, json;
 };
 
-static int ls_opt(void *arg, int c, const char *optarg)
-{
-    struct ls_flags *f = arg;
-    if (c == 'a')
-        f->all = true;
-    else if (c == 'q')
-        f->quiet = true;
-    else if (strcmp(optarg, "table") && strcmp(optarg, "json"))
-        return cli_usage_error("ls", "unsupported format \"%s\": table or json", optarg);
-    else
-        f->json = !strcmp(optarg, "json");
-    return -1;
-}
+#define LS(f) offsetof(struct ls_flags, f)
+
+const struct cli_spec cli_compose_ls_spec = CMDS_VERB(
+    "ls", "[OPTIONS]", "List running compose projects",
+    ((const struct cli_opt[]){
+        {"all", 'a', NULL, "Show all stopped Compose projects", CLI_OPT_FLAG, LS(all), NULL, NULL},
+        {"quiet", 'q', NULL, "Only display project names", CLI_OPT_FLAG, LS(quiet), NULL, NULL},
+        {"format", 0, "FORMAT", "Format the output: table or json", CLI_OPT_CALL, LS(json),
+         format_opt, "table json"},
+        CLI_OPT_END,
+    }));
 
 static int by_str(const void *a, const void *b)
 {
@@ -473,22 +452,12 @@ static char **sorted_keys(const json_t *o)
 
 int cli_compose_ls(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] = "Usage: hoist ls [OPTIONS]\n\n"
-                               "List running compose projects.\n\nOptions:\n"
-                               "  -a, --all             show all stopped projects too\n"
-                               "  -q, --quiet           only display project names\n"
-                               "      --format FORMAT   table or json\n";
-    static const struct option own[] = {{"all", no_argument, NULL, 'a'},
-                                        {"quiet", no_argument, NULL, 'q'},
-                                        {"format", required_argument, NULL, 'O'},
-                                        {0}};
     struct cmds x = {0};
     _cleanup_strv_ char **ids = NULL;
     _cleanup_json_ json_t *projects = NULL;
     _cleanup_free_ char **names = NULL;
     struct ls_flags fl = {0};
-    struct cmds_verb vb = {"ls", help, "aq", own, ls_opt, &fl};
-    int status = cmds_parse(&vb, &x, argc, argv);
+    int status = cmds_parse(g, &cli_compose_ls_spec, &fl, &x, argc, argv);
     if (status >= 0)
         goto out;
     status = 0;

@@ -1,4 +1,5 @@
 /* `hoist pull [SERVICE...]`: the services' images from their registries. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,16 +14,24 @@ struct pull_flags {
     bool quiet, ignore_failures;
 };
 
-static int pull_opt(void *arg, int c, const char *optarg)
-{
-    (void)optarg;
-    struct pull_flags *f = arg;
-    if (c == 'q')
-        f->quiet = true;
-    else if (c == 'I')
-        f->ignore_failures = true;
-    return -1;
-}
+const struct cli_spec cli_compose_pull_spec = {
+    .cmd = "pull",
+    .usage = "[OPTIONS] [SERVICE...]",
+    .what = "Pull service images",
+    .opts =
+        (const struct cli_opt[]){
+            {"quiet", 'q', NULL, "Pull without printing progress information", CLI_OPT_FLAG,
+             offsetof(struct pull_flags, quiet), NULL, NULL},
+            {"ignore-pull-failures", 0, NULL,
+             "Pull what it can and ignores images with pull "
+             "failures",
+             CLI_OPT_FLAG, offsetof(struct pull_flags, ignore_failures), NULL, NULL},
+            CLI_OPT_END,
+        },
+    .more = cli_compose_opts,
+    .style = CLI_STYLE_COMPOSE,
+    .interspersed = true,
+};
 
 static bool listed(char *const *v, const char *s)
 {
@@ -63,19 +72,18 @@ static int pull_all(const struct cli_globals *g, const struct cmds *x, const str
 
 int cli_compose_pull(const struct cli_globals *g, int argc, char **argv)
 {
-    static const char help[] = "Usage: hoist pull [OPTIONS] [SERVICE...]\n\n"
-                               "Pull service images.\n\nOptions:\n"
-                               "  -q, --quiet                  pull without printing progress\n"
-                               "      --ignore-pull-failures   pull what it can, warn about the "
-                               "rest\n";
-    static const struct option own[] = {
-        {"quiet", no_argument, NULL, 'q'}, {"ignore-pull-failures", no_argument, NULL, 'I'}, {0}};
     struct cmds x = {0};
     struct pull_flags fl = {0};
-    struct cmds_verb vb = {"pull", help, "q", own, pull_opt, &fl};
-    int status = cmds_parse(&vb, &x, argc, argv);
-    if (status < 0 && (status = cmds_open(g, &x, argv + optind, true, false)) == 0)
-        status = pull_all(g, &x, &fl);
+    int status = cmds_parse(g, &cli_compose_pull_spec, &fl, &x, argc, argv);
+    if (status < 0 && (status = cmds_open(g, &x, argv + optind, true, false)) == 0) {
+        if (x.cc.dry_run) {
+            struct cli_progress *p = cli_progress_new(cli_compose_progress(&x.cc), "Pulling");
+            cli_compose_dry_pull(x.p, x.services, p);
+            cli_progress_end(p);
+        } else {
+            status = pull_all(g, &x, &fl);
+        }
+    }
     cmds_close(&x);
     return status;
 }

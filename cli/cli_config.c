@@ -1,39 +1,18 @@
 /* hoist config: the normalized compose model, like `docker compose config`. */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cli_compose.h"
+#include "cli/cli_opt.h"
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/str.h"
-
-static void usage(FILE *f)
-{
-    fprintf(f, "Usage: hoist config [OPTIONS] [SERVICE...]\n\n"
-               "Parse, resolve and render the compose files in canonical form.\n\n"
-               "Options:\n"
-               "  -f, --file FILE            compose file (repeatable, - for stdin)\n"
-               "  -p, --project-name NAME    project name\n"
-               "      --profile NAME         enable a profile (repeatable)\n"
-               "      --env-file FILE        environment file (repeatable)\n"
-               "      --project-directory D  project directory\n"
-               "      --format yaml|json     output format (default yaml)\n"
-               "      --services             print the service names\n"
-               "      --volumes              print the volume names\n"
-               "      --networks             print the network names\n"
-               "      --images               print the image of each service\n"
-               "      --profiles             print the profile names\n"
-               "      --variables            print the variables and their defaults\n"
-               "      --hash 'SVC,...|*'     print the config hash of services\n"
-               "  -q, --quiet                only validate\n"
-               "      --no-interpolate       do not substitute variables\n"
-               "  -o, --output FILE          write to FILE instead of stdout\n");
-}
 
 enum { L_SERVICES = 1, L_VOLUMES, L_NETWORKS, L_IMAGES, L_PROFILES, L_VARIABLES, L_HASH };
 
@@ -136,79 +115,89 @@ static char *render_list(struct compose_project *p, int what, const char *hash, 
     return buf;
 }
 
+struct config_args {
+    const char *format, *hash, *output;
+    bool list[L_HASH + 1], quiet, no_interpolate;
+};
+
+static int format_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    (void)o;
+    if (strcmp(arg, "json") && strcmp(arg, "yaml"))
+        return cli_usage_error(cmd, "invalid --format \"%s\": yaml or json", arg);
+    *(const char **)field = arg;
+    return 0;
+}
+
+#define CA(f) offsetof(struct config_args, f)
+#define LIST_OPT(name, help, i)                                                                    \
+    {                                                                                              \
+        name, 0, NULL, help, CLI_OPT_FLAG, CA(list[i]), NULL, NULL                                 \
+    }
+#define EXCLUSIVE                                                                                  \
+    "--services, --volumes, --networks, --images, --profiles, --variables and "                    \
+    "--hash exclude each other"
+
+static const struct cli_spec config_spec = {
+    .cmd = "config",
+    .usage = "[OPTIONS] [SERVICE...]",
+    .what = "Parse, resolve and render compose file in canonical format",
+    .opts =
+        (const struct cli_opt[]){
+            {"format", 0, "FORMAT", "Format the output. Values: [yaml | json]", CLI_OPT_CALL,
+             CA(format), format_opt, "yaml json"},
+            LIST_OPT("services", "Print the service names, one per line.", L_SERVICES),
+            LIST_OPT("volumes", "Print the volume names, one per line.", L_VOLUMES),
+            LIST_OPT("networks", "Print the network names, one per line.", L_NETWORKS),
+            LIST_OPT("images", "Print the image names, one per line.", L_IMAGES),
+            LIST_OPT("profiles", "Print the profile names, one per line.", L_PROFILES),
+            LIST_OPT("variables", "Print model variables and default values.", L_VARIABLES),
+            {"hash", 0, "SERVICES", "Print the service config hash, one per line ('*' for all)",
+             CLI_OPT_STRING, CA(hash), NULL, NULL},
+            {"quiet", 'q', NULL, "Only validate the configuration, don't print anything",
+             CLI_OPT_FLAG, CA(quiet), NULL, NULL},
+            {"no-interpolate", 0, NULL, "Don't interpolate environment variables", CLI_OPT_FLAG,
+             CA(no_interpolate), NULL, NULL},
+            {"output", 'o', "FILE", "Save to file (default to stdout)", CLI_OPT_STRING, CA(output),
+             NULL, NULL},
+            CLI_OPT_END,
+        },
+    .more = cli_compose_opts,
+    .conflicts =
+        (const struct cli_conflict[]){
+            {"services", "volumes networks images profiles variables hash", EXCLUSIVE},
+            {"volumes", "networks images profiles variables hash", EXCLUSIVE},
+            {"networks", "images profiles variables hash", EXCLUSIVE},
+            {"images", "profiles variables hash", EXCLUSIVE},
+            {"profiles", "variables hash", EXCLUSIVE},
+            {"variables", "hash", EXCLUSIVE},
+            {0},
+        },
+    .style = CLI_STYLE_COMPOSE,
+    .interspersed = true,
+};
+
+const struct cli_spec *const cli_config_specs[] = {&config_spec, NULL};
+
 int cli_config_main(const struct cli_globals *g, int argc, char **argv)
 {
-    (void)g;
-    static const struct option opts[] = {
-        CLI_COMPOSE_LONGOPTS,
-        {"format", required_argument, NULL, 'F'},
-        {"services", no_argument, NULL, L_SERVICES},
-        {"volumes", no_argument, NULL, L_VOLUMES},
-        {"networks", no_argument, NULL, L_NETWORKS},
-        {"images", no_argument, NULL, L_IMAGES},
-        {"profiles", no_argument, NULL, L_PROFILES},
-        {"variables", no_argument, NULL, L_VARIABLES},
-        {"hash", required_argument, NULL, L_HASH},
-        {"quiet", no_argument, NULL, 'q'},
-        {"no-interpolate", no_argument, NULL, 'I'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
-    struct cli_compose cc = {0};
-    enum compose_format fmt = COMPOSE_YAML;
-    int list = 0, c, status = 0;
-    bool quiet = false;
-    const char *hash = NULL, *output = NULL;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "+" CLI_COMPOSE_SHORTOPTS "qo:h", opts, NULL)) != -1) {
-        if (cli_compose_opt(&cc, c, optarg))
-            continue;
-        switch (c) {
-        case 'F':
-            if (!strcmp(optarg, "json"))
-                fmt = COMPOSE_JSON;
-            else if (strcmp(optarg, "yaml")) {
-                cli_compose_free(&cc);
-                return cli_usage_error("config", "invalid --format \"%s\": yaml or json", optarg);
-            }
-            break;
-        case L_HASH:
-            hash = optarg;
-            /* fallthrough */
-        case L_SERVICES:
-        case L_VOLUMES:
-        case L_NETWORKS:
-        case L_IMAGES:
-        case L_PROFILES:
-        case L_VARIABLES:
-            if (list && list != c) {
-                cli_compose_free(&cc);
-                return cli_usage_error("config", "--services, --volumes, --networks, --images, "
-                                                 "--profiles, --variables and --hash exclude "
-                                                 "each other");
-            }
-            list = c;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'I':
-            cc.o.no_interpolate = true;
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            cli_compose_free(&cc);
-            return 0;
-        default:
-            cli_compose_free(&cc);
-            usage(stderr);
-            return 1;
-        }
+    struct cli_compose cc;
+    struct config_args ca = {0};
+    int status = 0;
+    cli_compose_init(&cc, g);
+    int r = cli_opt_parse(&config_spec, &ca, &cc, argc, argv);
+    if (r >= 0) {
+        cli_compose_free(&cc);
+        return r;
     }
+    cc.o.no_interpolate = ca.no_interpolate;
+    int list = 0;
+    ca.list[L_HASH] = ca.hash != NULL;
+    for (int i = L_SERVICES; i <= L_HASH && !list; i++)
+        list = ca.list[i] ? i : 0;
+    enum compose_format fmt = ca.format && !strcmp(ca.format, "json") ? COMPOSE_JSON : COMPOSE_YAML;
+    bool quiet = ca.quiet;
+    const char *hash = ca.hash, *output = ca.output;
     for (int i = optind; i < argc; i++)
         strv_push(&cc.o.services, xstrdup(argv[i]));
     struct compose_project *p = cli_compose_load(&cc, &status);

@@ -1,6 +1,7 @@
 /* Foreground containers: terminal mode, window size and signal proxying for `run`
  * and `start -a`, and `exec`. */
 #include <fcntl.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli_container_int.h"
+#include "cli/cli_opt.h"
 #include "common/cleanup.h"
 #include "common/exe_seal.h"
 #include "common/err.h"
@@ -244,50 +246,87 @@ static json_t *exec_process(const struct ctr_ctx *c, const char *id, char **args
     return proc;
 }
 
+struct exec_args {
+    bool detach, interactive, tty;
+    const char *user, *cwd;
+    char **env;
+};
+
+/* -e KEY=VALUE, or -e KEY passing this process's value through (none: left out). */
+static int env_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    (void)cmd, (void)o;
+    if (strchr(arg, '='))
+        strv_push((char ***)field, xstrdup(arg));
+    else if (getenv(arg))
+        strv_push((char ***)field, xasprintf("%s=%s", arg, getenv(arg)));
+    return 0;
+}
+
+#define EA(f) offsetof(struct exec_args, f)
+
+const struct cli_spec cli_ctr_exec_spec = {
+    .cmd = "container exec",
+    .usage = "[OPTIONS] CONTAINER COMMAND [ARG...]",
+    .what = "Execute a command in a running container",
+    .opts =
+        (const struct cli_opt[]){
+            {"detach", 'd', NULL, "Detached mode: run command in the background", CLI_OPT_FLAG,
+             EA(detach), NULL, NULL},
+            {"interactive", 'i', NULL, "Keep STDIN open even if not attached", CLI_OPT_FLAG,
+             EA(interactive), NULL, NULL},
+            {"tty", 't', NULL, "Allocate a pseudo-TTY", CLI_OPT_FLAG, EA(tty), NULL, NULL},
+            {"env", 'e', "KEY=VALUE", "Set environment variables", CLI_OPT_CALL, EA(env), env_opt,
+             NULL},
+            {"user", 'u', "USER", "Username or UID (format: \"<name|uid>[:<group|gid>]\")",
+             CLI_OPT_STRING, EA(user), NULL, NULL},
+            {"workdir", 'w', "DIR", "Working directory inside the container", CLI_OPT_STRING,
+             EA(cwd), NULL, NULL},
+            CLI_OPT_END,
+        },
+};
+
+/* The runtime's exec of the process file ppath: argv, then the child. */
+static pid_t exec_spawn(const struct ctr_ctx *c, const char *id, const char *run, const char *ppath,
+                        const char *rt_spath, const struct exec_args *ea)
+{
+    _cleanup_strv_ char **rt = ctr_runtime_argv(c);
+    strv_push(&rt, xstrdup("exec"));
+    strv_push(&rt, xstrdup("--process"));
+    strv_push(&rt, xstrdup(ppath));
+    if (ea->detach)
+        strv_push(&rt, xstrdup("--detach"));
+    if (ea->tty) {
+        strv_push(&rt, xstrdup("--tty"));
+        strv_push(&rt, xstrdup("--console-socket"));
+        strv_push(&rt, xstrdup(rt_spath));
+    }
+    strv_push(&rt, xstrdup(id));
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (!ea->interactive || ea->tty) {
+            int null = open("/dev/null", O_RDONLY);
+            dup2(null, 0);
+        }
+        /* Sealed here, or the runtime would re-execute itself so (rt_seal.c). */
+        if (c->self && strcmp(rt[0], c->self) == 0)
+            exe_seal_exec(rt[0], run, rt);
+        execv(rt[0], rt);
+        fprintf(stderr, "hoist: exec %s: %s\n", rt[0], strerror(errno));
+        _exit(127);
+    }
+    return pid;
+}
+
 int cli_ctr_exec(const struct ctr_ctx *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"detach", no_argument, NULL, 'd'},
-        {"interactive", no_argument, NULL, 'i'},
-        {"tty", no_argument, NULL, 't'},
-        {"env", required_argument, NULL, 'e'},
-        {"user", required_argument, NULL, 'u'},
-        {"workdir", required_argument, NULL, 'w'},
-        {0},
-    };
-    bool detach = false, interactive = false, tty = false;
-    const char *user = NULL, *cwd = NULL;
-    _cleanup_strv_ char **env = xcalloc(1, sizeof(char *));
-    int ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+dite:u:w:", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'd':
-            detach = true;
-            break;
-        case 'i':
-            interactive = true;
-            break;
-        case 't':
-            tty = true;
-            break;
-        case 'e':
-            if (strchr(optarg, '='))
-                strv_push(&env, xstrdup(optarg));
-            else if (getenv(optarg))
-                strv_push(&env, xasprintf("%s=%s", optarg, getenv(optarg)));
-            break;
-        case 'u':
-            user = optarg;
-            break;
-        case 'w':
-            cwd = optarg;
-            break;
-        default:
-            return cli_usage_error("container exec", "unknown flag \"%s\"", argv[optind - 1]);
-        }
-    }
+    struct exec_args ea = {.env = xcalloc(1, sizeof(char *))};
+    int r = cli_opt_parse(&cli_ctr_exec_spec, &ea, NULL, argc, argv);
+    _cleanup_strv_ char **env = ea.env;
+    if (r >= 0)
+        return r;
+    bool detach = ea.detach, tty = ea.tty;
+    const char *user = ea.user, *cwd = ea.cwd;
     if (argc - optind < 2)
         return cli_usage_error("container exec",
                                "requires at least 2 arguments (CONTAINER COMMAND)");
@@ -332,31 +371,7 @@ int cli_ctr_exec(const struct ctr_ctx *c, int argc, char **argv)
             return cli_report(&e, 126);
         }
     }
-    _cleanup_strv_ char **rt = ctr_runtime_argv(c);
-    strv_push(&rt, xstrdup("exec"));
-    strv_push(&rt, xstrdup("--process"));
-    strv_push(&rt, xstrdup(ppath));
-    if (detach)
-        strv_push(&rt, xstrdup("--detach"));
-    if (tty) {
-        strv_push(&rt, xstrdup("--tty"));
-        strv_push(&rt, xstrdup("--console-socket"));
-        strv_push(&rt, xstrdup(rt_spath));
-    }
-    strv_push(&rt, xstrdup(id));
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (!interactive || tty) {
-            int null = open("/dev/null", O_RDONLY);
-            dup2(null, 0);
-        }
-        /* Sealed here, or the runtime would re-execute itself so (rt_seal.c). */
-        if (c->self && strcmp(rt[0], c->self) == 0)
-            exe_seal_exec(rt[0], run, rt);
-        execv(rt[0], rt);
-        fprintf(stderr, "hoist: exec %s: %s\n", rt[0], strerror(errno));
-        _exit(127);
-    }
+    pid_t pid = exec_spawn(c, id, run, ppath, rt_spath, &ea);
     int master = pid > 0 && tty ? recv_master(lsock, pid) : -1;
     if (master >= 0 && !detach) {
         pty_loop(master);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli_container_int.h"
+#include "cli/cli_opt.h"
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
@@ -134,30 +136,60 @@ int cli_ctr_diff(const struct ctr_ctx *c, int argc, char **argv)
     return 0;
 }
 
+struct commit_args {
+    char **change;
+    const char *message, *author;
+};
+
+#define CO(f) offsetof(struct commit_args, f)
+
+const struct cli_spec cli_ctr_commit_spec = {
+    .cmd = "container commit",
+    .usage = "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+    .what = "Create a new image from a container's changes",
+    .opts =
+        (const struct cli_opt[]){
+            {"change", 'c', "INSTRUCTION", "Apply Dockerfile instruction to the created image",
+             CLI_OPT_LIST, CO(change), NULL, NULL},
+            {"message", 'm', "TEXT", "Commit message", CLI_OPT_STRING, CO(message), NULL, NULL},
+            {"author", 'a', "NAME", "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")",
+             CLI_OPT_STRING, CO(author), NULL, NULL},
+            {"pause", 'p', "BOOL", "Pause container during commit (hoist's upper dir needs none)",
+             CLI_OPT_IGNORE, 0, NULL, NULL},
+            CLI_OPT_END,
+        },
+    .interspersed = true,
+};
+
+/* hoist-image's arguments for the options given. */
+static char **commit_extra(const struct commit_args *ca)
+{
+    char **extra = xcalloc(1, sizeof(char *));
+    for (char **c = ca->change; c && *c; c++) {
+        strv_push(&extra, xstrdup("-c"));
+        strv_push(&extra, xstrdup(*c));
+    }
+    if (ca->message) {
+        strv_push(&extra, xstrdup("-m"));
+        strv_push(&extra, xstrdup(ca->message));
+    }
+    if (ca->author) {
+        strv_push(&extra, xstrdup("--author"));
+        strv_push(&extra, xstrdup(ca->author));
+    }
+    return extra;
+}
+
 /* `commit`: hoist-image turns the overlay upper dir into a layer on the parent image. */
 int cli_ctr_commit(const struct ctr_ctx *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"change", required_argument, NULL, 'c'},
-        {"message", required_argument, NULL, 'm'},
-        {"author", required_argument, NULL, 'a'},
-        {"pause", required_argument, NULL, 'p'},
-        {0},
-    };
+    struct commit_args ca = {0};
+    int r = cli_opt_parse(&cli_ctr_commit_spec, &ca, NULL, argc, argv);
+    _cleanup_strv_ char **change = ca.change;
+    if (r >= 0)
+        return r;
     _cleanup_strv_ char **args = xcalloc(1, sizeof(char *));
-    _cleanup_strv_ char **extra = xcalloc(1, sizeof(char *));
-    int ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "c:m:a:p:", opts, NULL)) != -1) {
-        const char *flag = ch == 'c' ? "-c" : ch == 'm' ? "-m" : ch == 'a' ? "--author" : NULL;
-        if (ch == 'p')
-            continue;
-        if (!flag)
-            return cli_usage_error("container commit", "unknown flag \"%s\"", argv[optind - 1]);
-        strv_push(&extra, xstrdup(flag));
-        strv_push(&extra, xstrdup(optarg));
-    }
+    _cleanup_strv_ char **extra = commit_extra(&ca);
     if (argc - optind < 1 || argc - optind > 2)
         return cli_usage_error("container commit",
                                "requires 1 or 2 arguments (CONTAINER [REPOSITORY[:TAG]])");

@@ -32,23 +32,12 @@ char *cli_ctr_status_text(const json_t *rec);
 char *cli_ctr_command_text(const json_t *rec, bool trunc);
 time_t cli_ctr_parse_time(const char *s);
 void cli_print_table(char **cells, size_t cols);
-/* run/create's options of cli_container_host.c: their getopt values, the handler
- * (0, or the exit status of a usage error) and what frees their vectors. */
-enum {
-    CLI_OPT_PID = 1024,
-    CLI_OPT_IPC,
-    CLI_OPT_UTS,
-    CLI_OPT_SHM_SIZE,
-    CLI_OPT_DEVICE,
-    CLI_OPT_DEVICE_RULE,
-    CLI_OPT_GROUP_ADD,
-    CLI_OPT_CGROUP_PARENT,
-    CLI_OPT_OOM_KILL_DISABLE,
-    CLI_OPT_OOM_SCORE_ADJ,
-    CLI_OPT_HOST_END,
-};
-int cli_ctr_host_opt(const char *cmd, int c, const char *arg, struct ctr_opts *o);
-void cli_ctr_host_free(struct ctr_opts *o);
+/* run and create (cli_container_run.c), and their option tables. */
+int cli_ctr_create(const struct ctr_ctx *c, int argc, char **argv);
+int cli_ctr_run(const struct ctr_ctx *c, int argc, char **argv);
+extern const struct cli_spec cli_ctr_create_spec, cli_ctr_run_spec, cli_ctr_exec_spec,
+    cli_ctr_ps_spec, cli_ctr_stop_spec, cli_ctr_kill_spec, cli_ctr_rm_spec, cli_ctr_pause_spec,
+    cli_ctr_unpause_spec, cli_ctr_wait_spec, cli_ctr_logs_spec, cli_ctr_commit_spec;
 /* Copy between the terminal and a foreground container until it exits. */
 int cli_ctr_attach_loop(int sock, bool tty, struct herr *e);
 

@@ -1,5 +1,6 @@
 /* `container logs`: the json-file log, with --tail, --since, --until, -t and -f. */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,46 +8,49 @@
 
 #include "cli/cli_container_int.h"
 #include "cli/cli_logs.h"
+#include "cli/cli_opt.h"
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "common/str.h"
 
+struct logs_args {
+    struct cli_log_opts lo;
+    bool follow;
+    long long tail;
+};
+
+#define LA(f) offsetof(struct logs_args, f)
+
+const struct cli_spec cli_ctr_logs_spec = {
+    .cmd = "container logs",
+    .usage = "[OPTIONS] CONTAINER",
+    .what = "Fetch the logs of a container",
+    .opts =
+        (const struct cli_opt[]){
+            {"follow", 'f', NULL, "Follow log output", CLI_OPT_FLAG, LA(follow), NULL, NULL},
+            {"tail", 'n', "N", "Number of lines to show from the end of the logs (or all)",
+             CLI_OPT_CALL, LA(tail), cli_log_tail_opt, NULL},
+            {"timestamps", 't', NULL, "Show timestamps", CLI_OPT_FLAG, LA(lo.timestamps), NULL,
+             NULL},
+            {"since", 0, "TIME", "Show logs since timestamp or relative time (42m)", CLI_OPT_CALL,
+             LA(lo.since), cli_log_time_opt, NULL},
+            {"until", 0, "TIME", "Show logs before a timestamp or relative time", CLI_OPT_CALL,
+             LA(lo.until), cli_log_time_opt, NULL},
+            CLI_OPT_END,
+        },
+    .interspersed = true,
+};
+
 int cli_ctr_logs(const struct ctr_ctx *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"follow", no_argument, NULL, 'f'},      {"tail", required_argument, NULL, 'n'},
-        {"timestamps", no_argument, NULL, 't'},  {"since", required_argument, NULL, 's'},
-        {"until", required_argument, NULL, 'u'}, {0},
-    };
-    struct cli_log_opts lo = {0};
-    bool follow = false;
-    long long tail = -1;
-    int ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "ftn:", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'f':
-            follow = true;
-            break;
-        case 't':
-            lo.timestamps = true;
-            break;
-        case 'n':
-            if (strcmp(optarg, "all") != 0 && str_parse_ll(optarg, &tail) < 0)
-                return cli_usage_error("container logs", "invalid --tail value \"%s\"", optarg);
-            break;
-        case 's':
-        case 'u':
-            if (cli_log_parse_time(optarg, ch == 's' ? &lo.since : &lo.until) < 0)
-                return cli_usage_error("container logs", "invalid --%s value \"%s\"",
-                                       ch == 's' ? "since" : "until", optarg);
-            break;
-        default:
-            return cli_usage_error("container logs", "unknown flag \"%s\"", argv[optind - 1]);
-        }
-    }
+    struct logs_args la = {.tail = -1};
+    int r = cli_opt_parse(&cli_ctr_logs_spec, &la, NULL, argc, argv);
+    if (r >= 0)
+        return r;
+    struct cli_log_opts lo = la.lo;
+    bool follow = la.follow;
+    long long tail = la.tail;
     if (argc - optind != 1)
         return cli_usage_error("container logs", "requires exactly 1 argument");
     struct herr e = {0};

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli_container_int.h"
+#include "cli/cli_opt.h"
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -124,44 +126,44 @@ static int by_created(const void *a, const void *b)
     return strcmp(y ? y : "", x ? x : "");
 }
 
-int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
+struct ps_args {
+    bool all, quiet, notrunc, json;
+};
+
+static int format_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
 {
-    static const struct option opts[] = {
-        {"all", no_argument, NULL, 'a'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"no-trunc", no_argument, NULL, 'n'},
-        {"format", required_argument, NULL, 'f'},
-        {0},
-    };
-    bool all = false, quiet = false, notrunc = false, json = false;
-    int ch, fr;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'a':
-            all = true;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'n':
-            notrunc = true;
-            break;
-        case 'f':
-            if ((fr = cli_format_arg("container ps", optarg, &json)) != 0)
-                return fr;
-            break;
-        default:
-            return cli_usage_error("container ps", "unknown flag \"%s\"", argv[optind - 1]);
-        }
-    }
-    struct herr e = {0};
+    (void)o;
+    return cli_format_arg(cmd, arg, field);
+}
+
+#define PA(f) offsetof(struct ps_args, f)
+
+const struct cli_spec cli_ctr_ps_spec = {
+    .cmd = "container ps",
+    .usage = "[OPTIONS]",
+    .what = "List containers",
+    .opts =
+        (const struct cli_opt[]){
+            {"all", 'a', NULL, "Show all containers (default shows just running)", CLI_OPT_FLAG,
+             PA(all), NULL, NULL},
+            {"quiet", 'q', NULL, "Only display container IDs", CLI_OPT_FLAG, PA(quiet), NULL, NULL},
+            {"no-trunc", 0, NULL, "Don't truncate output", CLI_OPT_FLAG, PA(notrunc), NULL, NULL},
+            {"format", 0, "FORMAT", "Format output: table or json", CLI_OPT_CALL, PA(json),
+             format_opt, "table json"},
+            CLI_OPT_END,
+        },
+    .interspersed = true,
+};
+
+/* The containers to list (running ones unless all), newest first; *k of them. */
+static json_t **ps_records(const struct ctr_ctx *c, bool all, size_t *k, struct herr *e)
+{
     _cleanup_strv_ char **ids = NULL;
-    if (ctr_list(c, &ids, &e) < 0)
-        return cli_report(&e, 1);
-    size_t n = strv_len(ids), k = 0;
+    if (ctr_list(c, &ids, e) < 0)
+        return NULL;
+    size_t n = strv_len(ids);
     json_t **recs = xcalloc(n + 1, sizeof(json_t *));
+    *k = 0;
     for (size_t i = 0; i < n; i++) {
         json_t *r = ctr_inspect(c, ids[i], NULL);
         if (!r)
@@ -172,9 +174,44 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
             json_decref(r);
             continue;
         }
-        recs[k++] = r;
+        recs[(*k)++] = r;
     }
-    qsort(recs, k, sizeof(json_t *), by_created);
+    qsort(recs, *k, sizeof(json_t *), by_created);
+    return recs;
+}
+
+/* docker ps --format json's line of a container. */
+static void ps_json_line(const json_t *r, const char *sid, const char *cmd, const char *created,
+                         const char *st)
+{
+    time_t ct = cli_ctr_parse_time(hj_str(r, "Created"));
+    struct tm tm;
+    char cat[64];
+    gmtime_r(&ct, &tm);
+    strftime(cat, sizeof(cat), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+    _cleanup_free_ char *labels =
+        cli_labels_text(json_object_get(json_object_get(r, "Config"), "Labels"));
+    _cleanup_json_ json_t *o = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Command", cmd, "CreatedAt",
+        cat, "ID", sid, "Image", hj_str(json_object_get(r, "Config"), "Image"), "Labels", labels,
+        "LocalVolumes", "0", "Mounts", "", "Names", hj_str(r, "Name") + 1, "Networks",
+        hj_str(hj_path(r, "HostConfig"), "NetworkMode"), "Ports", "", "RunningFor", created, "Size",
+        "0B", "State", ctr_status(r), "Status", st);
+    _cleanup_free_ char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    printf("%s\n", line);
+}
+
+int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
+{
+    struct ps_args pa = {0};
+    int r = cli_opt_parse(&cli_ctr_ps_spec, &pa, NULL, argc, argv);
+    if (r >= 0)
+        return r;
+    struct herr e = {0};
+    size_t k = 0;
+    json_t **recs = ps_records(c, pa.all, &k, &e);
+    if (!recs)
+        return cli_report(&e, 1);
     /* Table cells, header first, printed once the column widths are known. */
     char **cells = xcalloc(1, sizeof(char *));
     static const char *const head[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
@@ -183,42 +220,30 @@ int cli_ctr_ps(const struct ctr_ctx *c, int argc, char **argv)
         strv_push(&cells, xstrdup(head[i]));
     time_t now = time(NULL);
     for (size_t i = 0; i < k; i++) {
-        json_t *r = recs[i];
-        const char *id = hj_str(r, "Id");
-        _cleanup_free_ char *sid = notrunc ? xstrdup(id) : xstrndup(id, 12);
-        if (quiet) {
+        const char *id = hj_str(recs[i], "Id");
+        _cleanup_free_ char *sid = pa.notrunc ? xstrdup(id) : xstrndup(id, 12);
+        if (pa.quiet) {
             printf("%s\n", sid);
             continue;
         }
-        const char *image = hj_str(json_object_get(r, "Config"), "Image");
-        _cleanup_free_ char *cmd = cli_ctr_command_text(r, !notrunc);
-        _cleanup_free_ char *st = cli_ctr_status_text(r);
-        _cleanup_free_ char *ago = cli_ctr_human(now - cli_ctr_parse_time(hj_str(r, "Created")));
+        _cleanup_free_ char *cmd = cli_ctr_command_text(recs[i], !pa.notrunc);
+        _cleanup_free_ char *st = cli_ctr_status_text(recs[i]);
+        _cleanup_free_ char *ago =
+            cli_ctr_human(now - cli_ctr_parse_time(hj_str(recs[i], "Created")));
         _cleanup_free_ char *created = xasprintf("%s ago", ago);
-        const char *name = hj_str(r, "Name") + 1;
-        if (json) {
-            time_t ct = cli_ctr_parse_time(hj_str(r, "Created"));
-            struct tm tm;
-            char cat[64];
-            gmtime_r(&ct, &tm);
-            strftime(cat, sizeof(cat), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
-            _cleanup_free_ char *labels =
-                cli_labels_text(json_object_get(json_object_get(r, "Config"), "Labels"));
-            _cleanup_json_ json_t *o = json_pack(
-                "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Command", cmd,
-                "CreatedAt", cat, "ID", sid, "Image", image, "Labels", labels, "LocalVolumes", "0",
-                "Mounts", "", "Names", name, "Networks",
-                hj_str(hj_path(r, "HostConfig"), "NetworkMode"), "Ports", "", "RunningFor", created,
-                "Size", "0B", "State", ctr_status(r), "Status", st);
-            _cleanup_free_ char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            printf("%s\n", line);
-        } else {
-            const char *row[] = {sid, image, cmd, created, st, "", name};
-            for (size_t j = 0; j < 7; j++)
-                strv_push(&cells, xstrdup(row[j]));
-        }
+        const char *row[] = {sid,
+                             hj_str(json_object_get(recs[i], "Config"), "Image"),
+                             cmd,
+                             created,
+                             st,
+                             "",
+                             hj_str(recs[i], "Name") + 1};
+        if (pa.json)
+            ps_json_line(recs[i], sid, cmd, created, st);
+        for (size_t j = 0; j < 7 && !pa.json; j++)
+            strv_push(&cells, xstrdup(row[j]));
     }
-    if (!quiet && !json)
+    if (!pa.quiet && !pa.json)
         cli_print_table(cells, 7);
     strv_free(cells);
     for (size_t i = 0; i < k; i++)
@@ -298,75 +323,100 @@ static int with_err(const struct ctr_ctx *c, const char *cmd, int argc, char **a
     return status;
 }
 
+static int time_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    (void)o;
+    long long v;
+    if (str_parse_ll(arg, &v) < 0 || v > 1000000)
+        return cli_usage_error(cmd, "invalid argument \"%s\" for \"-t, --time\" flag", arg);
+    *(int *)field = (int)v;
+    return 0;
+}
+
+static int signal_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    (void)o;
+    *(int *)field = ctr_parse_signal(arg);
+    if (*(int *)field < 0)
+        return cli_usage_error(cmd, "invalid signal \"%s\"", arg);
+    return 0;
+}
+
+#define VERB(name, text, table)                                                                    \
+    {                                                                                              \
+        .cmd = "container " name, .usage = "[OPTIONS] CONTAINER [CONTAINER...]", .what = text,     \
+        .opts = table, .interspersed = true                                                        \
+    }
+#define AC(f) offsetof(struct act, f)
+
+const struct cli_spec cli_ctr_stop_spec =
+    VERB("stop", "Stop one or more running containers",
+         ((const struct cli_opt[]){
+             {"time", 't', "SECONDS", "Seconds to wait before killing the container", CLI_OPT_CALL,
+              AC(n), time_opt, NULL},
+             {"timeout", 0, "SECONDS", NULL, CLI_OPT_CALL, AC(n), time_opt, NULL},
+             CLI_OPT_END,
+         }));
+const struct cli_spec cli_ctr_kill_spec =
+    VERB("kill", "Kill one or more running containers",
+         ((const struct cli_opt[]){
+             {"signal", 's', "SIGNAL", "Signal to send to the container", CLI_OPT_CALL, AC(n),
+              signal_opt, NULL},
+             CLI_OPT_END,
+         }));
+const struct cli_spec cli_ctr_rm_spec =
+    VERB("rm", "Remove one or more containers",
+         ((const struct cli_opt[]){
+             {"force", 'f', NULL, "Force the removal of a running container (uses SIGKILL)",
+              CLI_OPT_FLAG, AC(flag), NULL, NULL},
+             {"volumes", 'v', NULL, "Remove anonymous volumes associated with the container",
+              CLI_OPT_FLAG, AC(volumes), NULL, NULL},
+             CLI_OPT_END,
+         }));
+const struct cli_spec cli_ctr_pause_spec =
+    VERB("pause", "Pause all processes within one or more containers", NULL);
+const struct cli_spec cli_ctr_unpause_spec =
+    VERB("unpause", "Unpause all processes within one or more containers", NULL);
+const struct cli_spec cli_ctr_wait_spec =
+    VERB("wait", "Block until one or more containers stop, then print their exit codes", NULL);
+
+/* Parse by spec, then fn on each named container. */
+static int each(const struct ctr_ctx *c, const struct cli_spec *spec, int argc, char **argv,
+                int (*fn)(const struct ctr_ctx *, const char *, const char *, void *),
+                struct act *a)
+{
+    int r = cli_opt_parse(spec, a, NULL, argc, argv);
+    return r >= 0 ? r : with_err(c, spec->cmd, argc, argv, fn, a);
+}
+
 int cli_ctr_stop(const struct ctr_ctx *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"time", required_argument, NULL, 't'}, {"timeout", required_argument, NULL, 't'}, {0}};
     struct act a = {.n = -1};
-    long long v;
-    int ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
-        if (ch != 't' || str_parse_ll(optarg, &v) < 0)
-            return cli_usage_error("container stop", "invalid flag or value \"%s\"",
-                                   argv[optind - 1]);
-        a.n = (int)v;
-    }
-    return with_err(c, "container stop", argc, argv, do_stop, &a);
+    return each(c, &cli_ctr_stop_spec, argc, argv, do_stop, &a);
 }
 
 int cli_ctr_kill(const struct ctr_ctx *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"signal", required_argument, NULL, 's'}, {0}};
     struct act a = {.n = SIGKILL};
-    int ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
-        if (ch != 's')
-            return cli_usage_error("container kill", "unknown flag \"%s\"", argv[optind - 1]);
-        a.n = ctr_parse_signal(optarg);
-        if (a.n < 0)
-            return cli_usage_error("container kill", "invalid signal \"%s\"", optarg);
-    }
-    return with_err(c, "container kill", argc, argv, do_kill, &a);
+    return each(c, &cli_ctr_kill_spec, argc, argv, do_kill, &a);
 }
 
 int cli_ctr_rm(const struct ctr_ctx *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"force", no_argument, NULL, 'f'}, {"volumes", no_argument, NULL, 'v'}, {0}};
     struct act a = {0};
-    int ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "fv", opts, NULL)) != -1) {
-        if (ch == 'f')
-            a.flag = true;
-        else if (ch == 'v')
-            a.volumes = true;
-        else
-            return cli_usage_error("container rm", "unknown flag \"%s\"", argv[optind - 1]);
-    }
-    return with_err(c, "container rm", argc, argv, do_rm, &a);
+    return each(c, &cli_ctr_rm_spec, argc, argv, do_rm, &a);
 }
 
 int cli_ctr_pause(const struct ctr_ctx *c, int argc, char **argv)
 {
     struct act a = {.flag = strcmp(argv[0], "pause") == 0};
-    const char *cmd = a.flag ? "container pause" : "container unpause";
-    if (argc > 1 && argv[1][0] == '-')
-        return cli_usage_error(cmd, "unknown flag \"%s\"", argv[1]);
-    optind = 1;
-    return with_err(c, cmd, argc, argv, do_pause, &a);
+    return each(c, a.flag ? &cli_ctr_pause_spec : &cli_ctr_unpause_spec, argc, argv, do_pause, &a);
 }
 
 int cli_ctr_wait(const struct ctr_ctx *c, int argc, char **argv)
 {
     struct act a = {0};
-    optind = 1;
-    return with_err(c, "container wait", argc, argv, do_wait, &a);
+    return each(c, &cli_ctr_wait_spec, argc, argv, do_wait, &a);
 }
 
 int cli_ctr_inspect(const struct ctr_ctx *c, int argc, char **argv)

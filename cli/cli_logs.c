@@ -6,7 +6,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "cli/cli_logs.h"
+#include "cli/cli_opt.h"
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/str.h"
@@ -171,4 +173,22 @@ void cli_log_close(struct cli_log *l)
     free(l->path);
     free(l->buf);
     *l = (struct cli_log){.fd = -1};
+}
+
+int cli_log_tail_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    (void)o;
+    if (strcmp(arg, "all") && str_parse_ll(arg, (long long *)field) < 0)
+        return cli_usage_error(cmd, "invalid --tail \"%s\": a number or \"all\"", arg);
+    return 0;
+}
+
+int cli_log_time_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    if (cli_log_parse_time(arg, field) < 0)
+        return cli_usage_error(cmd,
+                               "invalid --%s \"%s\": a timestamp (2013-01-02T13:23:37Z), "
+                               "unix seconds or a duration (42m)",
+                               o->name, arg);
+    return 0;
 }

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct cli_opt;
+
 struct cli_log_opts {
     bool timestamps;
     bool color;
@@ -27,6 +29,10 @@ struct cli_log {
 /* --since / --until: RFC3339 time, unix seconds, or a duration ("10s", "5m", "2h",
  * "1h30m") before now; -1 when malformed. */
 int cli_log_parse_time(const char *s, double *out);
+/* Option handlers (cli_opt.h) of the logs verbs: --tail N|all (long long, -1 for all)
+ * and --since/--until (double, by cli_log_parse_time). */
+int cli_log_tail_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg);
+int cli_log_time_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg);
 
 /* Open the log at path, positioned so the next pump prints its last tail entries (tail < 0:
  * all of them). A log not written yet reads as empty until it appears. */

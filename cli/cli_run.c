@@ -1,6 +1,7 @@
 /* hoist run: a one-off container of a service, after its dependencies are up; the exit
  * status is the command's. */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_compose.h"
+#include "cli/cli_opt.h"
 #include "cli/cli_container_int.h"
 #include "cli/cli_progress.h"
 #include "cli/cli_up.h"
@@ -17,142 +19,73 @@
 #include "compose/scheduler/scheduler.h"
 #include "engine/container/container.h"
 
-static const char help[] =
-    "Usage: hoist run [OPTIONS] SERVICE [COMMAND] [ARGS...]\n\n"
-    "Run a one-off command on a service.\n\n"
-    "Options:\n"
-    "      --rm                 remove the container when it exits\n"
-    "  -d, --detach             run in the background, print the container name\n"
-    "  -e, --env KEY[=VAL]      set an environment variable (repeatable)\n"
-    "      --entrypoint CMD     override the entrypoint\n"
-    "      --name NAME          container name\n"
-    "      --no-deps            do not start the services it depends on\n"
-    "  -p, --publish SPEC       publish a port (repeatable)\n"
-    "  -T, --no-TTY             no pseudo-terminal (default: one when stdin is a terminal)\n"
-    "  -i, --interactive        keep stdin open (default on)\n"
-    "  -t, --tty                allocate a pseudo-terminal\n"
-    "  -u, --user USER          run as this user\n"
-    "  -v, --volume SPEC        bind mount a volume (repeatable)\n"
-    "  -w, --workdir DIR        working directory\n"
-    "      --use-aliases        use the service's network aliases\n"
-    "      --pull POLICY        always, missing or never\n"
-    "  -f, -p, --profile, --env-file, --project-directory   compose options\n";
-
-enum { O_RM = 0x2000, O_ENTRYPOINT, O_NAME, O_NO_DEPS, O_ALIASES, O_PULL, O_PROJECT };
-
 struct run_args {
-    bool rm, detach, no_deps, aliases, no_tty, tty_set, tty;
+    bool rm, detach, no_deps, aliases, no_tty, tty;
     const char *entrypoint, *name, *user, *workdir, *pull;
     char **env, **publish, **volumes;
 };
 
-/* -p is both the compose project option and run's --publish: docker compose reads it as
- * --publish after `run`, so does hoist; the project name stays available as
- * --project-name. */
-static int parse(int argc, char **argv, struct cli_compose *cc, struct run_args *ra)
+static int pull_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
 {
-    static const struct option opts[] = {
-        {"file", required_argument, NULL, 'f'},
-        {"project-name", required_argument, NULL, O_PROJECT},
-        {"profile", required_argument, NULL, 0x1001},
-        {"env-file", required_argument, NULL, 0x1002},
-        {"project-directory", required_argument, NULL, 0x1003},
-        {"rm", no_argument, NULL, O_RM},
-        {"detach", no_argument, NULL, 'd'},
-        {"env", required_argument, NULL, 'e'},
-        {"entrypoint", required_argument, NULL, O_ENTRYPOINT},
-        {"name", required_argument, NULL, O_NAME},
-        {"no-deps", no_argument, NULL, O_NO_DEPS},
-        {"publish", required_argument, NULL, 'p'},
-        {"no-TTY", no_argument, NULL, 'T'},
-        {"interactive", no_argument, NULL, 'i'},
-        {"tty", no_argument, NULL, 't'},
-        {"user", required_argument, NULL, 'u'},
-        {"volume", required_argument, NULL, 'v'},
-        {"workdir", required_argument, NULL, 'w'},
-        {"use-aliases", no_argument, NULL, O_ALIASES},
-        {"pull", required_argument, NULL, O_PULL},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f:de:p:Titu:v:w:h", opts, NULL)) != -1) {
-        if (c == O_PROJECT) {
-            cc->o.project_name = optarg;
-            continue;
-        }
-        if (c != 'p' && cli_compose_opt(cc, c, optarg))
-            continue;
-        switch (c) {
-        case O_RM:
-            ra->rm = true;
-            break;
-        case 'd':
-            ra->detach = true;
-            break;
-        case 'e':
-            strv_push(&ra->env, xstrdup(optarg));
-            break;
-        case O_ENTRYPOINT:
-            ra->entrypoint = optarg;
-            break;
-        case O_NAME:
-            ra->name = optarg;
-            break;
-        case O_NO_DEPS:
-            ra->no_deps = true;
-            break;
-        case 'p':
-            strv_push(&ra->publish, xstrdup(optarg));
-            break;
-        case 'T':
-            ra->no_tty = true;
-            break;
-        case 'i':
-            break;
-        case 't':
-            ra->tty_set = ra->tty = true;
-            break;
-        case 'u':
-            ra->user = optarg;
-            break;
-        case 'v':
-            strv_push(&ra->volumes, xstrdup(optarg));
-            break;
-        case 'w':
-            ra->workdir = optarg;
-            break;
-        case O_ALIASES:
-            ra->aliases = true;
-            break;
-        case O_PULL:
-            if (strcmp(optarg, "always") && strcmp(optarg, "missing") && strcmp(optarg, "never"))
-                return cli_usage_error("run", "invalid --pull \"%s\": always, missing or never",
-                                       optarg);
-            ra->pull = optarg;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return -2;
-        default:
-            return cli_usage_error("run", "unknown option \"%s\"", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return cli_usage_error("run", "requires a SERVICE");
-    if (ra->detach && ra->rm)
-        return cli_usage_error("run", "--rm and -d cannot be combined");
+    (void)o;
+    if (strcmp(arg, "always") && strcmp(arg, "missing") && strcmp(arg, "never"))
+        return cli_usage_error(cmd, "invalid --pull \"%s\": always, missing or never", arg);
+    *(const char **)field = arg;
     return 0;
 }
 
-static void run_args_free(struct run_args *ra)
-{
-    strv_free(ra->env);
-    strv_free(ra->publish);
-    strv_free(ra->volumes);
-}
+#define R(f) offsetof(struct run_args, f)
+
+/* -p is both the compose project option and run's --publish: docker compose reads it as
+ * --publish after `run`, so does hoist; the project name stays available as
+ * --project-name. */
+static const struct cli_spec run_spec = {
+    .cmd = "run",
+    .usage = "[OPTIONS] SERVICE [COMMAND] [ARGS...]",
+    .what = "Run a one-off command on a service",
+    .opts =
+        (const struct cli_opt[]){
+            {"rm", 0, NULL, "Automatically remove the container when it exits", CLI_OPT_FLAG, R(rm),
+             NULL, NULL},
+            {"detach", 'd', NULL, "Run container in background and print container ID",
+             CLI_OPT_FLAG, R(detach), NULL, NULL},
+            {"env", 'e', "KEY=VAL", "Set environment variables", CLI_OPT_LIST, R(env), NULL, NULL},
+            {"entrypoint", 0, "CMD", "Override the entrypoint of the image", CLI_OPT_STRING,
+             R(entrypoint), NULL, NULL},
+            {"name", 0, "NAME", "Assign a name to the container", CLI_OPT_STRING, R(name), NULL,
+             NULL},
+            {"no-deps", 0, NULL, "Don't start linked services", CLI_OPT_FLAG, R(no_deps), NULL,
+             NULL},
+            {"publish", 'p', "SPEC", "Publish a container's port(s) to the host", CLI_OPT_LIST,
+             R(publish), NULL, NULL},
+            {"no-TTY", 'T', NULL, "Disable pseudo-TTY allocation (default: auto-detected)",
+             CLI_OPT_FLAG, R(no_tty), NULL, NULL},
+            {"interactive", 'i', NULL, "Keep STDIN open even if not attached", CLI_OPT_IGNORE, 0,
+             NULL, NULL},
+            {"tty", 't', NULL, "Allocate a pseudo-TTY", CLI_OPT_FLAG, R(tty), NULL, NULL},
+            {"user", 'u', "USER", "Run as specified username or uid", CLI_OPT_STRING, R(user), NULL,
+             NULL},
+            {"volume", 'v', "SPEC", "Bind mount a volume", CLI_OPT_LIST, R(volumes), NULL, NULL},
+            {"workdir", 'w', "DIR", "Working directory inside the container", CLI_OPT_STRING,
+             R(workdir), NULL, NULL},
+            {"use-aliases", 0, NULL,
+             "Use the service's network aliases in the network(s) the "
+             "container connects to",
+             CLI_OPT_FLAG, R(aliases), NULL, NULL},
+            {"pull", 0, "POLICY", "Pull image before running (\"always\"|\"missing\"|\"never\")",
+             CLI_OPT_CALL, R(pull), pull_opt, "always missing never"},
+            CLI_OPT_END,
+        },
+    .more = cli_compose_opts,
+    .conflicts =
+        (const struct cli_conflict[]){
+            {"rm", "detach", "--rm and -d cannot be combined"},
+            {0},
+        },
+    .style = CLI_STYLE_COMPOSE,
+};
+
+const struct cli_spec *const cli_run_specs[] = {&run_spec, NULL};
 
 /* Apply run's overrides to the service's options; the returned vector owns the merged
  * environment. */
@@ -183,7 +116,7 @@ static char ** override(struct ctr_opts *o, const struct run_args *ra, char **cm
     o->restart = NULL;
     o->rm = ra->rm;
     bool term = isatty(STDIN_FILENO);
-    o->tty = ra->no_tty ? false : ra->tty_set ? ra->tty : term && !ra->detach;
+    o->tty = ra->no_tty ? false : ra->tty ? true : term && !ra->detach;
     o->interactive = !ra->detach;
     for (size_t i = 0; !ra->aliases && i < o->nnetworks; i++)
         o->networks[i].aliases = NULL;
@@ -251,25 +184,49 @@ static int run_service(const struct ctr_ctx *ctx, const struct compose_project *
     return code < 0 ? cli_report(&e, 125) : code;
 }
 
+/* --dry-run: the dependencies up, then the one-off container, none of it made. */
+static int dry_run(const struct ctr_ctx *ctx, const struct compose_project *p, const char *service,
+                   const struct run_args *ra, const struct cli_compose *cc)
+{
+    struct cli_progress *prog = cli_progress_new(cli_compose_progress(cc), "Running");
+    char *only[] = {(char *)service, NULL};
+    _cleanup_strv_ char **deps = ra->no_deps ? NULL : compose_deps_of(p, only);
+    if (deps && *deps)
+        cli_compose_dry_up(ctx, p, deps, true, prog);
+    _cleanup_free_ char *name =
+        ra->name ? xstrdup(ra->name) : xasprintf("%s-%s-run", p->name, service);
+    struct compose_ctr one = {.name = name};
+    cli_compose_dry_each(&one, 1, "Creating", "Created", prog);
+    cli_compose_dry_each(&one, 1, "Starting", "Started", prog);
+    cli_progress_end(prog);
+    return 0;
+}
+
 int cli_run_main(const struct cli_globals *g, int argc, char **argv)
 {
-    struct cli_compose cc = {0};
+    struct cli_compose cc;
     struct run_args ra = {0};
-    int status = parse(argc, argv, &cc, &ra);
-    if (status == 0) {
+    cli_compose_init(&cc, g);
+    int status = cli_opt_parse(&run_spec, &ra, &cc, argc, argv);
+    if (status < 0 && optind >= argc)
+        status = cli_usage_error("run", "requires a SERVICE");
+    if (status < 0) {
         const char *service = argv[optind];
         char **cmd = argv + optind + 1;
         strv_push(&cc.o.services, xstrdup(service));
         struct compose_project *p = cli_compose_load(&cc, &status);
         if (p && !compose_service_get(p, service)) {
             status = cli_usage_error("run", "no such service: %s", service);
+        } else if (p && cc.dry_run) {
+            struct ctr_ctx ctx = {g->root, g->runroot, g->cgroup_parent, g->self};
+            status = dry_run(&ctx, p, service, &ra, &cc);
         } else if (p) {
             struct ctr_ctx ctx = {g->root, g->runroot, g->cgroup_parent, g->self};
             status = run_service(&ctx, p, service, cmd, &ra);
         }
         compose_project_free(p);
     }
+    cli_opt_free(&run_spec, &ra, &cc);
     cli_compose_free(&cc);
-    run_args_free(&ra);
-    return status == -2 ? 0 : status;
+    return status;
 }

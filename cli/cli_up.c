@@ -2,6 +2,7 @@
  * output with docker compose's "web-1  | " prefixes until they exit or Ctrl-C. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_compose.h"
+#include "cli/cli_opt.h"
 #include "cli/cli_logs.h"
 #include "cli/cli_progress.h"
 #include "cli/cli_up.h"
@@ -234,253 +236,184 @@ static int attach(const struct ctr_ctx *c, const struct compose_project *p, char
 
 /* ---- the commands ---- */
 
-static const char up_help[] =
-    "Usage: hoist up [OPTIONS] [SERVICE...]\n\n"
-    "Create and start containers.\n\n"
-    "Options:\n"
-    "  -d, --detach                   run containers in the background\n"
-    "      --no-deps                  do not start linked services\n"
-    "      --wait                     wait for services to be running|healthy (implies -d)\n"
-    "      --wait-timeout SECONDS     maximum time to wait\n"
-    "      --no-start                 do not start the services after creating them\n"
-    "      --pull always|missing|never  pull images before running\n"
-    "  -t, --timeout SECONDS          shutdown timeout\n"
-    "      --abort-on-container-exit  stop all containers if any container stops\n"
-    "      --abort-on-container-failure  stop all containers if any container fails\n"
-    "      --exit-code-from SERVICE   return the exit code of the selected service\n"
-    "      --attach SERVICE           only attach to these services\n"
-    "      --no-attach SERVICE        do not attach to these services\n"
-    "      --timestamps               show timestamps\n"
-    "      --no-color                 monochrome output\n"
-    "      --no-log-prefix            do not print prefixes in logs\n"
-    "      --force-recreate           recreate containers even if unchanged\n"
-    "      --no-recreate              do not recreate existing containers\n"
-    "      --always-recreate-deps     recreate dependent containers\n"
-    "      --remove-orphans           remove containers of services not in the file\n"
-    "      --scale SERVICE=NUM        scale a service (repeatable)\n"
-    "  -V, --renew-anon-volumes       recreate anonymous volumes\n"
-    "      --parallel N               services converging at once\n"
-    "      --progress MODE            auto, tty, plain, quiet or json\n"
-    "  -f, -p, --profile, --env-file, --project-directory   compose options\n";
-
-enum {
-    O_NO_DEPS = 0x2000,
-    O_WAIT,
-    O_WAIT_TIMEOUT,
-    O_NO_START,
-    O_PULL,
-    O_ABORT_EXIT,
-    O_ABORT_FAIL,
-    O_EXIT_FROM,
-    O_ATTACH,
-    O_NO_ATTACH,
-    O_TIMESTAMPS,
-    O_NO_COLOR,
-    O_NO_PREFIX,
-    O_FORCE,
-    O_NO_RECREATE,
-    O_ALWAYS_DEPS,
-    O_ORPHANS,
-    O_SCALE,
-    O_PARALLEL,
-    O_PROGRESS,
+struct up_args {
+    struct compose_up_opts o;
+    struct attach_opts ao;
+    bool detach, no_color, no_prefix, timestamps;
+    int wait_timeout;
+    char **only, **skip;
 };
 
-static int parse_int(const char *cmd, const char *opt, const char *s, int *out)
+static int int_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
 {
     long long v;
-    if (str_parse_ll(s, &v) < 0 || v > 1000000)
-        return cli_usage_error(cmd, "invalid %s \"%s\": want a number", opt, s);
-    *out = (int)v;
+    if (str_parse_ll(arg, &v) < 0 || v > 1000000)
+        return cli_usage_error(cmd, "invalid --%s \"%s\": want a number", o->name, arg);
+    *(int *)field = (int)v;
     return 0;
+}
+
+static int pull_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
+{
+    (void)o;
+    if (strcmp(arg, "always") && strcmp(arg, "missing") && strcmp(arg, "never"))
+        return cli_usage_error(cmd, "invalid --pull \"%s\": always, missing or never", arg);
+    *(const char **)field = arg;
+    return 0;
+}
+
+#define U(f) offsetof(struct up_args, f)
+#define UO(f) offsetof(struct up_args, o.f)
+#define FLAG(name, s, help, off)                                                                   \
+    {                                                                                              \
+        name, s, NULL, help, CLI_OPT_FLAG, off, NULL, NULL                                         \
+    }
+
+static const struct cli_opt up_opts[] = {
+    FLAG("detach", 'd', "Detached mode: Run containers in the background", U(detach)),
+    FLAG("no-deps", 0, "Don't start linked services", UO(no_deps)),
+    FLAG("wait", 0, "Wait for services to be running|healthy. Implies detached mode.", UO(wait)),
+    {"wait-timeout", 0, "SECONDS",
+     "Maximum duration in seconds to wait for the project to be "
+     "running|healthy",
+     CLI_OPT_CALL, U(wait_timeout), int_opt, NULL},
+    FLAG("no-start", 0, "Don't start the services after creating them", UO(no_start)),
+    {"pull", 0, "POLICY", "Pull image before running (\"always\"|\"missing\"|\"never\")",
+     CLI_OPT_CALL, UO(pull), pull_opt, "always missing never"},
+    {"timeout", 't', "SECONDS",
+     "Use this timeout in seconds for container shutdown when attached "
+     "or when containers are already running",
+     CLI_OPT_CALL, UO(timeout), int_opt, NULL},
+    FLAG("abort-on-container-exit", 0, "Stops all containers if any container was stopped",
+         U(ao.abort_on_exit)),
+    FLAG("abort-on-container-failure", 0,
+         "Stops all containers if any container exited with "
+         "failure",
+         U(ao.abort_on_failure)),
+    {"exit-code-from", 0, "SERVICE",
+     "Return the exit code of the selected service container. "
+     "Implies --abort-on-container-exit",
+     CLI_OPT_STRING, U(ao.exit_code_from), NULL, NULL},
+    {"attach", 0, "SERVICE", "Restrict attaching to the specified services", CLI_OPT_LIST, U(only),
+     NULL, NULL},
+    {"no-attach", 0, "SERVICE", "Do not attach (stream logs) to the specified services",
+     CLI_OPT_LIST, U(skip), NULL, NULL},
+    FLAG("timestamps", 0, "Show timestamps", U(timestamps)),
+    FLAG("no-color", 0, "Produce monochrome output", U(no_color)),
+    FLAG("no-log-prefix", 0, "Don't print prefix in logs", U(no_prefix)),
+    FLAG("force-recreate", 0,
+         "Recreate containers even if their configuration and image haven't "
+         "changed",
+         UO(force_recreate)),
+    FLAG("no-recreate", 0, "If containers already exist, don't recreate them", UO(no_recreate)),
+    FLAG("always-recreate-deps", 0, "Recreate dependent containers", UO(always_recreate_deps)),
+    FLAG("remove-orphans", 0, "Remove containers for services not defined in the Compose file",
+         UO(remove_orphans)),
+    {"scale", 0, "SERVICE=NUM", "Scale SERVICE to NUM instances", CLI_OPT_LIST, UO(scale), NULL,
+     NULL},
+    {"renew-anon-volumes", 'V', NULL,
+     "Recreate anonymous volumes instead of retrieving data from "
+     "the previous containers",
+     CLI_OPT_IGNORE, 0, NULL, NULL},
+    CLI_OPT_END,
+};
+
+static const struct cli_conflict up_conflicts[] = {
+    {"force-recreate", "no-recreate", "--force-recreate and --no-recreate are incompatible"},
+    {"wait", "abort-on-container-exit abort-on-container-failure exit-code-from",
+     "--wait cannot be combined with --abort-on-container-exit, --abort-on-container-failure "
+     "or --exit-code-from"},
+    {"detach", "abort-on-container-exit abort-on-container-failure exit-code-from",
+     "--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure "
+     "or --exit-code-from"},
+    {0},
+};
+
+#define UP_SPEC(name, text)                                                                        \
+    {                                                                                              \
+        .cmd = name, .usage = "[OPTIONS] [SERVICE...]", .what = text, .opts = up_opts,             \
+        .more = cli_compose_opts, .conflicts = up_conflicts, .style = CLI_STYLE_COMPOSE,           \
+        .interspersed = true                                                                       \
+    }
+
+static const struct cli_spec up_spec = UP_SPEC("up", "Create and start containers");
+static const struct cli_spec create_spec = UP_SPEC("create", "Creates containers for a service");
+
+const struct cli_spec *const cli_up_specs[] = {&up_spec, NULL};
+const struct cli_spec *const cli_create_specs[] = {&create_spec, NULL};
+
+/* What the options imply for each other, once all are seen. */
+static void up_settle(struct up_args *u, const struct cli_compose *cc, bool create)
+{
+    u->o.parallel = cc->parallel;
+    u->ao.timeout = u->o.timeout;
+    u->o.wait_timeout_ns = u->wait_timeout * 1000000000LL;
+    u->detach |= u->o.wait || create;
+    u->o.no_start |= create;
+    u->ao.abort_on_exit |= u->ao.exit_code_from != NULL;
+    u->o.services = cc->o.services;
+}
+
+/* Converge, then follow the output unless detached. */
+static int up_run(const struct cli_globals *g, struct up_args *u, struct cli_compose *cc,
+                  const struct compose_project *p, bool create)
+{
+    struct ctr_ctx ctx = {g->root, g->runroot, g->cgroup_parent, g->self};
+    struct cli_progress *prog =
+        cli_progress_new(cli_compose_progress(cc), create ? "Creating" : "Running");
+    if (cc->dry_run) {
+        _cleanup_strv_ char **all = NULL;
+        if (u->o.services) {
+            all = u->o.no_deps ? xcalloc(1, sizeof(char *)) : compose_deps_of(p, u->o.services);
+            for (char **s = u->o.services; *s; s++)
+                strv_push(&all, xstrdup(*s));
+        }
+        cli_compose_dry_up(&ctx, p, all, !u->o.no_start, prog);
+        cli_progress_end(prog);
+        if (!u->detach)
+            printf("end of 'compose up' output, interactive run is not supported in dry-run "
+                   "mode\n");
+        return 0;
+    }
+    cli_up_signals();
+    u->o.event = cli_up_event;
+    u->o.arg = prog;
+    u->o.cancel = &interrupted;
+    struct herr e = {0};
+    int r = compose_up(&ctx, p, &u->o, &e);
+    cli_progress_end(prog);
+    if (r < 0)
+        return interrupted ? 130 : cli_report(&e, 1);
+    if (u->detach || u->o.no_start)
+        return 0;
+    bool color = isatty(STDOUT_FILENO) && !u->no_color;
+    return attach(&ctx, p, u->o.services, u->only, u->skip, color, !u->no_prefix, u->timestamps,
+                  &u->ao);
 }
 
 static int up_main(const struct cli_globals *g, int argc, char **argv, bool create)
 {
-    const char *cmd = create ? "create" : "up";
-    static const struct option opts[] = {
-        CLI_COMPOSE_LONGOPTS,
-        {"detach", no_argument, NULL, 'd'},
-        {"no-deps", no_argument, NULL, O_NO_DEPS},
-        {"wait", no_argument, NULL, O_WAIT},
-        {"wait-timeout", required_argument, NULL, O_WAIT_TIMEOUT},
-        {"no-start", no_argument, NULL, O_NO_START},
-        {"pull", required_argument, NULL, O_PULL},
-        {"timeout", required_argument, NULL, 't'},
-        {"abort-on-container-exit", no_argument, NULL, O_ABORT_EXIT},
-        {"abort-on-container-failure", no_argument, NULL, O_ABORT_FAIL},
-        {"exit-code-from", required_argument, NULL, O_EXIT_FROM},
-        {"attach", required_argument, NULL, O_ATTACH},
-        {"no-attach", required_argument, NULL, O_NO_ATTACH},
-        {"timestamps", no_argument, NULL, O_TIMESTAMPS},
-        {"no-color", no_argument, NULL, O_NO_COLOR},
-        {"no-log-prefix", no_argument, NULL, O_NO_PREFIX},
-        {"force-recreate", no_argument, NULL, O_FORCE},
-        {"no-recreate", no_argument, NULL, O_NO_RECREATE},
-        {"always-recreate-deps", no_argument, NULL, O_ALWAYS_DEPS},
-        {"remove-orphans", no_argument, NULL, O_ORPHANS},
-        {"scale", required_argument, NULL, O_SCALE},
-        {"renew-anon-volumes", no_argument, NULL, 'V'},
-        {"parallel", required_argument, NULL, O_PARALLEL},
-        {"progress", required_argument, NULL, O_PROGRESS},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
-    struct cli_compose cc = {0};
-    struct compose_up_opts o = {.timeout = -1};
-    struct attach_opts ao = {.timeout = -1};
-    enum cli_progress_mode pm = CLI_PROGRESS_AUTO;
-    _cleanup_strv_ char **scale = NULL, **only = NULL, **skip = NULL;
-    bool detach = false, color = isatty(STDOUT_FILENO), prefix = true, ts = false;
-    int c, wait_timeout = 0, status = 0;
-    const char *env = getenv("COMPOSE_PARALLEL_LIMIT");
-    if (env && parse_int(cmd, "COMPOSE_PARALLEL_LIMIT", env, &o.parallel) != 0)
-        return 125;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+" CLI_COMPOSE_SHORTOPTS "dt:Vh", opts, NULL)) != -1) {
-        if (cli_compose_opt(&cc, c, optarg))
-            continue;
-        switch (c) {
-        case 'd':
-            detach = true;
-            break;
-        case O_NO_DEPS:
-            o.no_deps = true;
-            break;
-        case O_WAIT:
-            o.wait = detach = true;
-            break;
-        case O_WAIT_TIMEOUT:
-            if (parse_int(cmd, "--wait-timeout", optarg, &wait_timeout))
-                goto usage;
-            o.wait_timeout_ns = wait_timeout * 1000000000LL;
-            break;
-        case O_NO_START:
-            o.no_start = true;
-            break;
-        case O_PULL:
-            if (strcmp(optarg, "always") && strcmp(optarg, "missing") && strcmp(optarg, "never")) {
-                status =
-                    cli_usage_error(cmd, "invalid --pull \"%s\": always, missing or never", optarg);
-                goto out;
-            }
-            o.pull = optarg;
-            break;
-        case 't':
-            if (parse_int(cmd, "--timeout", optarg, &o.timeout))
-                goto usage;
-            ao.timeout = o.timeout;
-            break;
-        case O_ABORT_EXIT:
-            ao.abort_on_exit = true;
-            break;
-        case O_ABORT_FAIL:
-            ao.abort_on_failure = true;
-            break;
-        case O_EXIT_FROM:
-            ao.exit_code_from = optarg;
-            ao.abort_on_exit = true;
-            break;
-        case O_ATTACH:
-            strv_push(&only, xstrdup(optarg));
-            break;
-        case O_NO_ATTACH:
-            strv_push(&skip, xstrdup(optarg));
-            break;
-        case O_TIMESTAMPS:
-            ts = true;
-            break;
-        case O_NO_COLOR:
-            color = false;
-            break;
-        case O_NO_PREFIX:
-            prefix = false;
-            break;
-        case O_FORCE:
-            o.force_recreate = true;
-            break;
-        case O_NO_RECREATE:
-            o.no_recreate = true;
-            break;
-        case O_ALWAYS_DEPS:
-            o.always_recreate_deps = true;
-            break;
-        case O_ORPHANS:
-            o.remove_orphans = true;
-            break;
-        case O_SCALE:
-            strv_push(&scale, xstrdup(optarg));
-            break;
-        case 'V':
-            break;
-        case O_PARALLEL:
-            if (parse_int(cmd, "--parallel", optarg, &o.parallel))
-                goto usage;
-            break;
-        case O_PROGRESS:
-            if (!cli_progress_parse(optarg, &pm)) {
-                status = cli_usage_error(cmd,
-                                         "invalid --progress \"%s\": auto, tty, plain, "
-                                         "quiet or json",
-                                         optarg);
-                goto out;
-            }
-            break;
-        case 'h':
-            fputs(up_help, stdout);
-            goto out;
-        default:
-            status = cli_usage_error(cmd, "unknown option \"%s\"", argv[optind - 1]);
-            goto out;
-        }
-    }
-    if (o.force_recreate && o.no_recreate) {
-        status = cli_usage_error(cmd, "--force-recreate and --no-recreate are incompatible");
-        goto out;
-    }
-    if (detach && (ao.abort_on_exit || ao.abort_on_failure)) {
-        status = cli_usage_error(cmd, "--abort-on-container-exit, --abort-on-container-failure "
-                                      "and --exit-code-from cannot be combined with -d or --wait");
-        goto out;
-    }
-    if (create) {
-        o.no_start = true;
-        detach = true;
-    }
-    for (int i = optind; i < argc; i++)
-        strv_push(&cc.o.services, xstrdup(argv[i]));
-    o.services = cc.o.services;
-    o.scale = scale;
-    struct compose_project *p = cli_compose_load(&cc, &status);
-    if (!p)
-        goto out;
-    if (ao.exit_code_from && !compose_service_get(p, ao.exit_code_from)) {
-        status = cli_usage_error(cmd, "--exit-code-from: no such service: %s", ao.exit_code_from);
+    const struct cli_spec *spec = create ? &create_spec : &up_spec;
+    struct cli_compose cc;
+    struct up_args u = {.o = {.timeout = -1}};
+    cli_compose_init(&cc, g);
+    int status = cli_opt_parse(spec, &u, &cc, argc, argv);
+    if (status < 0) {
+        status = 0;
+        for (int i = optind; i < argc; i++)
+            strv_push(&cc.o.services, xstrdup(argv[i]));
+        up_settle(&u, &cc, create);
+        struct compose_project *p = cli_compose_load(&cc, &status);
+        if (p && u.ao.exit_code_from && !compose_service_get(p, u.ao.exit_code_from))
+            status = cli_usage_error(spec->cmd, "--exit-code-from: no such service: %s",
+                                     u.ao.exit_code_from);
+        else if (p)
+            status = up_run(g, &u, &cc, p, create);
         compose_project_free(p);
-        goto out;
     }
-    struct ctr_ctx ctx = {g->root, g->runroot, g->cgroup_parent, g->self};
-    cli_up_signals();
-    struct cli_progress *prog = cli_progress_new(pm, create ? "Creating" : "Running");
-    o.event = cli_up_event;
-    o.arg = prog;
-    o.cancel = &interrupted;
-    struct herr e = {0};
-    int r = compose_up(&ctx, p, &o, &e);
-    cli_progress_end(prog);
-    if (r < 0) {
-        status = interrupted ? 130 : cli_report(&e, 1);
-    } else if (!detach && !o.no_start) {
-        status = attach(&ctx, p, o.services, only, skip, color, prefix, ts, &ao);
-    }
-    compose_project_free(p);
-out:
+    cli_opt_free(spec, &u, &cc);
     cli_compose_free(&cc);
     return status;
-usage:
-    status = 125;
-    goto out;
 }
 
 int cli_up_main(const struct cli_globals *g, int argc, char **argv)

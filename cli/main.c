@@ -1,5 +1,6 @@
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +8,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_compose.h"
 #include "cli/cli_compose_cmds.h"
+#include "cli/cli_opt.h"
 #include "cli/cli_up.h"
 #include "common/err.h"
 #include "common/fs.h"
@@ -15,53 +18,99 @@
 #include "common/str.h"
 #include "common/tmpl.h"
 
-static const struct {
-    const char *name;
-    int (*fn)(const struct cli_globals *g, int argc, char **argv);
-    const char *help;
-} groups[] = {
-    {"config", cli_config_main, "Show the normalized compose model"},
-    {"container", cli_container_main, "Manage containers"},
-    {"create", cli_create_main, "Create the services' containers"},
-    {"down", cli_down_main, "Stop and remove containers, networks"},
-    {"exec", cli_compose_exec, "Execute a command in a running container"},
-    {"image", cli_image_main, "Manage images"},
-    {"images", cli_compose_images, "List images used by the created containers"},
-    {"kill", cli_compose_kill, "Force stop service containers"},
-    {"login", cli_login_main, "Log in to a registry"},
-    {"logout", cli_login_main, "Log out from a registry"},
-    {"logs", cli_compose_logs, "View output from containers"},
-    {"ls", cli_compose_ls, "List running compose projects"},
-    {"network", cli_network_main, "Manage networks"},
-    {"pause", cli_compose_pause, "Pause services"},
-    {"port", cli_compose_port, "Print the public port for a port binding"},
-    {"ps", cli_compose_ps, "List containers"},
-    {"pull", cli_compose_pull, "Pull service images"},
-    {"restart", cli_compose_restart, "Restart service containers"},
-    {"rm", cli_compose_rm, "Removes stopped service containers"},
-    {"run", cli_run_main, "Run a one-off command on a service"},
-    {"runtime", cli_runtime_main, "OCI runtime commands (create, start, state, kill, delete, ...)"},
-    {"start", cli_compose_start, "Start services"},
-    {"stop", cli_compose_stop, "Stop services"},
-    {"top", cli_compose_top, "Display the running processes"},
-    {"unpause", cli_compose_pause, "Unpause services"},
-    {"up", cli_up_main, "Create and start containers"},
-    {"version", cli_compose_version, "Show the hoist compose version information"},
-    {"volume", cli_volume_main, "Manage volumes"},
-    {"wait", cli_compose_wait, "Block until containers of services stop"},
+#define SPEC(s) ((const struct cli_spec *const[]){&s, NULL})
+
+/* The container-engine groups first, then the compose verbs. */
+const struct cli_group cli_groups[] = {
+    {"container", "Manage containers", cli_container_main, false, cli_container_specs},
+    {"image", "Manage images", cli_image_main, false, NULL},
+    {"network", "Manage networks", cli_network_main, false, NULL},
+    {"volume", "Manage volumes", cli_volume_main, false, NULL},
+    {"login", "Log in to a registry", cli_login_main, false, NULL},
+    {"logout", "Log out from a registry", cli_login_main, false, NULL},
+    {"runtime", "OCI runtime commands (create, start, state, kill, delete, ...)", cli_runtime_main,
+     false, NULL},
+    {"config", "Show the normalized compose model", cli_config_main, true, cli_config_specs},
+    {"create", "Create the services' containers", cli_create_main, true, cli_create_specs},
+    {"down", "Stop and remove containers, networks", cli_down_main, true, cli_down_specs},
+    {"exec", "Execute a command in a running container", cli_compose_exec, true,
+     SPEC(cli_compose_exec_spec)},
+    {"images", "List images used by the created containers", cli_compose_images, true,
+     SPEC(cli_compose_images_spec)},
+    {"kill", "Force stop service containers", cli_compose_kill, true, SPEC(cli_compose_kill_spec)},
+    {"logs", "View output from containers", cli_compose_logs, true, SPEC(cli_compose_logs_spec)},
+    {"ls", "List running compose projects", cli_compose_ls, true, SPEC(cli_compose_ls_spec)},
+    {"pause", "Pause services", cli_compose_pause, true, SPEC(cli_compose_pause_spec)},
+    {"port", "Print the public port for a port binding", cli_compose_port, true,
+     SPEC(cli_compose_port_spec)},
+    {"ps", "List containers", cli_compose_ps, true, SPEC(cli_compose_ps_spec)},
+    {"pull", "Pull service images", cli_compose_pull, true, SPEC(cli_compose_pull_spec)},
+    {"restart", "Restart service containers", cli_compose_restart, true,
+     SPEC(cli_compose_restart_spec)},
+    {"rm", "Removes stopped service containers", cli_compose_rm, true, SPEC(cli_compose_rm_spec)},
+    {"run", "Run a one-off command on a service", cli_run_main, true, cli_run_specs},
+    {"start", "Start services", cli_compose_start, true, SPEC(cli_compose_start_spec)},
+    {"stop", "Stop services", cli_compose_stop, true, SPEC(cli_compose_stop_spec)},
+    {"top", "Display the running processes", cli_compose_top, true, SPEC(cli_compose_top_spec)},
+    {"unpause", "Unpause services", cli_compose_pause, true, SPEC(cli_compose_unpause_spec)},
+    {"up", "Create and start containers", cli_up_main, true, cli_up_specs},
+    {"version", "Show the hoist compose version information", cli_compose_version, true,
+     SPEC(cli_compose_version_spec)},
+    {"wait", "Block until containers of services stop", cli_compose_wait, true,
+     SPEC(cli_compose_wait_spec)},
+    {0},
 };
 
-static void usage(FILE *f)
+static void commands_help(FILE *f, bool compose)
 {
-    fprintf(f, "Usage: hoist [--root DIR] [--runroot DIR] COMMAND ...\n\nCommands:\n");
-    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-        fprintf(f, "  %-10s %s\n", groups[i].name, groups[i].help);
-    fprintf(f, "\nGlobal options:\n"
-               "  --root DIR           persistent state (default /var/lib/hoist, $HOIST_ROOT)\n"
-               "  --runroot DIR        runtime state (default /run/hoist, $HOIST_RUNROOT)\n"
-               "  --cgroup-parent NAME parent cgroup of containers (default hoist)\n"
-               "  --version            print the version\n");
+    fprintf(f, "\nCommands:\n");
+    for (const struct cli_group *c = cli_groups; c->name; c++) {
+        if (!compose || c->compose)
+            fprintf(f, "  %-10s %s\n", c->name, c->what);
+    }
 }
+
+static void main_help(FILE *f)
+{
+    commands_help(f, false);
+}
+
+static void compose_help(FILE *f)
+{
+    commands_help(f, true);
+}
+
+#define G(f) offsetof(struct cli_globals, f)
+
+const struct cli_spec cli_main_spec = {
+    .cmd = "",
+    .usage = "[OPTIONS] COMMAND",
+    .what = "A container engine and compose orchestrator.",
+    .opts =
+        (const struct cli_opt[]){
+            {"root", 0, "DIR", "Persistent state (default /var/lib/hoist, $HOIST_ROOT)",
+             CLI_OPT_STRING, G(root), NULL, NULL},
+            {"runroot", 0, "DIR", "Runtime state (default /run/hoist, $HOIST_RUNROOT)",
+             CLI_OPT_STRING, G(runroot), NULL, NULL},
+            {"cgroup-parent", 0, "NAME", "Parent cgroup of containers (default hoist)",
+             CLI_OPT_STRING, G(cgroup_parent), NULL, NULL},
+            {"version", 'v', NULL, "Print the version", CLI_OPT_FLAG, G(version), NULL, NULL},
+            CLI_OPT_END,
+        },
+    .more = cli_compose_opts,
+    .help = main_help,
+};
+
+static const struct cli_spec compose_spec = {
+    .cmd = "compose",
+    .usage = "[OPTIONS] COMMAND",
+    .what = "Define and run multi-container applications (the compose verbs, as after "
+            "`docker compose`).",
+    .more = cli_compose_opts,
+    .style = CLI_STYLE_COMPOSE,
+    .help = compose_help,
+    .hidden = true,
+};
 
 int cli_report(const struct herr *e, int def)
 {
@@ -231,61 +280,74 @@ static const char *env_or(const char *name, const char *def)
     return v && *v ? v : def;
 }
 
+/* Run the command word at argv[0]; compose_only after `hoist compose`. */
+static int dispatch(const struct cli_globals *g, int argc, char **argv, bool compose_only)
+{
+    /* Hidden: what the build makes the completions and man pages with. */
+    if (!strcmp(argv[0], "__complete") || !strcmp(argv[0], "completion") ||
+        !strcmp(argv[0], "__man"))
+        return cli_doc_main(g, argc, argv);
+    for (const struct cli_group *c = cli_groups; c->name; c++) {
+        if (!strcmp(argv[0], c->name) && (c->compose || !compose_only))
+            return c->fn(g, argc, argv);
+    }
+    if (compose_only) {
+        fprintf(stderr, "hoist: unknown docker command: \"compose %s\"\n", argv[0]);
+        return 16;
+    }
+    fprintf(stderr, "hoist: unknown command \"%s\"\nSee 'hoist --help'.\n", argv[0]);
+    return 125;
+}
+
+/* `hoist compose [OPTIONS] VERB ...`: the same verbs, so that replacing the word docker
+ * is enough. */
+static int compose_main(struct cli_globals *g, struct cli_compose *top, int argc, char **argv)
+{
+    int r = cli_opt_parse(&compose_spec, NULL, top, argc, argv);
+    if (r >= 0)
+        return r;
+    if (optind >= argc) {
+        cli_opt_help(&compose_spec, stderr);
+        return 125;
+    }
+    return dispatch(g, argc - optind, argv + optind, true);
+}
+
 int main(int argc, char **argv)
 {
     const char *self = fs_self_exe();
+    struct cli_compose top = {0};
     struct cli_globals g = {
         .root = env_or("HOIST_ROOT", "/var/lib/hoist"),
         .runroot = env_or("HOIST_RUNROOT", "/run/hoist"),
         .cgroup_parent = env_or("HOIST_CGROUP_PARENT", "hoist"),
         .self = self,
         .argv = argv,
+        .compose = &top,
     };
     if (!self) {
         perror("hoist: readlink /proc/self/exe");
         return 125;
     }
-
-    static const struct option opts[] = {
-        {"root", required_argument, NULL, 'r'},
-        {"runroot", required_argument, NULL, 'R'},
-        {"cgroup-parent", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'v'},
-        {0},
-    };
-    int c;
-    /* '+' stops at the first command word: the rest belongs to the command. */
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r':
-            g.root = optarg;
-            break;
-        case 'R':
-            g.runroot = optarg;
-            break;
-        case 'c':
-            g.cgroup_parent = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case 'v':
-            printf("hoist version %s\n", HOIST_VERSION);
-            return 0;
-        default:
-            usage(stderr);
-            return 125;
-        }
+    int r = cli_compose_environ(&top);
+    if (r)
+        return r;
+    r = cli_opt_parse(&cli_main_spec, &g, &top, argc, argv);
+    if (r >= 0)
+        return r;
+    if (g.version) {
+        printf("hoist version %s\n", HOIST_VERSION);
+        return 0;
     }
     if (optind >= argc) {
-        usage(stderr);
+        cli_opt_help(&cli_main_spec, stderr);
         return 125;
     }
-    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-        if (strcmp(argv[optind], groups[i].name) == 0)
-            return groups[i].fn(&g, argc - optind, argv + optind);
-    }
-    fprintf(stderr, "hoist: unknown command \"%s\"\nSee 'hoist --help'.\n", argv[optind]);
-    return 125;
+    argc -= optind, argv += optind;
+    if (!strcmp(argv[0], "compose"))
+        r = compose_main(&g, &top, argc, argv);
+    else
+        r = dispatch(&g, argc, argv, false);
+    cli_compose_free(&top);
+    return r;
 }

@@ -74,8 +74,10 @@ teardown() {
     [ "$status" -eq 125 ]
     run hoist run --rm -d app true
     [ "$status" -eq 125 ]
+    # docker compose's flag error: its text and CommandSyntaxFailure's exit status.
     run hoist run --bogus app
-    [ "$status" -eq 125 ]
+    [ "$status" -eq 16 ]
+    [[ "$output" == *"unknown flag: --bogus"* ]]
     [ -z "$(hoist container ps -aq)" ]
 }
 

@@ -260,7 +260,7 @@ state() {
     done
     run hoist container ps --bogus
     [ "$status" -eq 125 ]
-    [[ "$output" == *"hoist container ps: unknown flag \"--bogus\""*"See 'hoist container ps --help'."* ]]
+    [[ "$output" == *"hoist container ps: unknown flag: --bogus"*"See 'hoist container ps --help'."* ]]
     # A command's own --help is the command's, not ours.
     run hoist container run --rm --network none busybox echo --help
     [ "$status" -eq 0 ]
