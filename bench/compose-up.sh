@@ -133,15 +133,20 @@ elif peer_podman_env && peer_import podman "$build/fixtures/busybox.tar" localho
     podman_ok=1
     echo "podman-compose: $(podman-compose version 2>/dev/null | sed -n 's/^podman-compose[a-z]* version *//p' | head -1), podman $(podman version -f '{{.Client.Version}}' 2>&1) (private store)"
 fi
-if [ -n "$docker_ok$podman_ok" ]; then
-    # One warm-up each, as hoist had.
-    peer_file "$work/stack$n" docker
-    peer_file "$work/stack$n" podman
-    [ -n "$docker_ok" ] && (cd "$work/stack$n" && docker-compose -f docker.yaml -p "stack$n" up -d >/dev/null 2>&1 &&
-        docker-compose -f docker.yaml -p "stack$n" down -t 0 >/dev/null 2>&1)
-    [ -n "$podman_ok" ] && (cd "$work/stack$n" && podman-compose -f podman.yaml -p "stack$n" up -d >/dev/null 2>&1 &&
-        podman-compose -f podman.yaml -p "stack$n" down -t 0 >/dev/null 2>&1)
-fi
+# warm_up TOOL ENGINE NAME: one up and down, as hoist had; the up must leave all $n services
+# running (podman-compose exits 0 even when its containers fail to start).
+warm_up() {
+    local d="$work/stack$n" running
+    peer_file "$d" "$3"
+    (cd "$d" && $1 -f "$3.yaml" -p "stack$n" up -d >"$work/warm.log" 2>&1)
+    running=$($2 ps -q 2>/dev/null | wc -l)
+    (cd "$d" && $1 -f "$3.yaml" -p "stack$n" down -t 0 >/dev/null 2>&1)
+    [ "$running" -eq "$n" ] && return 0
+    echo "$1: up -d left $running of $n services running: $(grep -i error "$work/warm.log" | tail -1)"
+    return 1
+}
+[ -n "$docker_ok" ] && { warm_up docker-compose dk docker || docker_ok=; }
+[ -n "$podman_ok" ] && { warm_up podman-compose podman podman || podman_ok=; }
 peers "$work/stack$n" "$n" "$runs"
 
 stack "$work/stack100" 100

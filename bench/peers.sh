@@ -10,11 +10,15 @@
 # Nothing is pulled: images come from the local fixture only. A peer that fails prints
 # why and returns non-zero; the bench goes on without it.
 
+# peer_dockerd_start [samenet]: samenet keeps the bench's own network namespace (to reach
+# its loopback registry); call it only from a bench that runs in a namespace of its own.
 peer_dockerd_start() {
     command -v dockerd >/dev/null && [ -x /usr/bin/docker ] ||
         { echo "docker: dockerd or /usr/bin/docker is not installed (scripts/install-deps.sh)"; return 1; }
     mkdir -p "$work/docker-run"
-    unshare --net --mount --propagation private sh -c \
+    local net=--net
+    [ "${1:-}" = samenet ] && net=
+    unshare $net --mount --propagation private sh -c \
         'ip link set lo up && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /etc/docker && exec "$@"' sh \
         dockerd --data-root "$work/docker" --exec-root "$work/docker-run" \
         --pidfile "$work/docker-run/dockerd.pid" -H "unix://$work/docker.sock" --bridge=none \
@@ -63,6 +67,9 @@ events_logger = "none"
 cgroup_manager = "cgroupfs"
 [network]
 network_config_dir = "$p/net"
+[containers]
+# podman's defaults (nofile, nproc) are above this host's hard limits: runc refuses them
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 CONF
     export CONTAINERS_STORAGE_CONF=$p/storage.conf CONTAINERS_CONF=$p/containers.conf
     podman info >/dev/null 2>"$p/info.err" || { echo "podman: $(tail -1 "$p/info.err")"; return 1; }
