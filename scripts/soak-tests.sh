@@ -54,7 +54,7 @@ for i in $(seq "$n"); do
     rc=$?
     secs=$(($(date +%s) - start))
     if [ $rc -eq 0 ]; then
-        echo "run $i/$n: passed in ${secs}s ($(grep -Eo '[0-9]+ tests passed' "$log" | head -1 || true))"
+        echo "run $i/$n: passed in ${secs}s ($(grep -Eo '[0-9]+% tests passed.*' "$log" | head -1))"
     else
         failed_runs=$((failed_runs + 1))
         echo "run $i/$n: FAILED in ${secs}s; log: $log"
