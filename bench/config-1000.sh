@@ -1,6 +1,7 @@
 #!/bin/bash
 # `hoist config -q` on a generated 1,000-service compose file (anchors, merge keys,
-# extends and interpolation), with docker-compose beside it when installed.
+# extends and interpolation), with docker-compose and podman-compose beside it (their
+# `config`, on the file in the version 2.4 form v1 tools accept), ratios from the same run.
 # usage: bench/config-1000.sh [BUILDDIR] [RUNS] [SERVICES]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +75,7 @@ measure() { # name, command...
         [ "$rss" -gt "$best_rss" ] && best_rss=$rss
     done
     med=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    echo "$med" >"$work/med.$(echo "$name" | tr -c 'a-z0-9\n' _)"
     printf '%-16s median %6.0f ms   peak RSS %6.1f MiB\n' "$name" "$(echo "$med * 1000" | bc)" \
         "$(echo "scale=1; $best_rss / 1024" | bc)"
 }
@@ -87,3 +89,16 @@ if command -v docker-compose >/dev/null; then
 else
     echo "docker-compose: not installed"
 fi
+if command -v podman-compose >/dev/null; then
+    [ -f v2.yaml ] || { echo 'version: "2.4"'; sed '/^name:/d' compose.yaml; } >v2.yaml
+    measure "podman-compose" podman-compose -p bench -f v2.yaml config
+else
+    echo "podman-compose: not installed"
+fi
+# Ratios from this run: each peer over hoist on the same (v2.4) file.
+med() { cat "$work/med.$(echo "$1" | tr -c 'a-z0-9\n' _)" 2>/dev/null; }
+for peer in docker-compose podman-compose; do
+    p=$(med "$peer") h=$(med "hoist (v2.4 file)")
+    [ -n "$p" ] && [ -n "$h" ] && awk -v a="$p" -v b="$h" -v n="$peer" 'BEGIN { printf "  %s / hoist: %.1fx\n", n, a / b }'
+done
+true

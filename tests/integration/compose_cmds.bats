@@ -3,6 +3,7 @@
 # pause, unpause, images, top, port, wait, ls, version; and container/runtime pause.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
     compose_setup
@@ -30,6 +31,21 @@ field() {
     hoist container inspect "$1" | jq -r ".[0]$2"
 }
 
+field_is() { # field_is CONTAINER JQPATH VALUE
+    [ "$(field "$1" "$2")" = "$3" ]
+}
+
+# The stack's logs hold every line the two services write at start.
+logs_complete() {
+    local out
+    out=$(hoist logs --no-color 2>&1)
+    [[ "$out" == *"db-ready"* && "$out" == *"web-out"* && "$out" == *"web-err"* ]]
+}
+
+file_has() { # file_has FILE TEXT
+    grep -q "$2" "$1" 2>/dev/null
+}
+
 up() {
     run hoist up -d
     [ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -43,10 +59,10 @@ up() {
     [[ "${lines[1]}" =~ ^demo-db-1\ +busybox\ +\"sh\ -c\ echo\ db-ready…\"\ +db\ +.*\ ago\ +Up\  ]]
     [[ "${lines[2]}" =~ ^demo-web-1\ .*0\.0\.0\.0:18080-\>80/tcp$ ]]
     [ "${#lines[@]}" -eq 3 ]
-    run hoist ps -q
+    run -0 hoist ps -q
     [ "${#lines[@]}" -eq 2 ]
     [ "${lines[0]}" = "$(field demo-db-1 .Id)" ]
-    run hoist ps --services
+    run -0 hoist ps --services
     [ "$output" = "$(printf 'db\nweb')" ]
     run hoist ps --format json web
     [ "$status" -eq 0 ]
@@ -57,11 +73,11 @@ up() {
     [ "$(echo "$output" | jq -r .State)" = running ]
     [ "$(echo "$output" | jq -r '.Publishers[0].PublishedPort')" = 18080 ]
     hoist stop web 2>/dev/null
-    run hoist ps --services
+    run -0 hoist ps --services
     [ "$output" = db ]
-    run hoist ps -a --services
+    run -0 hoist ps -a --services
     [ "$output" = "$(printf 'db\nweb')" ]
-    run hoist ps --status exited --format json
+    run -0 hoist ps --status exited --format json
     [ "$(echo "$output" | jq -r .Name)" = demo-web-1 ]
     [[ "$(echo "$output" | jq -r .Status)" =~ ^Exited\ \(137\) ]]
 }
@@ -89,7 +105,6 @@ up() {
     run hoist ps
     [ "$status" -ne 0 ]
     [[ "$output" == *"no configuration file"* ]]
-    run hoist -p demo ps --services 2>/dev/null || true
     run hoist ps -p demo --services
     [ "$status" -eq 0 ]
     [ "$output" = "$(printf 'db\nweb')" ]
@@ -110,40 +125,44 @@ up() {
 
 @test "logs: prefixes, -n, -t, --no-log-prefix, --since, --until, SERVICE, -f ends with the containers" {
     up
-    sleep 0.3
+    wait_until logs_complete
     run hoist logs --no-color
     [ "$status" -eq 0 ]
     # Names padded to the longest, as docker compose aligns them.
     [[ "$output" == *"demo-db-1  | db-ready"* ]]
     [[ "$output" == *"demo-web-1 | web-out"* ]]
     [[ "$output" == *"demo-web-1 | web-err"* ]]
-    run hoist logs --no-color web
+    run -0 hoist logs --no-color web
     [[ "$output" != *db-ready* ]]
-    run hoist logs --no-log-prefix db
+    run -0 hoist logs --no-log-prefix db
     [ "$output" = db-ready ]
-    run hoist logs --no-log-prefix -n 1 web
+    run -0 hoist logs --no-log-prefix -n 1 web
     [ "${#lines[@]}" -eq 1 ]
-    run hoist logs --no-log-prefix -t db
+    run -0 hoist logs --no-log-prefix -t db
     [[ "$output" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\ db-ready$ ]]
-    run hoist logs --no-log-prefix --since 1h db
+    run -0 hoist logs --no-log-prefix --since 1h db
     [ "$output" = db-ready ]
-    run hoist logs --no-log-prefix --until 1h db
+    run -0 hoist logs --no-log-prefix --until 1h db
     [ -z "$output" ]
-    run hoist logs --no-log-prefix --since 2000000000 db
+    run -0 hoist logs --no-log-prefix --since 2000000000 db
     [ -z "$output" ]
     # Not a terminal: no colour unless... never, with a pipe.
-    run hoist logs db
+    run -0 hoist logs db
     [[ "$output" != *$'\033'* ]]
     local h="$HOIST_BIN --root $ROOT --runroot $RUNROOT --cgroup-parent $CGPARENT"
-    run script -qec "$h logs db" /dev/null
+    run -0 script -qec "$h logs db" /dev/null
     [[ "$output" == *$'\033[36mdemo-db-1 |\033[0m db-ready'* ]]
-    run script -qec "$h logs --no-color db" /dev/null
+    run -0 script -qec "$h logs --no-color db" /dev/null
     [[ "$output" != *$'\033'* ]]
-    hoist stop -t 0 >/dev/null 2>&1 &
-    run timeout 10 "$HOIST_BIN" --root "$ROOT" --runroot "$RUNROOT" --cgroup-parent "$CGPARENT" logs -f --no-color
-    [ "$status" -eq 0 ]
-    [[ "$output" == *"demo-db-1  | db-ready"* ]]
-    wait
+    # -f follows until the containers stop: stopped once it has printed what there was.
+    timeout 300 "$HOIST_BIN" --root "$ROOT" --runroot "$RUNROOT" --cgroup-parent "$CGPARENT" \
+        logs -f --no-color >"$TESTDIR/follow" 2>&1 &
+    follow=$!
+    wait_until file_has "$TESTDIR/follow" "demo-db-1  | db-ready"
+    hoist stop -t 0 >/dev/null 2>&1
+    rc=0
+    wait $follow || rc=$?
+    [ "$rc" -eq 0 ]
     run hoist logs -n x
     [ "$status" -ne 0 ]
     [[ "$output" == *'invalid --tail "x"'* ]]
@@ -159,12 +178,11 @@ up() {
     run hoist exec -T -e FOO=bar -w /tmp -u 1000 web sh -c 'echo $FOO $(pwd) $(id -u)'
     [ "$status" -eq 0 ]
     [ "$output" = "bar /tmp 1000" ]
-    run hoist exec -T --index 1 db echo one
+    run -0 hoist exec -T --index 1 db echo one
     [ "$output" = one ]
     run hoist exec -d web touch /tmp/detached
     [ "$status" -eq 0 ]
-    for _ in $(seq 50); do hoist exec -T web test -f /tmp/detached && break; sleep 0.1; done
-    hoist exec -T web test -f /tmp/detached
+    wait_until hoist exec -T web test -f /tmp/detached
     run hoist exec -T --index 2 web true
     [ "$status" -ne 0 ]
     [[ "$output" == *"not running"* ]]
@@ -176,9 +194,9 @@ up() {
     [[ "$output" == *"requires at least 2 arguments"* ]]
     # A terminal on stdin: a tty by default, none with -T.
     local h="$HOIST_BIN --root $ROOT --runroot $RUNROOT --cgroup-parent $CGPARENT"
-    run script -qec "$h exec web tty" /dev/null
+    run -0 script -qec "$h exec web tty" /dev/null
     [[ "$output" == */dev/pts/* ]]
-    run script -qec "$h exec -T web tty" /dev/null
+    run -1 script -qec "$h exec -T web tty" /dev/null
     [[ "$output" == *"not a tty"* ]]
     [[ "$output" != */dev/pts/* ]]
     hoist stop web 2>/dev/null
@@ -197,12 +215,11 @@ up() {
     [ "$status" -eq 0 ]
     [ "$(field demo-web-1 .State.Status)" = running ]
     [ "$(field demo-db-1 .State.Status)" = exited ]
-    run hoist start
+    run -0 hoist start
     [[ "$output" == *"Container demo-db-1  Started"* ]]
     [[ "$output" != *"demo-web-1"* ]]
     before=$(field demo-db-1 .State.StartedAt)
     pid=$(field demo-db-1 .State.Pid)
-    sleep 1.1
     run hoist restart -t 0 db
     [ "$status" -eq 0 ]
     [[ "$output" == *"Container demo-db-1  Started"* ]]
@@ -212,12 +229,13 @@ up() {
     run hoist kill -s TERM db
     [ "$status" -eq 0 ]
     [[ "$output" == *"Container demo-db-1  Killed"* ]]
-    sleep 0.3
-    # sh as PID 1 ignores SIGTERM: still running.
+    # sh as PID 1 ignores SIGTERM: the kernel drops the signal as it is sent, so the
+    # container still runs, and answers an exec afterwards.
+    hoist exec -T db true
     [ "$(field demo-db-1 .State.Status)" = running ]
     run hoist kill web
     [ "$status" -eq 0 ]
-    for _ in $(seq 50); do [ "$(field demo-web-1 .State.Status)" = exited ] && break; sleep 0.1; done
+    wait_until field_is demo-web-1 .State.Status exited
     [ "$(field demo-web-1 .State.ExitCode)" = 137 ]
     [ "$(field demo-db-1 .State.Status)" = running ]
     run hoist kill -s NOPE
@@ -239,8 +257,8 @@ up() {
     volumes: [/anon]
 YAML
     up
-    for _ in $(seq 50); do [ "$(field demo-data-1 .State.Status)" = exited ] && break; sleep 0.1; done
-    run hoist rm db
+    wait_until field_is demo-data-1 .State.Status exited
+    run -0 hoist rm db
     [ "$output" = "No stopped containers" ]
     # No answer on stdin: nothing is removed.
     run hoist rm data </dev/null
@@ -251,7 +269,7 @@ YAML
     run hoist container inspect demo-data-1
     [ "$status" -ne 0 ]
     hoist up -d data 2>/dev/null
-    for _ in $(seq 50); do [ "$(field demo-data-1 .State.Status)" = exited ] && break; sleep 0.1; done
+    wait_until field_is demo-data-1 .State.Status exited
     vol=$(field demo-data-1 '.Mounts[0].Name')
     [ -n "$vol" ]
     run hoist rm -f -v data
@@ -277,7 +295,7 @@ YAML
     [ "$(field demo-db-1 .State.Status)" = paused ]
     [ "$(field demo-db-1 .State.Paused)" = true ]
     [ "$(field demo-web-1 .State.Status)" = running ]
-    run hoist ps --status paused --format json
+    run -0 hoist ps --status paused --format json
     [ "$(echo "$output" | jq -r .Name)" = demo-db-1 ]
     [[ "$(echo "$output" | jq -r .Status)" == *"(Paused)" ]]
     run hoist unpause
@@ -294,8 +312,18 @@ YAML
     [ "$status" -ne 0 ]
 }
 
+count_past() { # count_past FILE N: the counter in FILE has reached N
+    local v
+    v=$(cat "$1" 2>/dev/null) && [ -n "$v" ] && [ "$v" -ge "$2" ]
+}
+
 @test "container pause/unpause and runtime state: paused, errors on wrong states" {
-    hoist container run -d --network none --name c1 busybox sh -c 'i=0; while true; do i=$((i+1)); echo $i >/tmp/t; sleep 0.02; done' >/dev/null
+    # c1 and c2 count alike; c1 is paused: while c2 counts on, c1's count stays. Pause
+    # returns once the cgroup reads FROZEN, so nothing of c1 runs after it.
+    local loop='i=0; while true; do i=$((i+1)); echo $i >/tmp/n; mv /tmp/n /tmp/t; sleep 0.02; done'
+    hoist container run -d --network none --name c1 busybox sh -c "$loop" >/dev/null
+    hoist container run -d --network none --name c2 busybox sh -c "$loop" >/dev/null
+    wait_until count_past "$RUNROOT/containers/$(field c1 .Id)/rootfs/tmp/t" 1
     run hoist container pause c1
     [ "$status" -eq 0 ]
     [ "$output" = c1 ]
@@ -304,7 +332,10 @@ YAML
     [ "$(hoist runtime --root "$RUNROOT/runtime" state "$id" | jq -r .status)" = paused ]
     # Frozen: the loop writes nothing.
     a=$(cat "$RUNROOT/containers/$id/rootfs/tmp/t")
-    sleep 0.3
+    t2=$RUNROOT/containers/$(field c2 .Id)/rootfs/tmp/t
+    wait_until count_past "$t2" 1
+    b=$(cat "$t2")
+    wait_until count_past "$t2" $((b + 10))
     [ "$(cat "$RUNROOT/containers/$id/rootfs/tmp/t")" = "$a" ]
     run hoist container pause c1
     [ "$status" -ne 0 ]
@@ -315,8 +346,7 @@ YAML
     run hoist container unpause c1
     [ "$status" -eq 0 ]
     [ "$(field c1 .State.Status)" = running ]
-    sleep 0.3
-    [ "$(cat "$RUNROOT/containers/$id/rootfs/tmp/t")" != "$a" ]
+    wait_until count_past "$RUNROOT/containers/$id/rootfs/tmp/t" $((a + 1))
     run hoist container unpause c1
     [ "$status" -ne 0 ]
     [[ "$output" == *"not paused"* ]]
@@ -324,7 +354,7 @@ YAML
     [ "$status" -ne 0 ]
     [[ "$output" == *"not paused"* ]]
     hoist container pause c1 >/dev/null
-    run hoist container rm -f c1
+    run hoist container rm -f c1 c2
     [ "$status" -eq 0 ]
     run hoist container pause nope
     [ "$status" -ne 0 ]
@@ -337,9 +367,9 @@ YAML
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" =~ ^CONTAINER\ +REPOSITORY\ +TAG\ +IMAGE\ ID\ +SIZE$ ]]
     [[ "${lines[1]}" =~ ^demo-db-1\ +busybox\ +latest\ +[0-9a-f]{12}\ +[0-9.]+[kMG]?B$ ]]
-    run hoist images -q
+    run -0 hoist images -q
     [ "${#lines[@]}" -eq 1 ]
-    run hoist images --format json
+    run -0 hoist images --format json
     [ "$(echo "$output" | jq -r '.[1].ContainerName')" = demo-web-1 ]
     run hoist top db
     [ "$status" -eq 0 ]
@@ -364,18 +394,25 @@ YAML
     cat >>compose.yaml <<'YAML'
   job:
     image: busybox
-    command: sh -c 'sleep 0.5; exit 3'
+    command: sh -c 'while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 3'
 YAML
     up
-    run hoist wait job
-    [ "$status" -eq 3 ]
+    # wait, started before the job may end; the job ends once the test lets it.
+    "$HOIST_BIN" --root "$ROOT" --runroot "$RUNROOT" --cgroup-parent "$CGPARENT" wait job \
+        >"$TESTDIR/wait.out" 2>&1 &
+    waiter=$!
+    hoist exec -T job touch /tmp/go
+    rc=0
+    wait $waiter || rc=$?
+    cat "$TESTDIR/wait.out"
+    [ "$rc" -eq 3 ]
     run hoist wait
     [ "$status" -ne 0 ]
     [[ "$output" == *"requires at least 1 SERVICE"* ]]
     hoist start job 2>/dev/null
     run hoist wait --down-project job
     [ "$status" -eq 3 ]
-    run hoist ps -a -q
+    run -0 hoist ps -a -q
     [ -z "$output" ]
 }
 
@@ -388,23 +425,23 @@ YAML
     hoist stop web 2>/dev/null
     hoist container run -d --network none --name other --label com.docker.compose.project=aaa \
         --label com.docker.compose.service=x busybox sleep 300 >/dev/null
-    run hoist ls
+    run -0 hoist ls
     [[ "${lines[1]}" =~ ^aaa\ +running\(1\)\ *$ ]]
     [[ "${lines[2]}" =~ ^demo\ +exited\(1\),\ running\(1\)\  ]]
     hoist container rm -f other >/dev/null
     hoist stop 2>/dev/null
-    run hoist ls -q
+    run -0 hoist ls -q
     [ -z "$output" ]
-    run hoist ls -a --format json
+    run -0 hoist ls -a --format json
     [ "$(echo "$output" | jq -r '.[0].Status')" = "exited(2)" ]
     [ "$(echo "$output" | jq -r '.[0].Name')" = demo ]
     run hoist ls extra
     [ "$status" -ne 0 ]
-    run hoist version
+    run -0 hoist version
     [[ "$output" =~ ^hoist\ compose\ version\ v[0-9] ]]
-    run hoist version --short
+    run -0 hoist version --short
     [[ "$output" =~ ^[0-9]+\.[0-9]+ ]]
-    run hoist version --format json
+    run -0 hoist version --format json
     [[ "$(echo "$output" | jq -r .version)" =~ ^v[0-9] ]]
     run hoist version --format xml
     [ "$status" -ne 0 ]

@@ -2,6 +2,7 @@
 # hoist config: golden models, output forms, and errors of bad input.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 GOLDEN=$(cd "$BATS_TEST_DIRNAME/../compose/golden" && pwd -P)
 
@@ -62,15 +63,15 @@ Y
     run hc --services
     [ "$status" -eq 0 ]
     [ "$output" = "$(printf 'db\nweb')" ]
-    run hc --volumes
+    run -0 hc --volumes
     [ "$output" = "data" ]
-    run hc --networks
+    run -0 hc --networks
     [ "$output" = "default" ]
-    run hc --images
+    run -0 hc --images
     [ "$output" = "$(printf 'postgres:16\ndemo-web')" ]
-    run hc --profiles
+    run -0 hc --profiles
     [ "$output" = "$(printf 'dev\ntools')" ]
-    run hc --profile dev --services
+    run -0 hc --profile dev --services
     [ "$output" = "$(printf 'db\ndebug\nweb')" ]
     run hc --hash '*'
     [ "$status" -eq 0 ]
@@ -141,11 +142,11 @@ Y
     run bash -c "env -i '$HOIST_BIN' config -f one.yaml -f two.yaml --env-file my.env --format json | jq -c .services.a.environment"
     [ "$status" -eq 0 ]
     [ "$output" = '{"X":"1","Y":"fromfile"}' ]
-    run bash -c "env -i COMPOSE_FILE=one.yaml:two.yaml Y=env '$HOIST_BIN' config --format json | jq -c .services.a.environment"
+    run -0 bash -c "env -i COMPOSE_FILE=one.yaml:two.yaml Y=env '$HOIST_BIN' config --format json | jq -c .services.a.environment"
     [ "$output" = '{"X":"1","Y":"env"}' ]
-    run bash -c "env -i '$HOIST_BIN' config -f - -p piped --format json <one.yaml | jq -r .name"
+    run -0 bash -c "env -i '$HOIST_BIN' config -f - -p piped --format json <one.yaml | jq -r .name"
     [ "$output" = "piped" ]
     mkdir -p other
-    run bash -c "env -i '$HOIST_BIN' config -f one.yaml --project-directory other --format json | jq -r .name"
+    run -0 bash -c "env -i '$HOIST_BIN' config -f one.yaml --project-directory other --format json | jq -r .name"
     [ "$output" = "other" ]
 }

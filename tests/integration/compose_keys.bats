@@ -4,6 +4,7 @@
 # containers by `hoist up` and `container run`; refused keys and bad input leave nothing.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
     compose_setup
@@ -117,14 +118,14 @@ services:
 EOF
     run hoist up -d
     [ "$status" -eq 0 ] || { echo "$output"; false; }
-    run exec_out web id
+    run -0 exec_out web id
     [[ "$output" == *"1(daemon)"* ]]
     [[ "$output" == *4321* ]]
     [ "$(exec_out web df -k /dev/shm | awk 'NR==2 {print $2}')" = 98304 ]
     exec_out web sh -c 'echo x >/dev/mynull'
     [ "$(exec_out web stat -c %t:%T /dev/mynull)" = 1:3 ]
     id=$(hoist container inspect demo-web-1 | jq -r '.[0].Id')
-    run exec_out web cat /proc/self/cgroup
+    run -0 exec_out web cat /proc/self/cgroup
     [[ "$output" == *"/$CGPARENT-custom/$id"* ]]
     [ "$(hoist container inspect demo-web-1 | jq -r '.[0].HostConfig.CgroupParent')" = "$CGPARENT-custom" ]
     if [ -f /sys/fs/cgroup/memory/memory.oom_control ]; then

@@ -13,6 +13,15 @@ teardown() {
 }
 
 # field CONTAINER JQ: one value of its inspect
+# Container $1 has a health check result.
+health_logged() {
+    [ "$(hoist container inspect "$1" | jq '.[0].State.Health.Log | length')" -ge 1 ]
+}
+
+status_is() { # status_is CONTAINER STATUS
+    [ "$(field "$1" .State.Status 2>/dev/null)" = "$2" ]
+}
+
 field() {
     hoist container inspect "$1" | jq -r ".[0]$2"
 }
@@ -107,13 +116,13 @@ name: demo
 services:
   db:
     image: busybox
-    command: sh -c 'sleep 1; touch /tmp/ready; exec sleep 300'
+    command: sleep 300
     stop_signal: KILL
     healthcheck:
       test: ["CMD", "test", "-f", "/tmp/ready"]
       interval: 100ms
       start_interval: 100ms
-      start_period: 20s
+      start_period: 1h
   web:
     image: busybox
     command: sleep 300
@@ -121,12 +130,23 @@ services:
     depends_on:
       db: {condition: service_healthy}
 EOF
-    run hoist up -d --progress plain
-    [ "$status" -eq 0 ] || { echo "$output"; false; }
-    [[ "$output" == *"Container demo-db-1  Healthy"* ]]
-    db=$(date -d "$(field demo-db-1 .State.StartedAt)" +%s.%N)
+    # db turns healthy only when the test creates /tmp/ready in it, after its first
+    # failed check: up must still be waiting then, with web not started.
+    hoist_bg up -d --progress plain >"$TESTDIR/out" 2>&1
+    wait_until health_logged demo-db-1
+    [ "$(field demo-db-1 .State.Health.Status)" = starting ]
+    run -0 hoist container ps --format json
+    [[ "$output" != *demo-web-1* ]]
+    kill -0 $pid
+    t=$(date +%s.%N)
+    hoist container exec demo-db-1 touch /tmp/ready
+    rc=0
+    wait $pid || rc=$?
+    cat "$TESTDIR/out"
+    [ "$rc" -eq 0 ]
+    grep -q "Container demo-db-1  Healthy" "$TESTDIR/out"
     web=$(date -d "$(field demo-web-1 .State.StartedAt)" +%s.%N)
-    awk -v a="$db" -v b="$web" 'BEGIN { exit !(b - a >= 0.9) }'
+    awk -v a="$t" -v b="$web" 'BEGIN { exit !(b > a) }'
 }
 
 @test "a dependency failing its healthcheck fails up naming it; down cleans all" {
@@ -260,7 +280,7 @@ services:
       test: ["CMD", "test", "-f", "/tmp/ready"]
       interval: 100ms
       start_interval: 100ms
-      start_period: 20s
+      start_period: 1h
 EOF
     run hoist up --wait
     [ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -275,7 +295,7 @@ services:
     healthcheck:
       test: ["CMD", "false"]
       interval: 100ms
-      start_period: 20s
+      start_period: 1h
 EOF
     run hoist up --wait
     [ "$status" -ne 0 ]
@@ -283,10 +303,12 @@ EOF
     hoist down -t 0 2>/dev/null
     sed -i 's/sleep 0.5; exit 4/sleep 300/' compose.yaml
     start=$(date +%s)
+    # A check failing within an hour's start period: only the timeout ends the wait,
+    # after a second, where the start period would take an hour.
     run hoist up --wait --wait-timeout 1
     [ "$status" -ne 0 ]
     [[ "$output" == *"timed out"* ]]
-    [ $(($(date +%s) - start)) -lt 10 ]
+    [ $(($(date +%s) - start)) -lt 300 ]
 }
 
 @test "attached up: prefixed output, --abort-on-container-exit, --exit-code-from" {
@@ -321,10 +343,7 @@ services:
   b: {image: busybox, command: sleep 300, stop_grace_period: 1s, depends_on: [a]}
 EOF
     hoist_bg up --no-color >"$TESTDIR/out" 2>&1
-    for _ in $(seq 100); do
-        [ "$(field demo-b-1 .State.Status 2>/dev/null)" = running ] && break
-        sleep 0.05
-    done
+    wait_until status_is demo-b-1 running
     kill -INT $pid
     wait $pid && rc=0 || rc=$?
     cat "$TESTDIR/out"
@@ -344,7 +363,7 @@ services:
     healthcheck:
       test: ["CMD", "false"]
       interval: 1s
-      start_period: 60s
+      start_period: 1h
   web:
     image: busybox
     command: sleep 300
@@ -355,12 +374,11 @@ volumes:
   data: {}
 EOF
     hoist_bg up -d >/dev/null 2>&1
-    for _ in $(seq 100); do
-        [ "$(field demo-db-1 .State.Status 2>/dev/null)" = running ] && break
-        sleep 0.05
-    done
+    wait_until status_is demo-db-1 running
     kill -KILL $pid
-    wait $pid || true
+    rc=0
+    wait $pid || rc=$?
+    [ "$rc" -eq 137 ]
     run hoist down -t 0 -v
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     [ -z "$(hoist container ps -aq)" ]

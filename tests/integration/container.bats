@@ -18,6 +18,24 @@ state() {
     hoist container inspect "$1" | jq -r ".[0].State.$2"
 }
 
+state_is() {
+    [ "$(state "$1" "$2")" = "$3" ]
+}
+
+# Container $1 has the file $2: a container signals it is ready this way.
+has_file() {
+    hoist container exec "$1" test -e "$2"
+}
+
+logs_are() { # logs_are NAME STDOUT STDERR
+    [ "$(hoist container logs "$1" 2>/dev/null)" = "$2" ] &&
+        [ "$(hoist container logs "$1" 2>&1 >/dev/null)" = "$3" ]
+}
+
+restarts_at_least() {
+    [ "$(hoist container inspect "$1" | jq '.[0].RestartCount')" -ge "$2" ]
+}
+
 @test "run: output, exit code and --rm leaves nothing behind" {
     run hoist container run --rm busybox echo hello
     [ "$status" -eq 0 ]
@@ -25,7 +43,7 @@ state() {
     run hoist container run --rm busybox sh -c 'echo oops >&2; exit 3'
     [ "$status" -eq 3 ]
     [ "$output" = oops ]
-    run hoist container ps -aq
+    run -0 hoist container ps -aq
     [ -z "$output" ]
     [ -z "$(ls "$ROOT/containers")" ]
 }
@@ -52,54 +70,58 @@ state() {
     [[ "$output" == *"/no/such/cmd"* ]]
     run -126 hoist container run --rm busybox /etc
     # Failed creates leave nothing; failed starts with --rm neither.
-    run hoist container ps -aq
+    run -0 hoist container ps -aq
     [ -z "$output" ]
 }
 
 @test "run -d, ps, logs, stop with a SIGTERM handler is fast" {
-    id=$(hoist container run -d --name web busybox sh -c 'trap "echo bye; exit 0" TERM; echo out; echo err >&2; while :; do sleep 0.1; done')
+    # The container writes its output once its trap is set. Its stop timeout is 300s:
+    # exit code 0 says the handler ended it, and a stop that waited for the timeout
+    # would take minutes where the handler takes a fraction of a second.
+    id=$(hoist container run -d --name web --stop-timeout 300 busybox sh -c 'trap "echo bye; exit 0" TERM; echo out; echo err >&2; while :; do sleep 0.1; done')
     [ ${#id} -eq 64 ]
-    run hoist container ps
+    run -0 hoist container ps
     [[ "$output" == *"web"* ]]
     [[ "$output" == *"Up "* ]]
-    run hoist container ps --format json
+    run -0 hoist container ps --format json
     [ "$(echo "$output" | jq -r .Names)" = web ]
     [ "$(echo "$output" | jq -r .State)" = running ]
-    sleep 0.3
-    run --separate-stderr hoist container logs web
+    wait_until logs_are web out err
+    run -0 --separate-stderr hoist container logs web
     [ "$output" = out ]
     [ "$stderr" = err ]
     t0=$(now_ms)
     hoist container stop web
-    [ $(($(now_ms) - t0)) -lt 3000 ]
+    [ $(($(now_ms) - t0)) -lt 150000 ]
     [ "$(state web Status)" = exited ]
     [ "$(state web ExitCode)" = 0 ]
-    run hoist container logs web
+    run -0 hoist container logs web
     [[ "$output" == *bye* ]]
-    run hoist container ps
+    run -0 hoist container ps
     [[ "$output" != *web* ]]
-    run hoist container ps -a
+    run -0 hoist container ps -a
     [[ "$output" == *"Exited (0)"* ]]
     hoist container rm web
     [ -z "$(hoist container ps -aq)" ]
 }
 
 @test "stop: a process ignoring SIGTERM is killed after -t" {
-    hoist container run -d --name s1 busybox sleep 100
+    # -t 1 against a stop timeout of 300s: at least a second, and far from 300s.
+    hoist container run -d --name s1 --stop-timeout 300 busybox sleep 100
     t0=$(now_ms)
     hoist container stop -t 1 s1
     dt=$(($(now_ms) - t0))
     [ "$dt" -ge 900 ]
-    [ "$dt" -lt 4000 ]
+    [ "$dt" -lt 150000 ]
     [ "$(state s1 ExitCode)" = 137 ]
     hoist container rm s1
 }
 
 @test "kill, wait and rm -f of a running container" {
-    hoist container run -d --name k1 busybox sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done'
-    sleep 0.3
+    hoist container run -d --name k1 busybox sh -c 'trap "exit 42" USR1; touch /tmp/trapped; while :; do sleep 0.1; done'
+    wait_until has_file k1 /tmp/trapped
     hoist container kill -s USR1 k1
-    run hoist container wait k1
+    run -0 hoist container wait k1
     [ "$output" = 42 ]
     run hoist container kill k1
     [ "$status" -ne 0 ]
@@ -141,24 +163,34 @@ state() {
     [ "$(hoist container inspect rf | jq '.[0].RestartCount')" = 2 ]
     [ "$(hoist container logs rf | grep -c run)" = 3 ]
     hoist container run -d --name ra --restart always busybox sh -c 'exit 0'
-    sleep 1
-    n=$(hoist container inspect ra | jq '.[0].RestartCount')
-    [ "$n" -ge 2 ]
+    wait_until restarts_at_least ra 2
     hoist container stop ra
     [ "$(state ra Status)" = exited ]
     hoist container rm rf ra
 }
 
+tail_is() { # tail_is NAME N TEXT
+    [ "$(hoist container logs --tail "$2" "$1" 2>/dev/null)" = "$3" ]
+}
+
+file_has() { # file_has FILE TEXT
+    grep -q "$2" "$1" 2>/dev/null
+}
+
 @test "logs: --tail, -t, and -f ends when the container stops" {
-    hoist container run -d --name lg busybox sh -c 'for i in 1 2 3 4 5; do echo line$i; done; sleep 1; echo last'
-    sleep 0.3
-    run hoist container logs --tail 2 lg
-    [ "$output" = "$(printf 'line4\nline5')" ]
-    run hoist container logs -t --tail 1 lg
+    # Five lines, then "last" once the test has attached logs -f and created /tmp/go.
+    hoist container run -d --name lg busybox sh -c 'for i in 1 2 3 4 5; do echo line$i; done; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo last'
+    wait_until tail_is lg 2 "$(printf 'line4\nline5')"
+    run -0 hoist container logs -t --tail 1 lg
     [[ "$output" =~ ^20[0-9-]+T[0-9:.]+Z\ line5$ ]]
-    run timeout 10 "$HOIST_BIN" --root "$ROOT" --runroot "$RUNROOT" container logs -f lg
-    [ "$status" -eq 0 ]
-    [[ "$output" == *last* ]]
+    timeout 300 "$HOIST_BIN" --root "$ROOT" --runroot "$RUNROOT" container logs -f lg >"$TESTDIR/follow" 2>&1 &
+    follow=$!
+    wait_until file_has "$TESTDIR/follow" line5
+    hoist container exec lg touch /tmp/go
+    rc=0
+    wait $follow || rc=$?
+    [ "$rc" -eq 0 ]
+    grep -q last "$TESTDIR/follow"
     run hoist container logs --tail x lg
     [ "$status" -ne 0 ]
     hoist container rm lg
@@ -166,11 +198,11 @@ state() {
 
 @test "exec: output, env, user, workdir and exit codes" {
     hoist container run -d --name ex busybox sleep 100
-    run hoist container exec ex echo hi
+    run -0 hoist container exec ex echo hi
     [ "$output" = hi ]
-    run hoist container exec -e FOO=bar ex sh -c 'echo $FOO'
+    run -0 hoist container exec -e FOO=bar ex sh -c 'echo $FOO'
     [ "$output" = bar ]
-    run hoist container exec -u app -w /tmp ex sh -c 'id -u; pwd'
+    run -0 hoist container exec -u app -w /tmp ex sh -c 'id -u; pwd'
     [ "$output" = "$(printf '1000\n/tmp')" ]
     run hoist container exec ex sh -c 'exit 7'
     [ "$status" -eq 7 ]
@@ -214,7 +246,7 @@ state() {
 @test "foreground run: signals to the CLI reach the container" {
     "$HOIST_BIN" --root "$ROOT" --runroot "$RUNROOT" --cgroup-parent "$CGPARENT" container run --rm busybox sh -c 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done' >"$TESTDIR/out" &
     pid=$!
-    for _ in $(seq 50); do grep -q ready "$TESTDIR/out" 2>/dev/null && break; sleep 0.1; done
+    wait_until file_has "$TESTDIR/out" ready
     kill -TERM $pid
     rc=0
     wait $pid || rc=$?
@@ -226,25 +258,24 @@ state() {
     mon=$(pgrep -f "hoist-monitor --id=$id")
     [ -n "$mon" ]
     kill -9 "$mon"
-    for _ in $(seq 20); do [ "$(state crash Status)" = exited ] && break; sleep 0.1; done
-    [ "$(state crash Status)" = exited ]
-    run hoist container ps -a
+    wait_until state_is crash Status exited
+    run -0 hoist container ps -a
     [[ "$output" == *"Exited (255)"* ]]
     hoist container rm -f crash
-    ! grep -q "$RUNROOT" /proc/mounts
+    ! grep -q "$RUNROOT" /proc/mounts || false
     [ ! -d "$RUNROOT/runtime/$id" ]
 }
 
 @test "inspect and diff" {
     hoist container run --name d1 -e A=1 -w /srv --label x=y busybox sh -c 'touch /tmp/new; rm /etc/group; echo >> /etc/hosts.allow'
-    run hoist container inspect d1
+    run -0 hoist container inspect d1
     [ "$(echo "$output" | jq -r '.[0].Name')" = /d1 ]
     [ "$(echo "$output" | jq -r '.[0].Config.Labels.x')" = y ]
     [ "$(echo "$output" | jq -r '.[0].Config.WorkingDir')" = /srv ]
     [ "$(echo "$output" | jq -r '.[0].Config.Env[]' | grep -c '^A=1$')" = 1 ]
     [ "$(echo "$output" | jq -r '.[0].State.Running')" = false ]
     [[ "$(echo "$output" | jq -r '.[0].Image')" == sha256:* ]]
-    run hoist container diff d1
+    run -0 hoist container diff d1
     [[ "$output" == *"A /tmp/new"* ]]
     [[ "$output" == *"D /etc/group"* ]]
     [[ "$output" == *"C /etc"* ]]
@@ -272,22 +303,22 @@ state() {
     run hoist container inspect -f '{{.Name}} {{.State.Running}} {{index .Config.Labels "com.x"}}' f1
     [ "$status" -eq 0 ]
     [ "$output" = "/f1 false y" ]
-    run hoist container inspect --format '{{json .Config.Labels}}' f1
+    run -0 hoist container inspect --format '{{json .Config.Labels}}' f1
     [ "$output" = '{"com.x":"y"}' ]
     # One line per object, in the order asked.
     hoist container create --name f2 --network none busybox true >/dev/null
-    run hoist container inspect -f '{{.Name}}' f2 f1
+    run -0 hoist container inspect -f '{{.Name}}' f2 f1
     [ "$output" = $'/f2\n/f1' ]
     # --format json is the plain array.
     [ "$(hoist container inspect --format json f1 | jq -r '.[0].Name')" = /f1 ]
-    run hoist image inspect -f '{{.Id}}' busybox
+    run -0 hoist image inspect -f '{{.Id}}' busybox
     [[ "$output" == sha256:* ]]
     [ "$output" = "$(hoist image inspect busybox | jq -r '.[0].Id')" ]
     hoist volume create v1 >/dev/null
-    run hoist volume inspect -f '{{.Name}} {{.Driver}}' v1
+    run -0 hoist volume inspect -f '{{.Name}} {{.Driver}}' v1
     [ "$output" = "v1 local" ]
     hoist network create n1 >/dev/null
-    run hoist network inspect -f '{{.Name}} {{.Driver}}' n1
+    run -0 hoist network inspect -f '{{.Name}} {{.Driver}}' n1
     [ "$output" = "n1 bridge" ]
     # A template error names itself; the exit status is 1.
     run hoist container inspect -f '{{range .Mounts}}{{end}}' f1

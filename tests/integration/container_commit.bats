@@ -14,7 +14,7 @@ setup() {
     run hoist container commit -c 'CMD ["cat", "/newfile"]' -m snapshot cm mine:1
     [ "$status" -eq 0 ]
     [[ "$output" == sha256:* ]]
-    run hoist container run --rm mine:1
+    run -0 hoist container run --rm mine:1
     [ "$output" = made ]
     run hoist container run --rm mine:1 ls /etc/group
     [ "$status" -ne 0 ]

@@ -121,12 +121,12 @@ in_ctr() {
     [ "$(jq -r '.mounts[] | select(.destination == "/dev/shm") | .options | join(",")' "$cfg")" = "nosuid,noexec,nodev,mode=1777,size=67108864" ]
     [ "$(jq -r '.linux.maskedPaths | length' "$cfg")" -ge 10 ]
     [ "$(jq -r '.linux.seccomp.defaultAction' "$cfg")" != null ]
-    run hoist container inspect spec
+    run -0 hoist container inspect spec
     [ "$(echo "$output" | jq -r '.[0].Config.StopSignal')" = SIGUSR1 ]
     [ "$(echo "$output" | jq -r '.[0].Config.StopTimeout')" = 3 ]
     [ "$(echo "$output" | jq -r '.[0].HostConfig.Memory')" = 67108864 ]
     # The container is not running: its rootfs is not mounted.
-    ! grep -q "$RUNROOT/containers/$id/rootfs" /proc/mounts
+    ! grep -q "$RUNROOT/containers/$id/rootfs" /proc/mounts || false
     hoist container rm spec
 }
 
@@ -139,7 +139,7 @@ in_ctr() {
         [ "$status" -eq 125 ] || { echo "accepted: $args"; false; }
         [ -n "$output" ]
     done
-    run hoist container ps -aq
+    run -0 hoist container ps -aq
     [ -z "$output" ]
     [ -z "$(ls -A "$ROOT/containers/.names")" ]
 }

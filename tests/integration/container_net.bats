@@ -4,6 +4,7 @@
 # the errors that must leave nothing behind.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
     hoist_setup
@@ -21,6 +22,12 @@ httpd() {
     shift 2
     hoist container run -d --name "$name" "$@" busybox \
         sh -c "mkdir -p /www && echo $text >/www/index.html && exec httpd -f -p 80 -h /www" >/dev/null
+    # Serving once it listens: nothing need retry after this.
+    wait_until hoist container exec "$name" sh -c 'netstat -ltn | grep -q ":80 "'
+}
+
+published_is() { # published_is PORT TEXT: the page on 127.0.0.1:PORT
+    [ "$(printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 30 127.0.0.1 "$1" | tail -n 1)" = "$2" ]
 }
 
 # The page at http://$1:80/ (the last line of the reply) from a new container with the
@@ -31,7 +38,7 @@ fetch() {
     shift
     hoist container run --rm "$@" busybox sh -c '
         for i in 1 2 3 4 5 6 7 8 9 10; do
-            out=$(printf "GET / HTTP/1.0\r\n\r\n" | nc -w 2 "$1" 80) && [ -n "$out" ] &&
+            out=$(printf "GET / HTTP/1.0\r\n\r\n" | nc -w 30 "$1" 80) && [ -n "$out" ] &&
                 { echo "$out" | tail -n 1; exit 0; }
             sleep 0.2
         done
@@ -91,9 +98,11 @@ nothing_left() {
     run fetch "$ip" --network n1
     [ "$status" -eq 0 ]
     [ "$output" = hello ]
-    run hoist container run --rm --network n2 busybox \
-        sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 1 $ip 80"
+    # From the other network: no page (nc fails; the container itself runs).
+    run -0 hoist container run --rm --network n2 busybox \
+        sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 1 $ip 80; echo rc=\$?"
     [[ "$output" != *hello* ]]
+    [[ "$output" == *rc=* && "$output" != *rc=0* ]]
     hoist container rm -f web >/dev/null
     hoist network rm n1 n2 >/dev/null
 }
@@ -109,9 +118,9 @@ nothing_left() {
         [[ "$output" == *"Address: $ip"* ]]
     done
     # busybox's nc resolves through libc, which the static busybox cannot: ask nslookup.
-    run hoist container run --rm --network n1 busybox sh -c '
+    run -0 hoist container run --rm --network n1 busybox sh -c '
         ip=$(nslookup web | sed -n "s/^Address: \([0-9.]*\)$/\1/p" | tail -n 1)
-        printf "GET / HTTP/1.0\r\n\r\n" | nc -w 2 "$ip" 80 | tail -n 1'
+        printf "GET / HTTP/1.0\r\n\r\n" | nc -w 30 "$ip" 80 | tail -n 1'
     [ "$output" = byname ]
     hoist container rm -f web >/dev/null
     hoist network rm n1 >/dev/null
@@ -123,12 +132,7 @@ nothing_left() {
     [ "$(echo "$j" | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort')" = 8088 ]
     p=$(echo "$j" | jq -r '.[0].NetworkSettings.Ports["80/udp"][0].HostPort')
     [ "$p" -gt 0 ]
-    for i in 1 2 3 4 5 6 7 8 9 10; do
-        out=$(printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 2 127.0.0.1 8088 | tail -n 1)
-        [ "$out" = published ] && break
-        sleep 0.2
-    done
-    [ "$out" = published ]
+    wait_until published_is 8088 published
     hoist container rm -f web >/dev/null
 }
 
@@ -169,7 +173,7 @@ nothing_left() {
     run fetch 127.0.0.1 --network container:web
     [ "$status" -eq 0 ]
     [ "$output" = shared ]
-    run hoist container run --rm --network container:web busybox cat /etc/hostname
+    run -0 hoist container run --rm --network container:web busybox cat /etc/hostname
     [ "$output" = "$(hoist container inspect web | jq -r '.[0].Config.Hostname')" ]
     hoist container rm -f web >/dev/null
     run hoist container run --rm --network container:web busybox true
@@ -213,7 +217,7 @@ nothing_left() {
 @test "static --ip, and a taken address is refused with nothing left" {
     hoist network create --subnet 10.94.0.0/24 n4 >/dev/null
     hoist container run -d --name s1 --network n4 --ip 10.94.0.50 busybox sleep 60 >/dev/null
-    run hoist container exec s1 ip -4 -o addr show eth0
+    run -0 hoist container exec s1 ip -4 -o addr show eth0
     [[ "$output" == *"10.94.0.50/24"* ]]
     run hoist container run --rm --network n4 --ip 10.94.0.50 busybox true
     [ "$status" -eq 125 ]
@@ -230,7 +234,7 @@ nothing_left() {
         sh -c 'ip -4 -o addr show eth0; exit 3' >/dev/null
     code=$(hoist container wait r1)
     [ "$code" = 3 ]
-    run hoist container logs r1
+    run -0 hoist container logs r1
     [ "$(echo "$output" | grep -c '10.95.0.2/24')" = 3 ]
     [ "$(hoist container inspect r1 | jq -r '.[0].RestartCount')" = 2 ]
     hoist container rm r1 >/dev/null

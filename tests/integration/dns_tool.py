@@ -11,6 +11,7 @@
   dns_tool.py raw SERVER HEX      sends HEX as one UDP packet, prints the reply's rcode
                                   or "none" when nothing comes back within a second
 """
+import os
 import socket
 import struct
 import sys
@@ -108,12 +109,12 @@ def query(server, name, qtype, tcp):
     q = struct.pack("!HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0) + encode_name(name)
     q += struct.pack("!HH", qtype, 1)
     if tcp:
-        s = socket.create_connection((server, 53), timeout=5)
+        s = socket.create_connection((server, 53), timeout=30)
         s.sendall(struct.pack("!H", len(q)) + q)
         r = recv_all(s, struct.unpack("!H", recv_all(s, 2))[0])
     else:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.settimeout(5)
+        s.settimeout(30)
         s.sendto(q, (server, 53))
         r = s.recv(4096)
     assert r[:2] == b"\x42\x42", "reply id"
@@ -140,7 +141,9 @@ def query(server, name, qtype, tcp):
 
 def raw(server, hexdata):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(1)
+    # A reply may take long on a loaded machine: 30 s. A check that expects none sets
+    # RAW_TIMEOUT (a correct responder never answers, so a short wait cannot mislead).
+    s.settimeout(float(os.environ.get("RAW_TIMEOUT", "30")))
     s.sendto(bytes.fromhex(hexdata), (server, 53))
     try:
         r = s.recv(4096)

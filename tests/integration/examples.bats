@@ -3,6 +3,7 @@
 # the first): each answers, and `down` leaves nothing behind.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 EXAMPLES=$BATS_TEST_DIRNAME/../../examples
 
@@ -18,33 +19,38 @@ teardown() {
     hoist_teardown
 }
 
-# fetch URL: the body, retrying while the service comes up
+# fetch URL: the body, retrying while the service comes up (wait_until's deadline)
 fetch() {
-    local i
-    for i in $(seq 50); do
-        curl -fsS -m 2 "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "no answer from $1" >&2
-    return 1
+    wait_until curl -fsS -m 30 -o "$TESTDIR/body" "$1" 2>/dev/null || {
+        echo "no answer from $1" >&2
+        return 1
+    }
+    cat "$TESTDIR/body"
+}
+
+client_got() {
+    hoist container logs web-client-1 2>&1 | grep -q "client got: hello from the web service"
+}
+
+# The front's page shows the worker's count past $1.
+count_past() {
+    local out
+    out=$(fetch http://127.0.0.1:8081/cgi-bin/index) && [ "${out##*count=}" -gt "$1" ]
 }
 
 @test "web: served on the published port, and the client reaches it by service name" {
     cd "$EXAMPLES/web"
     run hoist up -d
     [ "$status" -eq 0 ] || { echo "$output"; false; }
-    run fetch http://127.0.0.1:8080/
+    run -0 fetch http://127.0.0.1:8080/
     [ "$output" = "hello from the web service" ]
-    for _ in $(seq 50); do
-        hoist container logs web-client-1 2>&1 | grep -q "client got: hello from the web service" && break
-        sleep 0.1
-    done
-    run hoist container logs web-client-1
+    wait_until client_got
+    run -0 hoist container logs web-client-1
     [[ "$output" == *"client got: hello from the web service"* ]]
     run hoist down
     [ "$status" -eq 0 ]
     [ -z "$(hoist container ps -aq)" ]
-    ! hoist network inspect web_default >/dev/null 2>&1
+    ! hoist network inspect web_default >/dev/null 2>&1 || false
 }
 
 @test "app: healthcheck-gated tiers, .env values, the worker's counter in a named volume" {
@@ -52,20 +58,18 @@ fetch() {
     run hoist up -d --wait
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     # The front's port and the api's greeting come from .env.
-    run fetch http://127.0.0.1:8081/cgi-bin/index
+    run -0 fetch http://127.0.0.1:8081/cgi-bin/index
     [[ "$output" == "front says: hello from the api, count="* ]]
     first=${output##*count=}
-    sleep 2.5
-    run fetch http://127.0.0.1:8081/cgi-bin/index
-    second=${output##*count=}
-    [ "$second" -gt "$first" ]
+    # The worker counts on: the page shows it.
+    wait_until count_past "$first"
     # The store was healthy before its dependents were created.
     store=$(hoist container inspect app-store-1 | jq -r '.[0].State.Health.Status')
     [ "$store" = healthy ]
     hoist volume inspect app_data >/dev/null
     run hoist down -v
     [ "$status" -eq 0 ]
-    ! hoist volume inspect app_data >/dev/null 2>&1
+    ! hoist volume inspect app_data >/dev/null 2>&1 || false
     [ -z "$(hoist container ps -aq)" ]
 }
 

@@ -17,6 +17,20 @@ ensure_fixtures() {
     ) 9>"$FIXTURES/.lock"
 }
 
+# wait_until CMD...: run CMD until it succeeds; fail, naming it, once
+# $HOIST_TEST_DEADLINE seconds (default 120) have passed. Tests wait for events this way,
+# never for a fixed time: a deadline only decides how long a broken run takes to fail.
+wait_until() {
+    local deadline=$((SECONDS + ${HOIST_TEST_DEADLINE:-120}))
+    until "$@"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "wait_until: still false after ${HOIST_TEST_DEADLINE:-120}s: $*" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
 hoist() {
     "$HOIST_BIN" --root "$ROOT" --runroot "$RUNROOT" --cgroup-parent "$CGPARENT" "$@"
 }
@@ -68,11 +82,7 @@ hoist_leaks() {
     # after another: any hoist bridge, veth or nftables table left is this test's.
     # The kernel deletes a stopped container's veth pair with its namespace, in the
     # background: give that a moment before calling a veth left behind a leak.
-    local tries=0
-    while [ -n "$(hoist_links | grep '^vh')" ] && [ $tries -lt 30 ]; do
-        sleep 0.1
-        tries=$((tries + 1))
-    done
+    wait_until no_veths 2>/dev/null
     for m in $(hoist_links); do
         echo "leak: link $m" >&2
         leaks=1
@@ -93,6 +103,10 @@ hoist_leaks() {
         fi
     done
     return $leaks
+}
+
+no_veths() {
+    [ -z "$(hoist_links | grep '^vh')" ]
 }
 
 # Bridges and veth host ends hoist makes ("hoist-*", "vh*").
@@ -128,10 +142,7 @@ dockerd_start() {
         --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
         --storage-driver overlay2 >"$TESTDIR/dockerd.log" 2>&1 &
     DOCKERD_PID=$!
-    for _ in $(seq 150); do
-        dk version >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
+    wait_until dk version >/dev/null 2>&1 && return 0
     cat "$TESTDIR/dockerd.log"
     return 1
 }

@@ -3,6 +3,7 @@
 # archives that must never write outside the store.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 # mktar OUT KIND: write a hostile tar with python's tarfile. The canary is a path
 # outside the store that no import may create or change.
@@ -108,7 +109,7 @@ reject_tar() {
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +IMAGE\ ID\ +CREATED\ +SIZE$ ]]
     [[ "${lines[1]}" =~ ^busybox\ +latest\ +${id:7:12}\ +.*ago\ +[0-9.]+MB$ ]]
-    run hoist image ls --format json
+    run -0 hoist image ls --format json
     [ "$(echo "$output" | jq -r .Repository)" = busybox ]
     [ "$(echo "$output" | jq -r .Tag)" = latest ]
     [ "$(echo "$output" | jq -r .ID)" = "${id:7:12}" ]
@@ -159,7 +160,7 @@ reject_tar() {
 
 @test "import from stdin, by id prefix, untagged image" {
     id=$(hoist image import - <"$BUSYBOX_TAR")
-    run hoist image ls
+    run -0 hoist image ls
     [[ "${lines[1]}" =~ ^\<none\>\ +\<none\>\ +${id:7:12} ]]
     [ "$(hoist image inspect "${id:7:5}" | jq -r '.[0].Id')" = "$id" ]
     [ "$(hoist image inspect "$id" | jq -r '.[0].Comment')" = "Imported from -" ]
@@ -169,11 +170,11 @@ reject_tar() {
     id=$(hoist image import "$BUSYBOX_TAR" busybox)
     hoist image tag busybox localhost:5000/team/app:v2
     hoist image tag "${id:7:12}" docker.io/library/busybox:other
-    run jq -r 'keys[]' "$ROOT/images/repositories.json"
+    run -0 jq -r 'keys[]' "$ROOT/images/repositories.json"
     [ "$output" = "docker.io/library/busybox:latest
 docker.io/library/busybox:other
 localhost:5000/team/app:v2" ]
-    run hoist image ls
+    run -0 hoist image ls
     [ "${#lines[@]}" -eq 4 ]
     [[ "$output" == *"localhost:5000/team/app   v2"* ]]
     run hoist image rm "${id:7:12}"
@@ -277,6 +278,11 @@ Untagged: localhost:5000/team/app:v2" ]
     assert_store_empty
 }
 
+# An import or pull has made its stage.
+staged() {
+    [ -n "$(ls -A "$ROOT/images/tmp" 2>/dev/null)" ]
+}
+
 @test "a failed or interrupted import leaves nothing" {
     run hoist image import "$TESTDIR/nonexistent.tar" x
     [ "$status" -ne 0 ]
@@ -294,7 +300,7 @@ Untagged: localhost:5000/team/app:v2" ]
     cli=$!
     exec 8>"$TESTDIR/fifo"
     head -c 400000 "$BUSYBOX_TAR" >&8
-    for _ in $(seq 100); do [ -n "$(ls -A "$ROOT/images/tmp" 2>/dev/null)" ] && break; sleep 0.05; done
+    wait_until staged
     helper=$(pgrep -f "hoist-image import --root $ROOT ")
     kill -TERM "$helper"
     exec 8>&-
@@ -306,7 +312,7 @@ Untagged: localhost:5000/team/app:v2" ]
     cli=$!
     exec 8>"$TESTDIR/fifo"
     head -c 400000 "$BUSYBOX_TAR" >&8
-    for _ in $(seq 100); do [ -n "$(ls -A "$ROOT/images/tmp" 2>/dev/null)" ] && break; sleep 0.05; done
+    wait_until staged
     helper=$(pgrep -f "hoist-image import --root $ROOT ")
     kill -KILL "$helper"
     exec 8>&-
@@ -389,7 +395,7 @@ Untagged: localhost:5000/team/app:v2" ]
     [ "$(echo "$j" | jq -c '.[0].Config.Env')" = '["C=1"]' ]
     [ "$(echo "$j" | jq -r '.[0].Author')" = me ]
     diff=$(echo "$j" | jq -r '.[0].RootFS.Layers[1]')
-    run tar -tf "$ROOT/images/blobs/sha256/${diff#sha256:}"
+    run -0 tar -tf "$ROOT/images/blobs/sha256/${diff#sha256:}"
     [[ "$output" == *"bin/.wh.arch"* ]]
     [[ "$output" == *"home/app/.wh..wh..opq"* ]]
     run hoist container run --rm --network none committed:v1 sh -c \
@@ -415,23 +421,23 @@ nosock
     hoist image tag busybox busybox:1.36
     hoist image tag busybox localhost:5000/team/app:v2
     other=$(hoist image import -c "ENV X=1" "$BUSYBOX_TAR")
-    run hoist image ls busybox
+    run -0 hoist image ls busybox
     [ "${#lines[@]}" -eq 3 ]
     [[ "${lines[1]}" == "busybox "*"1.36 "* || "${lines[1]}" == "busybox "*"latest "* ]]
     [[ "$output" != *"team/app"* && "$output" != *"<none>"* ]]
-    run hoist image ls busybox:1.36
+    run -0 hoist image ls busybox:1.36
     [ "${#lines[@]}" -eq 2 ]
     [[ "${lines[1]}" == "busybox "*"1.36 "* ]]
-    run hoist image ls -f 'reference=localhost:5000/*/*'
+    run -0 hoist image ls -f 'reference=localhost:5000/*/*'
     [ "${#lines[@]}" -eq 2 ]
     [[ "${lines[1]}" == "localhost:5000/team/app "* ]]
-    run hoist image ls -f 'reference=*:1.*' -f reference=nothing
+    run -0 hoist image ls -f 'reference=*:1.*' -f reference=nothing
     [ "${#lines[@]}" -eq 2 ]
-    run hoist image ls -q -f dangling=true
+    run -0 hoist image ls -q -f dangling=true
     [ "$output" = "${other:7:12}" ]
-    run hoist image ls -q --no-trunc -f dangling=false
+    run -0 hoist image ls -q --no-trunc -f dangling=false
     [ "$output" = "$id" ]
-    run hoist image ls -q
+    run -0 hoist image ls -q
     [ "${#lines[@]}" -eq 2 ]
     run hoist image ls --filter dangling=maybe
     [ "$status" -eq 125 ]

@@ -3,6 +3,7 @@
 # archives), images with 100 layers, prune, rm refusal, history and ls --format json.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 MK=$BATS_TEST_DIRNAME/image_archive_mk.py
 
@@ -59,10 +60,10 @@ refused() {
     # On a terminal each layer is reported, unless -q.
     hoist image rm busybox
     load_tty() { script -qec "$HOIST_BIN --root $ROOT image load $* -i $TESTDIR/bb.tar" /dev/null; }
-    run load_tty
+    run -0 load_tty
     [[ "$output" == *": Loading layer 1/1 done"*"Loaded image: busybox:latest"* ]]
     hoist image rm busybox
-    run load_tty -q
+    run -0 load_tty -q
     [[ "$output" != *"Loading layer"* ]]
     [[ "$output" == *"Loaded image: busybox:latest"* ]]
 }
@@ -91,7 +92,7 @@ refused() {
     run hoist image load -i "$TESTDIR/sk.tar"
     [ "$status" -eq 0 ]
     [ "$output" = "Loaded image: skopeo/bb:v1" ]
-    run hoist container run --rm skopeo/bb:v1 echo from-skopeo
+    run -0 hoist container run --rm skopeo/bb:v1 echo from-skopeo
     [ "$output" = "from-skopeo" ]
 
     skopeo copy -q "oci:$TESTDIR/oci:bb:latest" "oci-archive:$TESTDIR/oci.tar:example.com/bb:gz"
@@ -102,7 +103,7 @@ refused() {
         "oci-archive:$TESTDIR/ociz.tar:example.com/bb:zstd"
     run hoist image load -i "$TESTDIR/ociz.tar"
     [ "$status" -eq 0 ]
-    run hoist container run --rm example.com/bb:zstd echo from-zstd
+    run -0 hoist container run --rm example.com/bb:zstd echo from-zstd
     [ "$output" = "from-zstd" ]
     # And what hoist saves, skopeo reads as an OCI archive too.
     skopeo inspect --raw "oci-archive:$TESTDIR/bb.tar" | jq -e '.layers | length == 1'
@@ -161,7 +162,7 @@ refused() {
     echo "$output"
     [ "$status" -eq 0 ]
     [ "$output" = "$(printf '1\n99\n99')" ]
-    run hoist image history many
+    run -0 hoist image history many
     [ "${#lines[@]}" -eq 101 ]
     [[ "${lines[2]}" == "<missing>"*"layer 98"* ]]
     hoist image save -o "$TESTDIR/many2.tar" many
@@ -246,7 +247,7 @@ refused() {
     [ "$(hoist image ls -q | wc -l)" -eq 2 ]
     hoist image inspect app:1 keep:1 >/dev/null
     # Without -f it asks, and "n" keeps everything.
-    run hoist image prune -a <<<"n"
+    run -0 hoist image prune -a <<<"n"
     [[ "$output" == *"Are you sure"* ]]
     [ "$(hoist image ls -q | wc -l)" -eq 2 ]
     run hoist image prune -a -f
@@ -254,7 +255,7 @@ refused() {
     [[ "$output" == *"untagged: app:1"* ]]
     [ "$(hoist image ls -q | wc -l)" -eq 1 ]
     hoist image inspect keep:1 >/dev/null
-    run hoist image prune -a -f
+    run -0 hoist image prune -a -f
     [ "$output" = "Total reclaimed space: 0B" ]
     run hoist image prune extra
     [ "$status" -eq 125 ]
@@ -270,9 +271,9 @@ refused() {
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" =~ ^IMAGE\ +CREATED\ +CREATED\ BY\ +SIZE\ +COMMENT$ ]]
     [[ "${lines[1]}" =~ ^${id:7:12}\ +.*\ ago\ +hoist\ image\ import\ +[0-9.]+MB\ +from\ a\ tarball$ ]]
-    run hoist image history -q --no-trunc hist:1
+    run -0 hoist image history -q --no-trunc hist:1
     [ "$output" = "$id" ]
-    run hoist image history --format json hist:1
+    run -0 hoist image history --format json hist:1
     [ "$(echo "$output" | jq -r .ID)" = "${id:7:12}" ]
     [ "$(echo "$output" | jq -r .Comment)" = "from a tarball" ]
     run hoist image history nosuch
@@ -280,7 +281,7 @@ refused() {
     [[ "$output" == *"No such image: nosuch"* ]]
     run hoist image history
     [ "$status" -eq 125 ]
-    run hoist image ls --format json
+    run -0 hoist image ls --format json
     [ "$(echo "$output" | jq -r .Repository)" = hist ]
     [ "$(echo "$output" | jq -r .Tag)" = 1 ]
     [ "$(echo "$output" | jq -r .ID)" = "${id:7:12}" ]

@@ -3,6 +3,7 @@
 # from images made here; a proxy in front of it plays auth, cuts and errors.
 
 load helpers
+bats_require_minimum_version 1.5.0
 load registry
 
 setup() {
@@ -47,11 +48,11 @@ pull_logged_in() { # pull_logged_in MODE: the test image through a proxy in MODE
     [[ "$output" == *": Pull complete"* ]]
     [[ "$output" == *"Digest: sha256:"* ]]
     [[ "$output" == *"Status: Downloaded newer image for $REG/test/bb:1"* ]]
-    run hoist container run --rm --network none "$REG/test/bb:1" echo pulled-and-ran
+    run -0 hoist container run --rm --network none "$REG/test/bb:1" echo pulled-and-ran
     [ "$output" = pulled-and-ran ]
-    run hoist image pull "$REG/test/bb:1"
+    run -0 hoist image pull "$REG/test/bb:1"
     [[ "$output" == *"Status: Image is up to date for $REG/test/bb:1"* ]]
-    run hoist image pull -q "$REG/test/bb:1"
+    run -0 hoist image pull -q "$REG/test/bb:1"
     [ "$output" = "$REG/test/bb:1" ]
     # By digest too.
     digest=$(skopeo inspect --tls-verify=false "docker://$REG/test/bb:1" | jq -r .Digest)
@@ -63,30 +64,30 @@ pull_logged_in() { # pull_logged_in MODE: the test image through a proxy in MODE
     push test/bb:1
     digest=$(skopeo inspect --tls-verify=false "docker://$REG/test/bb:1" | jq -r .Digest)
     hoist image pull -q "$REG/test/bb:1" >/dev/null
-    run hoist image inspect -f '{{json .RepoTags}} {{json .RepoDigests}}' "$REG/test/bb:1"
+    run -0 hoist image inspect -f '{{json .RepoTags}} {{json .RepoDigests}}' "$REG/test/bb:1"
     [ "$output" = "[\"$REG/test/bb:1\"] [\"$REG/test/bb@$digest\"]" ]
     # The image answers to its digest, and is listed once, by its tag.
     [ "$(hoist image inspect -f '{{.Id}}' "$REG/test/bb@$digest")" = \
         "$(hoist image inspect -f '{{.Id}}' "$REG/test/bb:1")" ]
-    run hoist image ls --digests
+    run -0 hoist image ls --digests
     [ "${#lines[@]}" -eq 2 ]
     [[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +DIGEST\ +IMAGE\ ID ]]
     [[ "${lines[1]}" =~ ^$REG/test/bb\ +1\ +$digest\  ]]
     [ "$(hoist image ls --format json | jq -r .Digest)" = "$digest" ]
-    run hoist image ls
+    run -0 hoist image ls
     [[ "${lines[0]}" != *DIGEST* ]]
     # rm of the last tag untags the digest too and deletes the image, as docker.
-    run hoist image rm "$REG/test/bb:1"
+    run -0 hoist image rm "$REG/test/bb:1"
     [ "${lines[0]}" = "Untagged: $REG/test/bb:1" ]
     [ "${lines[1]}" = "Untagged: $REG/test/bb@$digest" ]
     [[ "${lines[2]}" == "Deleted: sha256:"* ]]
     assert_store_empty
     # Pulled by digest alone: no tag, listed with <none>, not dangling; rm by id is fine.
     hoist image pull -q "$REG/test/bb@$digest" >/dev/null
-    run hoist image ls
+    run -0 hoist image ls
     [[ "${lines[1]}" =~ ^$REG/test/bb\ +\<none\>\  ]]
     [ -z "$(hoist image ls -q -f dangling=true)" ]
-    run hoist image inspect -f '{{json .RepoTags}} {{len .RepoDigests}}' "$REG/test/bb@$digest"
+    run -0 hoist image inspect -f '{{json .RepoTags}} {{len .RepoDigests}}' "$REG/test/bb@$digest"
     [ "$output" = "[] 1" ]
     run hoist image rm "$(hoist image ls -q)"
     [ "$status" -eq 0 ]
@@ -267,7 +268,7 @@ SH
 @test "pull: a blob redirected to another host gets no Authorization header" {
     pull_logged_in redirect
     grep -q '^direct auth=no' "$TESTDIR/proxy.log"
-    ! grep -q '^direct auth=yes' "$TESTDIR/proxy.log"
+    ! grep -q '^direct auth=yes' "$TESTDIR/proxy.log" || false
 }
 
 @test "pull: an expired Bearer token is renewed on the next 401" {
@@ -281,7 +282,7 @@ SH
     # The config came 1.5 s late, after the first token's second: the layers were asked
     # for with a new token, and no expired token was ever sent.
     [ "$(grep -c '^/token' "$TESTDIR/proxy.log")" -ge 2 ]
-    ! grep -q '^expired' "$TESTDIR/proxy.log"
+    ! grep -q '^expired' "$TESTDIR/proxy.log" || false
 }
 
 @test "pull: an identity token is traded for a Bearer token by docker's OAuth grant" {
@@ -328,10 +329,10 @@ SH
     [ "$(jq -r --arg k "$PROXY" '.auths[$k].auth' "$DOCKER_CONFIG/config.json" | base64 -d)" = user:secret ]
     [ "$(stat -c %a "$DOCKER_CONFIG/config.json")" = 600 ]
     hoist image pull -q "$PROXY/test/bb:1"
-    run hoist logout "$PROXY"
+    run -0 hoist logout "$PROXY"
     [ "$output" = "Removing login credentials for $PROXY" ]
     [ "$(jq -r --arg k "$PROXY" '.auths[$k]' "$DOCKER_CONFIG/config.json")" = null ]
-    run hoist logout "$PROXY"
+    run -0 hoist logout "$PROXY"
     [ "$output" = "Not logged in to $PROXY" ]
     run hoist login -u user "$PROXY"
     [ "$status" -ne 0 ]
@@ -364,7 +365,7 @@ SH
     [ "$(jq -c . "$TESTDIR/keychain/$PROXY")" = "{\"ServerURL\":\"$PROXY\",\"Username\":\"user\",\"Secret\":\"secret\"}" ]
     # config.json keeps an empty entry and no secret, as docker does.
     [ "$(jq -c --arg k "$PROXY" '.auths[$k]' "$DOCKER_CONFIG/config.json")" = "{}" ]
-    ! grep -q secret "$DOCKER_CONFIG/config.json"
+    ! grep -q secret "$DOCKER_CONFIG/config.json" || false
     hoist image pull -q "$PROXY/test/bb:1"
     hoist image rm "$PROXY/test/bb:1" >/dev/null
     run hoist logout "$PROXY"

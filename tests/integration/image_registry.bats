@@ -4,6 +4,7 @@
 # docker.io mirrors); concurrent and killed pulls.
 
 load helpers
+bats_require_minimum_version 1.5.0
 load registry
 
 setup() {
@@ -186,7 +187,7 @@ PY
     [ -z "$(ls "$ROOT/images/blobs/sha256")" ]
     hoist image load -i "$TESTDIR/wh.tar"
     [ "$(hoist image inspect "$REG/t/wh:1" | jq -r '.[0].Id')" = "$id" ]
-    run run_in "$REG/t/wh:1" sh -c 'ls /a; cat /d/keep'
+    run -0 run_in "$REG/t/wh:1" sh -c 'ls /a; cat /d/keep'
     [ "$output" = "$(printf 'new\nkeep')" ]
 }
 
@@ -214,25 +215,30 @@ PY
     [[ "$output" == *": Downloading ["*"=>"*"kB/"*"MB "*"B/s"* ]]
     [[ "$output" == *": Pull complete"* ]]
     hoist image rm "$PROXY/t/bb:1" >/dev/null
-    run hoist image pull "$REG/t/bb:1"
+    run -0 hoist image pull "$REG/t/bb:1"
     [[ "$output" != *$'\e['* ]]
     [[ "$output" == *": Pulling fs layer"*": Download complete"*": Pull complete"* ]]
 }
 
-# kill_pull SIGNAL: a pull through the slow proxy, signalled once its stage exists; its
-# status is the CLI's.
+held() {
+    grep -q '^held ' "$TESTDIR/proxy.log" 2>/dev/null
+}
+
+# kill_pull SIGNAL: a pull through the holding proxy, signalled while it is in the middle
+# of a blob (the proxy sends no more of it); its status is the CLI's.
 kill_pull() {
+    : >"$TESTDIR/proxy.log"
     hoist image pull -q "$PROXY/t/bb:1" 3>&- &
     local cli=$!
-    for _ in $(seq 100); do [ -n "$(ls -A "$ROOT/images/tmp" 2>/dev/null)" ] && break; sleep 0.05; done
-    sleep 0.3
+    wait_until held
+    [ -n "$(ls -A "$ROOT/images/tmp" 2>/dev/null)" ]
     kill "-$1" "$(pgrep -f "hoist-image pull --root $ROOT ")"
     wait "$cli"
 }
 
 @test "a killed pull leaves no image; the next pull cleans up after it; SIGINT cleans at once" {
     mkimage "$REG" t/bb:1 plain
-    proxy slow
+    proxy hold
     run kill_pull KILL
     [ "$status" -ne 0 ]
     [ -z "$(hoist image ls -q)" ]

@@ -4,6 +4,7 @@
 # namespaces of their own, made here.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 load netns
 
@@ -18,15 +19,15 @@ load netns
     nft list table ip "$br" | grep -q 'ip saddr 10.89.0.0/24 oifname != "'"$br"'" masquerade'
 
     hoist network create --subnet 10.77.0.0/16 --gateway 10.77.0.254 --ip-range 10.77.3.0/24 two >/dev/null
-    run hoist network ls
+    run -0 hoist network ls
     [ "${lines[0]}" = "NETWORK ID     NAME                 DRIVER    SCOPE" ]
     echo "$output" | grep -Eq "^${id:0:12}   one +bridge +local$"
-    run hoist network ls -q
+    run -0 hoist network ls -q
     [ "${#lines[@]}" -eq 2 ]
-    run hoist network ls --format json
+    run -0 hoist network ls --format json
     echo "${lines[0]}" | jq -e '.Name == "one" and .Labels == "team=a,solo=" and .Driver == "bridge"'
 
-    run hoist network inspect two
+    run -0 hoist network inspect two
     echo "$output" | jq -e '.[0].IPAM.Config[0] == {"Subnet":"10.77.0.0/16","Gateway":"10.77.0.254","IPRange":"10.77.3.0/24"}'
     # Inspect by id prefix.
     hoist network inspect "${id:0:6}" | jq -e '.[0].Name == "one" and .[0].Labels.team == "a"'
@@ -35,8 +36,8 @@ load netns
     [ "$status" -eq 1 ]
     echo "$output" | grep -qx one
     [[ "$output" == *"network ${id:0:3}x not found"* ]]
-    ! ip link show dev "$br" 2>/dev/null
-    ! nft list table ip "$br" 2>/dev/null
+    ! ip link show dev "$br" 2>/dev/null || false
+    ! nft list table ip "$br" 2>/dev/null || false
     run hoist network rm -f nothere
     [ "$status" -eq 0 ]
 }
@@ -105,9 +106,9 @@ load netns
     in_ns "$p1" ip route | grep -q '^default via 10.80.0.1 dev eth0'
     in_ns "$p1" ip link show dev eth0 | grep -q 'link/ether 02:42:0a:50:00:02'
     in_ns "$p1" ip -br link show dev lo | grep -q UP
-    in_ns "$p1" busybox ping -c1 -W2 10.80.0.1
-    in_ns "$p1" busybox ping -c1 -W2 10.80.0.50
-    in_ns "$p2" busybox ping -c1 -W2 10.80.0.2
+    in_ns "$p1" busybox ping -c1 -W30 10.80.0.1
+    in_ns "$p1" busybox ping -c1 -W30 10.80.0.50
+    in_ns "$p2" busybox ping -c1 -W30 10.80.0.2
 
     # MTU follows the bridge.
     br=$(hoist network inspect front | jq -r '.[0].Options["com.docker.network.bridge.name"]')
@@ -115,7 +116,7 @@ load netns
     hoist network detach front c1
     hoist network attach --pid "$p1" front c1 >/dev/null
     in_ns "$p1" ip link show dev eth0 | grep -q 'mtu 1400 '
-    in_ns "$p1" busybox ping -c1 -W2 10.80.0.50
+    in_ns "$p1" busybox ping -c1 -W30 10.80.0.50
 
     hoist network inspect front | jq -e '.[0].Containers.c1 == {"Name":"web","EndpointID":.[0].Containers.c1.EndpointID,"MacAddress":"02:42:0a:50:00:02","IPv4Address":"10.80.0.2/24","IPv6Address":"","Aliases":[]}'
     hoist network inspect front | jq -e '.[0].Containers.c2.Aliases == ["db"]'
@@ -126,7 +127,7 @@ load netns
 
     hoist network detach --release front c1
     hoist network detach --release front c2
-    ! in_ns "$p1" ip link show dev eth0 2>/dev/null
+    ! in_ns "$p1" ip link show dev eth0 2>/dev/null || false
     [ "$(ip -br link | grep -c '^vh')" -eq 0 ]
     hoist network inspect front | jq -e '.[0].Containers == {}'
     hoist network rm front
@@ -135,10 +136,10 @@ load netns
 @test "attach: reservations, static addresses and their errors" {
     hoist network create --subnet 10.81.0.0/29 --ip-range 10.81.0.4/30 small >/dev/null
     # Reserve only, then wire the reserved address later.
-    run hoist network attach small r1
+    run -0 hoist network attach small r1
     [ "$output" = "10.81.0.4/29 02:42:0a:51:00:04 -" ]
     mkns
-    run hoist network attach --pid "$NSPID" small r1
+    run -0 hoist network attach --pid "$NSPID" small r1
     [[ "$output" == "10.81.0.4/29 02:42:0a:51:00:04 vh"* ]]
     # Wiring again replaces the leftover host end rather than failing on it.
     in_ns "$NSPID" ip link del eth0
@@ -170,7 +171,7 @@ load netns
     expect='no free address left in 10.81.0.4/30' bad small r4
     # A released address is handed out again.
     hoist network detach --release small r2
-    run hoist network attach small r4
+    run -0 hoist network attach small r4
     [[ "$output" == "10.81.0.5/29 "* ]]
     for r in r1 r3 r4; do hoist network detach --release small $r; done
 }
@@ -187,21 +188,21 @@ load netns
     hoist network attach --pid "$b" n2 b >/dev/null
     hoist network attach --pid "$c" in c >/dev/null
 
-    in_ns "$a" busybox ping -c1 -W2 10.83.0.1
-    ! in_ns "$a" busybox ping -c1 -W1 10.84.0.2
-    ! in_ns "$b" busybox ping -c1 -W1 10.83.0.2
+    in_ns "$a" busybox ping -c1 -W30 10.83.0.1
+    ! in_ns "$a" busybox ping -c1 -W1 10.84.0.2 || false
+    ! in_ns "$b" busybox ping -c1 -W1 10.83.0.2 || false
     # The drop is the rule's doing: without n1's table the same packets pass.
     br1=$(hoist network inspect n1 | jq -r '.[0].Options["com.docker.network.bridge.name"]')
     br2=$(hoist network inspect n2 | jq -r '.[0].Options["com.docker.network.bridge.name"]')
     nft delete table ip "$br1"
     nft delete table ip "$br2"
-    in_ns "$a" busybox ping -c1 -W2 10.84.0.2
+    in_ns "$a" busybox ping -c1 -W30 10.84.0.2
 
-    ! in_ns "$c" ip route | grep -q default
+    ! in_ns "$c" ip route | grep -q default || false
     nft list table ip "$(hoist network inspect in | jq -r '.[0].Options["com.docker.network.bridge.name"]')" >"$TESTDIR/in.nft"
-    ! grep -q masquerade "$TESTDIR/in.nft"
+    ! grep -q masquerade "$TESTDIR/in.nft" || false
     grep -q 'oifname != ' "$TESTDIR/in.nft"
-    ! in_ns "$a" busybox ping -c1 -W1 10.85.0.2
+    ! in_ns "$a" busybox ping -c1 -W1 10.85.0.2 || false
 
     for n in n1:a n2:b in:c; do hoist network detach --release ${n%:*} ${n#*:}; done
 }
@@ -215,7 +216,7 @@ load netns
     hoist network attach --pid "$NSPID" gone x >/dev/null
     ip -br addr show dev "$br" | grep -q 10.86.0.1/24
     nft list table ip "$br" | grep -q masquerade
-    in_ns "$NSPID" busybox ping -c1 -W2 10.86.0.1
+    in_ns "$NSPID" busybox ping -c1 -W30 10.86.0.1
     hoist network detach --release gone x
 }
 

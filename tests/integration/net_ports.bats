@@ -6,6 +6,7 @@
 # `sleep`s in namespaces of their own, serving with busybox httpd and a python UDP echo.
 
 load helpers
+bats_require_minimum_version 1.5.0
 load netns
 
 PY=/usr/bin/python3
@@ -21,12 +22,23 @@ setup() {
     echo hello-from-ctr >"$TESTDIR/www/index.html"
 }
 
+listening() { # listening NSPID -ltn|-lun PORT
+    in_ns "$1" busybox netstat "$2" | grep -q ":$3 "
+}
+
+fetch_is() { # fetch_is ADDR:PORT TEXT
+    [ "$(fetch "$1")" = "$2" ]
+}
+
+host_listening() {
+    busybox netstat -ltn | grep -q ":$1 "
+}
+
 # busybox httpd in the namespace of $1 on port $2, serving $TESTDIR/www.
 serve_http() {
     nsenter --net=/proc/$1/ns/net busybox httpd -f -p "$2" -h "$TESTDIR/www" >/dev/null 2>&1 3>&- &
     SRVPIDS+=("$!")
-    for _ in $(seq 100); do in_ns "$1" busybox netstat -ltn | grep -q ":$2 " && return; sleep 0.02; done
-    return 1
+    wait_until listening "$1" -ltn "$2"
 }
 
 # A UDP echo ("pong:" + datagram) in the namespace of $1 on port $2.
@@ -40,8 +52,7 @@ while True:
     s.sendto(b"pong:" + d, a)
 ' "$2" >/dev/null 2>&1 3>&- &
     SRVPIDS+=("$!")
-    for _ in $(seq 100); do in_ns "$1" busybox netstat -lun | grep -q ":$2 " && return; sleep 0.02; done
-    return 1
+    wait_until listening "$1" -lun "$2"
 }
 
 udp_ping() {
@@ -96,7 +107,7 @@ teardown() {
     [ "$(udp_ping 10.200.0.1 5353)" = pong:ping ]
     # The gateway is an address of the host too.
     [ "$(fetch 10.81.0.1:8080)" = hello-from-ctr ]
-    run hoist network inspect web
+    run -0 hoist network inspect web
     echo "$output" | jq -e '.[0].Containers.c1.Ports == {"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}],"53/udp":[{"HostIp":"0.0.0.0","HostPort":"5353"}]}'
     hif=$(ip -br link | awk '/^vh/ {sub(/@.*/, "", $1); print $1}')
     nft list table ip "hoist-ports-$hif" | grep -q 'tcp dport 8080 dnat to 10.81.0.2:80'
@@ -132,7 +143,7 @@ teardown() {
     serve_http "$NSPID" 80
     serve_http "$NSPID" 81
     serve_http "$NSPID" 83
-    run hoist network inspect web
+    run -0 hoist network inspect web
     echo "$output" | jq -e '.[0].Containers.c1.Ports["80/tcp"][0].HostIp == "127.0.0.1"'
     echo "$output" | jq -e '.[0].Containers.c1.Ports["81/tcp"][0].HostIp == "0.0.0.0"'
     read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
@@ -176,7 +187,7 @@ teardown() {
     # A port a host process listens on.
     busybox nc -l -p 7777 >/dev/null 2>&1 3>&- &
     SRVPIDS+=("$!")
-    for _ in $(seq 100); do busybox netstat -ltn | grep -q ':7777 ' && break; sleep 0.02; done
+    wait_until host_listening 7777
     run hoist network attach --publish 7777:80 two c4
     [ "$status" -eq 1 ]
     [[ "$output" == *"Bind for 0.0.0.0:7777 failed: Address already in use"* ]]
@@ -266,7 +277,7 @@ teardown() {
     import_busybox
     hoist container run -d --name web -p 8080:80 -p 127.0.0.1::81 -p 5353:53/udp busybox sh -c \
         'mkdir -p /www && echo hello-from-ctr >/www/index.html && httpd -p 81 -h /www && exec httpd -f -p 80 -h /www' >/dev/null
-    for _ in $(seq 100); do [ "$(fetch 127.0.0.1:8080)" = hello-from-ctr ] && break; sleep 0.05; done
+    wait_until fetch_is 127.0.0.1:8080 hello-from-ctr
     [ "$(fetch 127.0.0.1:8080)" = hello-from-ctr ]
     [ "$(fetch 10.200.0.1:8080)" = hello-from-ctr ]
     run hoist container port web
@@ -297,7 +308,7 @@ teardown() {
     [ -z "$(hoist container port web)" ]
     hoist container start web >/dev/null
     [ "$(hoist container port web 81)" = "$p81" ]
-    for _ in $(seq 100); do [ "$(fetch "$p81")" = hello-from-ctr ] && break; sleep 0.05; done
+    wait_until fetch_is "$p81" hello-from-ctr
     [ "$(fetch "$p81")" = hello-from-ctr ]
     hoist container rm -f web >/dev/null
     [ "$(port_tables)" -eq 0 ]

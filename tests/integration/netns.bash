@@ -27,7 +27,7 @@ netns_teardown() {
     local status=0 p
     for p in "${NSPIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     # Veth pairs vanish with their namespace, asynchronously: give the kernel a moment.
-    for _ in $(seq 50); do ip -br link | grep -q '^vh' || break; sleep 0.02; done
+    wait_until no_veths 2>/dev/null || true
     # A failed test leaves endpoints behind: release them so the next test starts clean.
     for n in $(hoist network ls -q 2>/dev/null); do
         for c in $(hoist network inspect "$n" | jq -r '.[0].Containers | keys[]'); do

@@ -8,12 +8,8 @@ free_port() {
 }
 
 wait_port() { # wait_port HOST PORT: until something accepts connections there
-    for _ in $(seq 100); do
-        python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1)' \
-            "$1" "$2" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
+    wait_until python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 10)' \
+        "$1" "$2" 2>/dev/null
 }
 
 # registry_start NAME ADDR PORT [EXTRA_YAML]: a registry serving ADDR:PORT from

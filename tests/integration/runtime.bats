@@ -33,6 +33,10 @@ state_of() {
     rt state "$1" | jq -r .status
 }
 
+state_is() {
+    [ "$(state_of "$1")" = "$2" ]
+}
+
 @test "runtime: Docker's default capabilities and seccomp" {
     in_ctr sh -c 'grep -E "^(CapEff|CapBnd|CapPrm|Seccomp):" /proc/self/status'
     [ "$status" -eq 0 ]
@@ -97,7 +101,7 @@ state_of() {
     in_ctr sh -c 'exit 3'
     [ "$status" -eq 3 ]
     # A failed run leaves no state behind.
-    run rt list -q
+    run -0 rt list -q
     [ "$output" = "" ]
 }
 
@@ -131,7 +135,7 @@ state_of() {
     [[ "$output" == *"is running"* ]]
     run rt kill c1 KILL
     [ "$status" -eq 0 ]
-    for _ in $(seq 100); do [ "$(state_of c1)" = stopped ] && break; sleep 0.05; done
+    wait_until state_is c1 stopped
     [ "$(state_of c1)" = stopped ]
     run rt kill c1 TERM
     [ "$status" -ne 0 ]
@@ -155,7 +159,7 @@ state_of() {
     [[ "$output" == *'unknown signal "NOSUCHSIG"'* ]]
     run rt kill --all d1 SIGKILL
     [ "$status" -eq 0 ]
-    for _ in $(seq 100); do [ "$(state_of d1)" = stopped ] && break; sleep 0.05; done
+    wait_until state_is d1 stopped
     rt create --bundle "$BUNDLE" d2 >"$TESTDIR/out" 2>&1
     run rt delete --force d2
     [ "$status" -eq 0 ]
@@ -206,6 +210,6 @@ state_of() {
     run rt run --bundle "$BUNDLE" ../evil
     [ "$status" -eq 1 ]
     [[ "$output" == *'invalid container id "../evil"'* ]]
-    run rt list -q
+    run -0 rt list -q
     [ "$output" = "" ]
 }

@@ -4,6 +4,7 @@
 # a volume stands in for a container using it.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 # Nothing but the store's lock file may exist under volumes/.
 store_empty() {
@@ -26,7 +27,7 @@ fake_user() {
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "DRIVER    VOLUME NAME" ]
     [ "${lines[1]}" = "local     data" ]
-    run hoist volume ls -q
+    run -0 hoist volume ls -q
     [ "$output" = data ]
     run hoist volume inspect data
     [ "$status" -eq 0 ]
@@ -56,7 +57,7 @@ fake_user() {
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^[0-9a-f]{64}$ ]]
     name=$output
-    run hoist volume inspect "$name"
+    run -0 hoist volume inspect "$name"
     [ "$(jq -r '.[0].Labels | has("com.docker.volume.anonymous")' <<<"$output")" = true ]
 }
 
@@ -165,15 +166,15 @@ fake_user() {
     run hoist volume rm -f used
     [ "$status" -eq 1 ]
     [ "$(cat "$ROOT/volumes/used/_data/f")" = data ]
-    run hoist volume ls -q --filter dangling=true
+    run -0 hoist volume ls -q --filter dangling=true
     [ "$output" = free ]
-    run hoist volume ls -q --filter dangling=false
+    run -0 hoist volume ls -q --filter dangling=false
     [ "$output" = used ]
     run hoist volume prune -a -f
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "Deleted Volumes:" ]
     [ "${lines[1]}" = free ]
-    run hoist volume ls -q
+    run -0 hoist volume ls -q
     [ "$output" = used ]
     rm -r "$ROOT/containers"
     run hoist volume rm used
@@ -184,15 +185,15 @@ fake_user() {
     hoist volume create --label env=prod alpha
     hoist volume create --label env=dev beta
     anon=$(hoist volume create)
-    run hoist volume ls -q --filter label=env=prod
+    run -0 hoist volume ls -q --filter label=env=prod
     [ "$output" = alpha ]
-    run hoist volume ls -q -f label=env
+    run -0 hoist volume ls -q -f label=env
     [ "${lines[*]}" = "alpha beta" ]
-    run hoist volume ls -q -f name=ph -f name=et
+    run -0 hoist volume ls -q -f name=ph -f name=et
     [ "${lines[*]}" = "alpha beta" ]
-    run hoist volume ls -q -f driver=local -f label=com.docker.volume.anonymous
+    run -0 hoist volume ls -q -f driver=local -f label=com.docker.volume.anonymous
     [ "$output" = "$anon" ]
-    run hoist volume ls -q -f driver=other
+    run -0 hoist volume ls -q -f driver=other
     [ -z "$output" ]
     run hoist volume ls -f colour=red
     [ "$status" -eq 125 ]
@@ -223,11 +224,11 @@ fake_user() {
     [ "${lines[0]}" = "Deleted Volumes:" ]
     [ "${lines[1]}" = "$anon" ]
     [ "${lines[2]}" = "Total reclaimed space: 2kB" ]
-    run hoist volume prune -f
+    run -0 hoist volume prune -f
     [ "$output" = "Total reclaimed space: 0B" ]
-    run hoist volume prune -a -f --filter label=keep=yes
+    run -0 hoist volume prune -a -f --filter label=keep=yes
     [ "${lines[1]}" = labelled ]
-    run hoist volume ls -q
+    run -0 hoist volume ls -q
     [ "$output" = named ]
     run hoist volume prune -f --filter dangling=true
     [ "$status" -eq 125 ]
@@ -241,7 +242,7 @@ fake_user() {
 @test "a tmpfs-backed volume: options recorded, rm unmounts it" {
     run hoist volume create -o type=tmpfs -o device=tmpfs -o o=size=1m,uid=1000 tv
     [ "$status" -eq 0 ]
-    run hoist volume inspect tv
+    run -0 hoist volume inspect tv
     [ "$(jq -c '.[0].Options' <<<"$output")" = '{"device":"tmpfs","o":"size=1m,uid=1000","type":"tmpfs"}' ]
     # The engine mounts it on first use; stand in for that with the same mount.
     mp=$(hoist volume inspect tv | jq -r '.[0].Mountpoint')

@@ -270,7 +270,8 @@ static void test_host_limits(void **state)
         fail_msg("cg_kill: %s", e.msg);
     int status = reap(&c);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-    for (int i = 0; i < 100; i++) {
+    /* Until the killed processes have left the cgroup: a minute at most. */
+    for (int i = 0; i < 6000; i++) {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 1;
         assert_int_equal(cg_pids(HOST, path, &pids, &n, &e), 0);
@@ -487,7 +488,8 @@ static void test_v1_only_tree(void **state)
     int status = reap(&c);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     expect_file("THAWED", "%s/freezer%s/freezer.state", root, path);
-    for (int i = 0; i < 100; i++) {
+    /* Until the killed processes have left the cgroup: a minute at most. */
+    for (int i = 0; i < 6000; i++) {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 1;
         assert_int_equal(cg_pids(root, path, &pids, &n, &e), 0);
