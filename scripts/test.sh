@@ -10,11 +10,11 @@ scripts/install-deps.sh
 scripts/check-format.sh
 status=0
 scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-(cd build && ctest --output-on-failure) || status=1
+(cd build && ctest -j4 --output-on-failure) || status=1
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DHOIST_SANITIZE=ON
 (cd build-asan &&
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --output-on-failure) || status=1
+        ctest -j4 --output-on-failure) || status=1
 # Compile-only builds of the executables (tests and benchmarks are compiled above).
 for b in gcc:Debug gcc:Release clang:Release; do
     dir=build-ci-${b%%:*}-${b#*:}
