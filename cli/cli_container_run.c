@@ -286,6 +286,8 @@ static void free_opts(struct ctr_opts *o)
 {
     strv_free(o->health.test);
     strv_free(o->cmd);
+    /* Filled by sysctl_opt, a CLI_OPT_CALL: cli_opt_free frees only CLI_OPT_LIST fields. */
+    strv_free(o->sysctls);
     cli_opt_free(&cli_ctr_create_spec, o, o);
 }
 
