@@ -35,7 +35,9 @@ client_got() {
 # The front's page shows the worker's count past $1.
 count_past() {
     local out
-    out=$(fetch http://127.0.0.1:8081/cgi-bin/index) && [ "${out##*count=}" -gt "$1" ]
+    out=$(fetch http://127.0.0.1:8081/cgi-bin/index) || return 1
+    COUNT=${out##*count=}
+    [[ "$COUNT" =~ ^[0-9]+$ ]] && [ "$COUNT" -gt "$1" ]
 }
 
 @test "web: served on the published port, and the client reaches it by service name" {
@@ -60,8 +62,9 @@ count_past() {
     # The front's port and the api's greeting come from .env.
     run -0 fetch http://127.0.0.1:8081/cgi-bin/index
     [[ "$output" == "front says: hello from the api, count="* ]]
-    first=${output##*count=}
-    # The worker counts on: the page shows it.
+    # The worker's first count may not be written yet: wait for one, then for more.
+    wait_until count_past -1
+    first=$COUNT
     wait_until count_past "$first"
     # The store was healthy before its dependents were created.
     store=$(hoist container inspect app-store-1 | jq -r '.[0].State.Health.Status')
