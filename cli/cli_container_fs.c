@@ -181,11 +181,15 @@ static char **commit_extra(const struct commit_args *ca)
 }
 
 /* `commit`: hoist-image turns the overlay upper dir into a layer on the parent image. */
+static void commit_args_free(struct commit_args *ca)
+{
+    strv_free(ca->change);
+}
+
 int cli_ctr_commit(const struct ctr_ctx *c, int argc, char **argv)
 {
-    struct commit_args ca = {0};
+    __attribute__((cleanup(commit_args_free))) struct commit_args ca = {0};
     int r = cli_opt_parse(&cli_ctr_commit_spec, &ca, NULL, argc, argv);
-    _cleanup_strv_ char **change = ca.change;
     if (r >= 0)
         return r;
     _cleanup_strv_ char **args = xcalloc(1, sizeof(char *));

@@ -7,7 +7,7 @@ pkgs="build-essential cmake pkg-config clang clang-format python3
 libyaml-dev libjansson-dev libcap-dev libseccomp-dev libnl-3-dev libnl-route-3-dev libnftables-dev
 libcurl4-openssl-dev libssl-dev libarchive-dev nettle-dev libcmocka-dev
 bats jq curl busybox-static iproute2 nftables util-linux procps runc skopeo docker-registry
-apache2-utils openssl podman docker.io
+apache2-utils openssl podman docker.io docker-compose podman-compose
 iperf3"
 missing=""
 for p in $pkgs; do
