@@ -103,11 +103,7 @@ static int oom_score_opt(const char *cmd, const struct cli_opt *o, void *field, 
 static int sysctl_opt(const char *cmd, const struct cli_opt *o, void *field, const char *arg)
 {
     (void)o;
-    _cleanup_free_ char *key = xstrdup(arg);
-    char *eq = strchr(key, '=');
-    if (eq)
-        *eq = '\0';
-    if (rt_sysctl_check(key, ~0UL, NULL) != 0)
+    if (rt_sysctl_check(arg, ~0UL, NULL) != 0)
         return cli_usage_error(
             cmd, "invalid argument \"%s\" for \"--sysctl\" flag: sysctl '%s' is not allowed", arg,
             arg);

@@ -218,13 +218,9 @@ static int check_sysctls(const struct ctr_opts *o, struct herr *e)
     if (!o->uts || strcmp(o->uts, "host") != 0)
         own |= CLONE_NEWUTS;
     for (char **kv = o->sysctls; kv && *kv; kv++) {
-        _cleanup_free_ char *key = xstrdup(*kv);
-        char *eq = strchr(key, '=');
-        if (eq)
-            *eq = '\0';
-        if (rt_sysctl_check(key, ~0UL, NULL) < 0)
+        if (rt_sysctl_check(*kv, ~0UL, NULL) < 0)
             return herr_plain(e, EINVAL, "sysctl '%s' is not allowed", *kv);
-        if (rt_sysctl_check(key, own, e) < 0)
+        if (rt_sysctl_check(*kv, own, e) < 0)
             return -1;
     }
     return 0;

@@ -60,21 +60,23 @@ static bool key_valid(const char *key)
 
 int rt_sysctl_check(const char *key, unsigned long own_ns, struct herr *e)
 {
-    if (!key || !key_valid(key))
-        return herr_plain(e, EINVAL, "invalid sysctl key \"%s\"", key ? key : "");
-    _cleanup_free_ char *dotted = xstrdup(key);
+    /* "KEY=VALUE" as the command line gives it: the key is what comes before '='. */
+    _cleanup_free_ char *name = key ? xstrndup(key, strcspn(key, "=")) : NULL;
+    if (!name || !key_valid(name))
+        return herr_plain(e, EINVAL, "invalid sysctl key \"%s\"", name ? name : "");
+    _cleanup_free_ char *dotted = xstrdup(name);
     for (char *p = dotted; *p; p++) {
         if (*p == '/')
             *p = '.';
     }
     int ns = sysctl_ns(dotted);
     if (!ns)
-        return herr_plain(e, EPERM, "sysctl \"%s\" is not in a separate kernel namespace", key);
+        return herr_plain(e, EPERM, "sysctl \"%s\" is not in a separate kernel namespace", name);
     /* runc's words, which docker relays. */
     if (!(own_ns & (unsigned long)ns) && ns == CLONE_NEWNET)
-        return herr_plain(e, EPERM, "sysctl \"%s\" not allowed in host network namespace", key);
+        return herr_plain(e, EPERM, "sysctl \"%s\" not allowed in host network namespace", name);
     if (!(own_ns & (unsigned long)ns))
-        return herr_plain(e, EPERM, "sysctl \"%s\" is not allowed in the hosts %s namespace", key,
+        return herr_plain(e, EPERM, "sysctl \"%s\" is not allowed in the hosts %s namespace", name,
                           rt_ns_name(ns));
     return 0;
 }

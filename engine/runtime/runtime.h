@@ -47,7 +47,8 @@ struct rt_exec_opts {
     char *const *env;  /* K=V, appended */
     char *const *caps; /* added to every capability set */
 };
-/* A sysctl a container may set, given the namespaces it has to itself (own_ns:
+/* A sysctl ("KEY" or "KEY=VALUE") a container may set, given the namespaces it has to
+ * itself (own_ns:
  * CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS bits); the error is runc's wording. */
 int rt_sysctl_check(const char *key, unsigned long own_ns, struct herr *e);
 

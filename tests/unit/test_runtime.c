@@ -166,6 +166,9 @@ static void test_sysctl(void **state)
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
         assert_int_equal(rt_sysctl_check(ok[i], all, &e), 0);
+    assert_int_equal(rt_sysctl_check("net.ipv4.ip_forward=1", all, &e), 0);
+    assert_int_equal(rt_sysctl_check("vm.swappiness=61", all, &e), -1);
+    assert_non_null(strstr(e.msg, "sysctl \"vm.swappiness\" is not"));
     static const char *const host[] = {
         "vm.swappiness",
         "kernel.core_pattern",
